@@ -1,0 +1,223 @@
+"""The doltlite write session: one connection pinned to one branch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from dolt.dialect import mysql_to_sqlite
+from dolt.embedded_connect import connect, scalar, sqlite3
+from dolt.errors import ConstraintViolation, DoltError, SqlError
+from dolt.interface import DEFAULT_BATCH_ROWS, ProgressCallback, WriteSession
+from dolt.models import Author, InsertResult, RejectedRow, WriteMode
+from dolt.names import quote_identifier, validate_branch_name
+from dolt.policy import check_ddl
+from dolt.sqlite_errors import map_sqlite_error, retry_when_busy
+
+
+class DoltliteWriteSession(WriteSession):
+    def __init__(self, *, path: Path, branch: str) -> None:
+        self.branch = validate_branch_name(branch)
+        self._path = path
+        self._connection = connect(path, ref=branch)
+        if scalar(self._connection, "SELECT active_branch()") != branch:
+            self._connection.close()
+            raise DoltError(f"{branch!r} is a revision, not a branch: sessions write to branches.")
+        self._depth = 0
+
+    # transactions -----------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """`BEGIN IMMEDIATE` (takes the file's write lock up front); nested calls use savepoints."""
+        if self._depth == 0:
+            retry_when_busy(lambda: self._connection.execute("BEGIN IMMEDIATE"))
+        else:
+            self._connection.execute(f"SAVEPOINT s{self._depth}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            self._rollback_level()
+            raise
+        self._depth -= 1
+        self._commit_level()
+
+    def _commit_level(self) -> None:
+        if self._depth == 0:
+            self._run("COMMIT", context="committing the transaction")
+        else:
+            self._connection.execute(f"RELEASE s{self._depth}")
+
+    def _rollback_level(self) -> None:
+        if not self._connection.in_transaction:
+            return
+        if self._depth == 0:
+            self._connection.execute("ROLLBACK")
+        else:
+            self._connection.execute(f"ROLLBACK TO s{self._depth}")
+            self._connection.execute(f"RELEASE s{self._depth}")
+
+    # schema -----------------------------------------------------------------
+    def tables(self) -> list[str]:
+        rows = self._connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'dolt\\_%' ESCAPE '\\' "
+            "ORDER BY name"
+        ).fetchall()
+        return [name for (name,) in rows]
+
+    def execute_ddl(self, *, sql: str) -> None:
+        check_ddl(sql, known_tables=self.tables())
+        with self.transaction():
+            for statement in mysql_to_sqlite(sql):
+                self._run(statement, context="applying DDL")
+
+    def primary_key(self, *, table: str) -> list[str]:
+        rows = self._connection.execute(
+            "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", (table,)
+        ).fetchall()
+        return [name for (name,) in rows]
+
+    # rows -------------------------------------------------------------------
+    def insert_rows(
+        self,
+        *,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        mode: WriteMode = WriteMode.APPEND,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        collect_rejects: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> InsertResult:
+        sql = self._insert_statement(table=table, columns=columns, mode=WriteMode(mode))
+        inserted = 0
+        done = 0
+        rejected: list[RejectedRow] = []
+        iterator = iter(rows)
+        with self.transaction():
+            if mode == WriteMode.REPLACE:
+                self.delete_all_rows(table=table)
+            while batch := list(islice(iterator, batch_rows)):
+                if collect_rejects:
+                    batch_rejects = self._write_batch_collecting(sql, batch, offset=done)
+                    rejected.extend(batch_rejects)
+                    inserted += len(batch) - len(batch_rejects)
+                else:
+                    self._write_batch(sql, batch, offset=done)
+                    inserted += len(batch)
+                done += len(batch)
+                if on_progress is not None:
+                    on_progress(done)
+        return InsertResult(inserted=inserted, rejected=tuple(rejected))
+
+    def _insert_statement(self, *, table: str, columns: Sequence[str], mode: WriteMode) -> str:
+        if not columns:
+            raise SqlError(f"No columns given for inserting into {table!r}.")
+        names = ", ".join(quote_identifier(c) for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {quote_identifier(table)} ({names}) VALUES ({marks})"
+        if mode != WriteMode.UPSERT:
+            return sql
+        key = self.primary_key(table=table)
+        if not key:
+            raise SqlError(f"Upsert into {table!r} needs a primary key; the table has none.")
+        missing = [k for k in key if k not in columns]
+        if missing:
+            raise SqlError(f"Upsert into {table!r} needs the key column(s) {missing} in the rows.")
+        updates = [c for c in columns if c not in key]
+        target = ", ".join(quote_identifier(k) for k in key)
+        if not updates:
+            return f"{sql} ON CONFLICT ({target}) DO NOTHING"
+        assignments = ", ".join(
+            f"{quote_identifier(c)} = excluded.{quote_identifier(c)}" for c in updates
+        )
+        return f"{sql} ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+
+    def _write_batch(self, sql: str, batch: list[Sequence[Any]], *, offset: int) -> None:
+        try:
+            self._connection.executemany(sql, batch)
+        except sqlite3.IntegrityError as exc:
+            raise ConstraintViolation(
+                f"A row in rows {offset + 1}–{offset + len(batch)} was refused: {exc}"
+            ) from exc
+        except sqlite3.Error as exc:
+            raise map_sqlite_error(exc, context="inserting rows") from exc
+
+    def _write_batch_collecting(
+        self, sql: str, batch: list[Sequence[Any]], *, offset: int
+    ) -> list[RejectedRow]:
+        """Write a batch in one go; if the database refuses it, redo it row by row."""
+        self._connection.execute("SAVEPOINT batch")
+        try:
+            self._connection.executemany(sql, batch)
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError):
+            self._connection.execute("ROLLBACK TO batch")
+        except sqlite3.Error as exc:
+            self._connection.execute("ROLLBACK TO batch")
+            self._connection.execute("RELEASE batch")
+            raise map_sqlite_error(exc, context="inserting rows") from exc
+        else:
+            self._connection.execute("RELEASE batch")
+            return []
+        rejected = []
+        for index, row in enumerate(batch, start=offset):
+            try:
+                self._connection.execute(sql, row)  # a failed statement undoes only itself
+            except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError) as exc:
+                rejected.append(RejectedRow(index=index, row=tuple(row), reason=str(exc)))
+        self._connection.execute("RELEASE batch")
+        return rejected
+
+    def delete_all_rows(self, *, table: str) -> int:
+        with self.transaction():
+            cursor = self._run(f"DELETE FROM {quote_identifier(table)}", context="deleting rows")
+        return cursor.rowcount
+
+    def row_count(self, *, table: str) -> int:
+        return int(scalar(self._connection, f"SELECT count(*) FROM {quote_identifier(table)}"))
+
+    # commits ----------------------------------------------------------------
+    def commit(self, *, message: str, author: Author, allow_empty: bool = False) -> str | None:
+        if self._depth:
+            raise DoltError("Commit the SQL transaction before making a Dolt commit.")
+        arguments: tuple[str, ...] = ("-Am", message, "--author", str(author))
+        if allow_empty:
+            arguments += ("--allow-empty",)
+        marks = ", ".join("?" for _ in arguments)
+        try:
+            return str(
+                retry_when_busy(
+                    lambda: scalar(self._connection, f"SELECT dolt_commit({marks})", arguments)
+                )
+            )
+        except DoltError as exc:
+            if "nothing to commit" in str(exc):
+                return None
+            raise
+
+    def reset_hard(self, *, ref: str | None = None) -> None:
+        if self._depth:
+            raise DoltError("Cannot reset inside an open transaction.")
+        arguments = ("--hard",) if ref is None else ("--hard", ref)
+        marks = ", ".join("?" for _ in arguments)
+        retry_when_busy(lambda: scalar(self._connection, f"SELECT dolt_reset({marks})", arguments))
+
+    def head(self) -> str:
+        return str(scalar(self._connection, "SELECT dolt_hashof(?)", (self.branch,)))
+
+    # plumbing ---------------------------------------------------------------
+    def _run(self, sql: str, *, context: str) -> sqlite3.Cursor:
+        try:
+            return self._connection.execute(sql)
+        except sqlite3.Error as exc:
+            raise map_sqlite_error(exc, context=context) from exc
+
+    def close(self) -> None:
+        if self._connection.in_transaction:
+            self._connection.execute("ROLLBACK")
+        self._connection.close()

@@ -1,0 +1,200 @@
+"""The one interface both backends implement (doltlite embedded, Dolt sql-server).
+
+Every method is keyword-only after `self`; results are the dataclasses of `dolt.models`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from dolt.models import (
+    Author,
+    BranchInfo,
+    ConflictPreview,
+    DiffSummary,
+    InsertResult,
+    MergeResult,
+    RowChange,
+    RowChangeType,
+    WriteMode,
+)
+
+DEFAULT_BATCH_ROWS = 10_000
+
+ProgressCallback = Callable[[int], None]
+
+
+class WriteSession(ABC):
+    """A connection pinned to one branch of one database; the only way to write.
+
+    Use as a context manager; `transaction()` groups writes, `commit()` makes a Dolt commit.
+    """
+
+    branch: str
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Open a write transaction; committed on success, rolled back on error."""
+
+    @abstractmethod
+    def execute_ddl(self, *, sql: str) -> None:
+        """Run one policy-checked MySQL-dialect DDL statement, translated for this backend."""
+
+    @abstractmethod
+    def insert_rows(
+        self,
+        *,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        mode: WriteMode = WriteMode.APPEND,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        collect_rejects: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> InsertResult:
+        """Write rows in batches inside the current (or a new) transaction.
+
+        With `collect_rejects`, a batch the database refuses is retried row by row and the
+        refused rows come back in `InsertResult.rejected`; otherwise the first refusal raises
+        `ConstraintViolation`. `on_progress` receives the number of rows handled so far.
+        """
+
+    @abstractmethod
+    def delete_all_rows(self, *, table: str) -> int:
+        """Delete every row of `table` on this branch (replace mode); returns the count."""
+
+    @abstractmethod
+    def row_count(self, *, table: str) -> int:
+        """Rows of `table` as this session sees them (including uncommitted writes)."""
+
+    @abstractmethod
+    def commit(self, *, message: str, author: Author, allow_empty: bool = False) -> str | None:
+        """Dolt-commit everything on the branch; returns the hash, None when nothing changed."""
+
+    @abstractmethod
+    def reset_hard(self, *, ref: str | None = None) -> None:
+        """Throw away uncommitted work on the branch (or move it back to `ref`)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> WriteSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class Database(ABC):
+    """One Dolt database: reading schemas, branches, review, conflict preview and merge."""
+
+    name: str
+
+    # tables -----------------------------------------------------------------
+    @abstractmethod
+    def list_tables(self, *, ref: str = "main") -> list[str]: ...
+
+    @abstractmethod
+    def create_statements(self, *, ref: str = "main") -> dict[str, str]:
+        """CREATE TABLE statements per table, in canonical MySQL dialect."""
+
+    @abstractmethod
+    def row_counts(self, *, ref: str = "main") -> dict[str, int]: ...
+
+    # branches ---------------------------------------------------------------
+    @abstractmethod
+    def create_branch(self, *, name: str, start: str = "main") -> BranchInfo: ...
+
+    @abstractmethod
+    def list_branches(self) -> list[BranchInfo]: ...
+
+    @abstractmethod
+    def branch(self, *, name: str) -> BranchInfo:
+        """One branch; raises `BranchNotFound`."""
+
+    @abstractmethod
+    def delete_branch(self, *, name: str) -> None: ...
+
+    @abstractmethod
+    def write_session(self, *, branch: str) -> WriteSession: ...
+
+    # review -----------------------------------------------------------------
+    @abstractmethod
+    def diff_summary(self, *, branch: str, base: str = "main") -> DiffSummary:
+        """Three-dot diff `base...branch`: only what the branch changed since it forked."""
+
+    @abstractmethod
+    def diff_rows(
+        self,
+        *,
+        table: str,
+        branch: str,
+        base: str = "main",
+        diff_type: RowChangeType | None = None,
+        limit: int | None = None,
+    ) -> Iterator[RowChange]:
+        """Row changes of one table, streamed (no limit means every changed row)."""
+
+    def sample_rows(
+        self, *, table: str, branch: str, base: str = "main", limit: int = 3
+    ) -> dict[RowChangeType, list[RowChange]]:
+        """Up to `limit` example rows per kind of change."""
+        return {
+            kind: list(
+                self.diff_rows(table=table, branch=branch, base=base, diff_type=kind, limit=limit)
+            )
+            for kind in RowChangeType
+        }
+
+    # merge ------------------------------------------------------------------
+    @abstractmethod
+    def preview_merge(
+        self, *, branch: str, into: str = "main", examples: int = 3
+    ) -> ConflictPreview:
+        """Try the merge inside a transaction, report conflicts, abort: nothing changes."""
+
+    @abstractmethod
+    def merge(
+        self, *, branch: str, message: str, author: Author, into: str = "main"
+    ) -> MergeResult:
+        """Merge with --no-ff; raises `MergeConflict` (carrying the preview) and changes nothing."""
+
+    @abstractmethod
+    def revert(self, *, commit: str, author: Author, branch: str = "main") -> str:
+        """Undo a commit (e.g. a merge) with a new commit on `branch`; returns its hash."""
+
+    @abstractmethod
+    def gc(self) -> None:
+        """Reclaim space (doltlite files grow with branch churn until gc)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class DoltServer(ABC):
+    """The place databases live: a doltlite directory or a Dolt sql-server."""
+
+    url: str
+
+    @abstractmethod
+    def list_databases(self) -> list[str]: ...
+
+    @abstractmethod
+    def create_database(self, *, name: str) -> Database:
+        """Create a database with an initial commit on `main`; `DatabaseExists` if it exists."""
+
+    @abstractmethod
+    def database(self, *, name: str, create: bool = False) -> Database:
+        """Open a database; with `create`, make it first when it is missing."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> DoltServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
