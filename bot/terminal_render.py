@@ -62,11 +62,8 @@ def conflict_preview_text(preview: ConflictPreview) -> Group | Text:
     for conflict in preview.data_conflicts:
         lines.append(Text(f"  {conflict.table}: {conflict.count} conflicting row(s)"))
         for example in conflict.examples:
-            lines.append(
-                Text(
-                    f"    base {example['base']}  ours {example['ours']}  theirs {example['theirs']}"
-                )
-            )
+            sides = "  ".join(f"{side} {example[side]}" for side in ("base", "ours", "theirs"))
+            lines.append(Text(f"    {sides}"))
     for conflict in preview.schema_conflicts:
         lines.append(Text(f"  {conflict.table}: {conflict.description}"))
     for violation in preview.constraint_violations:
