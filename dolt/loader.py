@@ -15,6 +15,7 @@ doltlite replaces the SQLite library behind the stdlib `sqlite3` module. Two tra
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Mapping
@@ -31,9 +32,9 @@ def load_sqlite3() -> ModuleType:
     if os.environ.get(_MARKER) == "1" and not _preloaded(os.environ):
         # An inherited marker without the preload: doltlite would skip loading (trap 1).
         del os.environ[_MARKER]
-    import sqlite3
-
-    import doltlite  # noqa: F401  (bootstraps before sqlite3 is imported)
+    # Order matters and must survive import sorting: doltlite first, then sqlite3.
+    importlib.import_module("doltlite")
+    sqlite3 = importlib.import_module("sqlite3")
 
     if sys.platform.startswith("linux"):
         os.environ.update(_preload_environment(os.environ))
