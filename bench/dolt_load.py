@@ -10,6 +10,7 @@ and the diff-summary and conflict-preview times for the loaded branch.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -22,9 +23,8 @@ from dolt.loader import load_sqlite3
 
 sqlite3 = load_sqlite3()
 
-from dolt.dialect import mysql_to_sqlite  # noqa: E402
-
 from dolt import open_server  # noqa: E402
+from dolt.dialect import mysql_to_sqlite  # noqa: E402
 from dolt.models import Author  # noqa: E402
 
 DDL = (
@@ -98,12 +98,14 @@ def main() -> None:
     rows = make_rows(args.rows)
     raw_times, layer_times = [], []
     database = None
+    layer_dirs: list[str] = []
     for round_number in range(args.rounds):
         with tempfile.TemporaryDirectory() as raw_dir:
             raw_times.append(raw_load(Path(raw_dir), rows))
         if database is not None:
             database.close()
         layer_dir = tempfile.mkdtemp(prefix="bench-layer-")
+        layer_dirs.append(layer_dir)
         elapsed, database = layer_load(Path(layer_dir), rows)
         layer_times.append(elapsed)
         print(
@@ -131,6 +133,8 @@ def main() -> None:
     print(f"diff summary:     {diff_seconds * 1000:,.0f} ms ({table.rows_added:,} rows added)")
     print(f"conflict preview: {preview_seconds * 1000:,.0f} ms (clean: {preview.clean})")
     database.close()
+    for directory in layer_dirs:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -70,8 +70,8 @@ class DoltliteWriteSession(WriteSession):
         ).fetchall()
         return [name for (name,) in rows]
 
-    def execute_ddl(self, *, sql: str) -> None:
-        check_ddl(sql, known_tables=self.tables())
+    def execute_ddl(self, *, sql: str, allow: Collection[str] = ()) -> None:
+        check_ddl(sql, known_tables=self.tables(), allow=allow)
         with self.transaction():
             for statement in mysql_to_sqlite(sql):
                 self._run(statement, context="applying DDL")

@@ -6,7 +6,7 @@ Every method is keyword-only after `self`; results are the dataclasses of `dolt.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -40,8 +40,23 @@ class WriteSession(ABC):
         """Open a write transaction; committed on success, rolled back on error."""
 
     @abstractmethod
-    def execute_ddl(self, *, sql: str) -> None:
-        """Run one policy-checked MySQL-dialect DDL statement, translated for this backend."""
+    def tables(self) -> list[str]:
+        """Tables on this branch as this session sees them (no system tables)."""
+
+    @abstractmethod
+    def primary_key(self, *, table: str) -> list[str]:
+        """Primary-key columns of `table` in key order; empty when it has none."""
+
+    @abstractmethod
+    def head(self) -> str:
+        """The commit the branch points at."""
+
+    @abstractmethod
+    def execute_ddl(self, *, sql: str, allow: Collection[str] = ()) -> None:
+        """Run one policy-checked MySQL-dialect DDL statement, translated for this backend.
+
+        `allow` opts in to statement kinds the policy refuses by default (e.g. {"drop"}).
+        """
 
     @abstractmethod
     def insert_rows(
@@ -72,7 +87,10 @@ class WriteSession(ABC):
 
     @abstractmethod
     def commit(self, *, message: str, author: Author, allow_empty: bool = False) -> str | None:
-        """Dolt-commit everything on the branch; returns the hash, None when nothing changed."""
+        """Dolt-commit everything on the branch; returns the hash, None when nothing changed.
+
+        Refused inside an open `transaction()`: a Dolt commit ends the SQL transaction.
+        """
 
     @abstractmethod
     def reset_hard(self, *, ref: str | None = None) -> None:

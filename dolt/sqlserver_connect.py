@@ -8,7 +8,7 @@ already `DoltError`s. Values always travel as parameters.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ import mysql.connector
 from mysql.connector import errors as mysql_errors
 
 from dolt.errors import BranchNotFound, DatabaseNotFound, InvalidName
-from dolt.names import validate_branch_name, validate_database_name
+from dolt.names import quote_identifier, validate_branch_name, validate_database_name
 from dolt.sqlserver_errors import map_mysql_error
 from dolt.urls import MysqlLocation
 
@@ -39,6 +39,23 @@ def validate_ref(ref: str) -> str:
         return validate_branch_name(ref)
     except InvalidName as exc:
         raise InvalidName(f"Revision {ref!r} is not a branch name or commit hash: {exc}") from exc
+
+
+def validate_commitish(ref: str) -> str:
+    """Return `ref` if it can be passed to a Dolt procedure as a commit (hash, branch, HEAD~1).
+
+    A leading '-' would be read as an option of the procedure, so it is refused.
+    """
+    if not isinstance(ref, str) or not ref or ref.startswith("-"):
+        raise InvalidName(f"{ref!r} does not name a commit.")
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in ref):
+        raise InvalidName(f"{ref!r} does not name a commit: it has spaces or control characters.")
+    return ref
+
+
+def quote(name: str) -> str:
+    """Validate and backtick-quote a table or column name for MySQL."""
+    return quote_identifier(name, quote="`")
 
 
 def quote_database(name: str) -> str:
@@ -87,7 +104,9 @@ class Connector:
             )
         return ServerConnection(raw, context=context)
 
-    def connect_to_ref(self, *, database: str, ref: str, autocommit: bool = True) -> ServerConnection:
+    def connect_to_ref(
+        self, *, database: str, ref: str, autocommit: bool = True
+    ) -> ServerConnection:
         """Open a connection pinned to branch (or commit) `ref` of `database`.
 
         Raises `BranchNotFound` when the database exists but the ref does not, and
@@ -199,10 +218,8 @@ class ServerConnection:
 
     def close(self) -> None:
         """Close the connection; a connection that is already broken closes quietly."""
-        try:
+        with suppress(mysql_errors.Error):
             self._raw.close()
-        except mysql_errors.Error:
-            pass
 
     def __enter__(self) -> ServerConnection:
         return self

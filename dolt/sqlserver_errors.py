@@ -58,7 +58,7 @@ def map_mysql_error(error: mysql_errors.Error, *, context: str) -> DoltError:
         return DatabaseNotFound(f"Unknown database: {message}")
     if errno == DATABASE_EXISTS:
         return DatabaseExists(f"The database already exists: {message}")
-    if "branch" in lowered and "already exists" in lowered:
+    if "already exists" in lowered and ("a branch named" in lowered or "refs/heads/" in lowered):
         return BranchExists(f"The branch already exists: {message}")
     if _names_missing_branch(lowered):
         return BranchNotFound(f"No such branch or revision: {message}")
@@ -83,6 +83,12 @@ def is_row_error(error: DoltError) -> bool:
     return errno not in STATEMENT_ERRNOS
 
 
+def server_words(error: DoltError) -> str:
+    """The server's own message behind a mapped error, without our connection context."""
+    cause = error.__cause__
+    return str(getattr(cause, "msg", None) or error)
+
+
 def _is_connection_error(error: mysql_errors.Error) -> bool:
     if isinstance(error, _CONNECTION_ERRORS) or error.errno in CONNECTION_ERRNOS:
         return True
@@ -95,5 +101,6 @@ def _is_connection_error(error: mysql_errors.Error) -> bool:
 def _names_missing_branch(lowered: str) -> bool:
     if "branch not found" in lowered:
         return True
-    # "fatal: 'x' is not a commit and a branch 'y' cannot be created from it"
+    # "fatal: 'x' is not a commit and a branch 'y' cannot be created from it"; a name that
+    # resolves to no branch, tag or commit is an "invalid ref spec".
     return "is not a commit" in lowered or "invalid ref spec" in lowered

@@ -1,0 +1,289 @@
+"""The Dolt sql-server write session: one connection pinned to ``db/branch``.
+
+The connection selects Dolt's revision-qualified database ``db/branch`` when it connects, so every
+statement lands on that branch and nothing ever calls ``DOLT_CHECKOUT``. Rows go out through
+`executemany`, which mysql-connector rewrites into multi-row ``INSERT ... VALUES (...), (...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from dolt.errors import ConstraintViolation, DoltError, SqlError
+from dolt.interface import DEFAULT_BATCH_ROWS, ProgressCallback, WriteSession
+from dolt.models import Author, InsertResult, RejectedRow, WriteMode
+from dolt.names import validate_branch_name, validate_identifier
+from dolt.policy import check_ddl
+from dolt.sqlserver_connect import Connector, ServerConnection, quote, validate_commitish
+from dolt.sqlserver_errors import is_row_error, server_words
+
+# A batch also ends when its values reach about this many bytes, so that one multi-row INSERT
+# stays well below the server's max_allowed_packet (MariaDB's default is 16 MiB).
+MAX_BATCH_BYTES = 4 * 1024 * 1024
+
+
+class SqlServerWriteSession(WriteSession):
+    """Writes to one branch of one database on a Dolt sql-server."""
+
+    def __init__(self, *, connector: Connector, database: str, branch: str) -> None:
+        self.branch = validate_branch_name(branch)
+        self.database = database
+        self._connection: ServerConnection = connector.connect_to_ref(database=database, ref=branch)
+        self._depth = 0
+
+    # transactions -----------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """``START TRANSACTION`` ... ``COMMIT``; nested calls use savepoints.
+
+        On an exception everything since the matching start is rolled back and the
+        exception propagates. (On MariaDB, DDL inside a transaction commits it implicitly;
+        Dolt keeps DDL transactional.)
+        """
+        if self._depth == 0:
+            self._connection.execute("START TRANSACTION")
+        else:
+            self._connection.execute(f"SAVEPOINT level_{self._depth}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            self._rollback_level()
+            raise
+        self._depth -= 1
+        if self._depth:
+            self._connection.execute(f"RELEASE SAVEPOINT level_{self._depth}")
+            return
+        try:
+            self._connection.execute("COMMIT")  # Dolt may refuse: Busy (serialization failure)
+        except DoltError:
+            self._rollback_level()
+            raise
+
+    def _rollback_level(self) -> None:
+        """Undo the innermost level; a failing rollback must not hide the original error."""
+        try:
+            if self._depth == 0:
+                self._connection.execute("ROLLBACK")
+            else:
+                self._connection.execute(f"ROLLBACK TO SAVEPOINT level_{self._depth}")
+                self._connection.execute(f"RELEASE SAVEPOINT level_{self._depth}")
+        except DoltError:
+            pass
+
+    # schema -----------------------------------------------------------------
+    def tables(self) -> list[str]:
+        """Base tables on this branch, as this session sees them (no ``dolt_`` system tables)."""
+        return base_tables(self._connection)
+
+    def primary_key(self, *, table: str) -> list[str]:
+        """The primary key columns of `table`, in key order (empty for a keyless table)."""
+        rows = self._connection.rows(f"SHOW KEYS FROM {quote(table)}")
+        key = [r for r in rows if str(r["Key_name"]).upper() == "PRIMARY"]
+        return [str(r["Column_name"]) for r in sorted(key, key=lambda r: int(r["Seq_in_index"]))]
+
+    def execute_ddl(self, *, sql: str, allow: Collection[str] = ()) -> None:
+        """Check `sql` with the DDL policy, then run exactly the statement that was checked.
+
+        The checked syntax tree is rendered back to MySQL without comments, so text the
+        policy did not see (e.g. MySQL's executable ``/*! ... */`` comments) never runs.
+        """
+        checked = check_ddl(sql, known_tables=self.tables(), allow=allow)
+        statement = checked.sql(dialect="mysql", comments=False, identify=True)
+        self._connection.execute(statement)
+
+    # rows -------------------------------------------------------------------
+    def insert_rows(
+        self,
+        *,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        mode: WriteMode = WriteMode.APPEND,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        collect_rejects: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> InsertResult:
+        """Insert in batches of at most `batch_rows` rows, all inside one transaction."""
+        mode = WriteMode(mode)
+        sql = self._insert_statement(table=table, columns=columns, mode=mode)
+        width = len(columns)
+        inserted = done = 0
+        rejected: list[RejectedRow] = []
+        with self.transaction():
+            if mode == WriteMode.REPLACE:
+                self.delete_all_rows(table=table)
+            for batch in _batches(rows, batch_rows=max(1, batch_rows)):
+                numbered, bad = _split_by_width(batch, width=width, offset=done)
+                if collect_rejects:
+                    refused = [*bad, *self._write_batch_collecting(sql, numbered)]
+                    rejected.extend(sorted(refused, key=lambda r: r.index))
+                elif bad:
+                    raise ConstraintViolation(f"Row {bad[0].index + 1}: {bad[0].reason}")
+                else:
+                    self._write_batch(sql, numbered, table=table)
+                inserted += len(batch)
+                done += len(batch)
+                if on_progress is not None:
+                    on_progress(done)
+        return InsertResult(inserted=inserted - len(rejected), rejected=tuple(rejected))
+
+    def _insert_statement(self, *, table: str, columns: Sequence[str], mode: WriteMode) -> str:
+        if not columns:
+            raise SqlError(f"No columns given for inserting into {table!r}.")
+        for name in (table, *columns):
+            validate_identifier(name)
+            if "%" in name:
+                # mysql-connector substitutes %s anywhere in the statement text.
+                raise SqlError(f"The name {name!r} contains '%', which cannot be bound safely.")
+        names = ", ".join(quote(c) for c in columns)
+        marks = ", ".join("%s" for _ in columns)
+        sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"
+        if mode != WriteMode.UPSERT:
+            return sql
+        return sql + self._upsert_clause(table=table, columns=columns)
+
+    def _upsert_clause(self, *, table: str, columns: Sequence[str]) -> str:
+        key = self.primary_key(table=table)
+        if not key:
+            raise SqlError(f"Upsert into {table!r} needs a primary key; the table has none.")
+        missing = [k for k in key if k not in columns]
+        if missing:
+            raise SqlError(f"Upsert into {table!r} needs the key column(s) {missing} in the rows.")
+        updates = [c for c in columns if c not in key] or key[:1]
+        assignments = ", ".join(f"{quote(c)} = VALUES({quote(c)})" for c in updates)
+        return f" ON DUPLICATE KEY UPDATE {assignments}"
+
+    def _write_batch(self, sql: str, batch: list[_NumberedRow], *, table: str) -> None:
+        if not batch:
+            return
+        try:
+            self._connection.execute_many(sql, [row for _, row in batch])
+        except ConstraintViolation as exc:
+            first, last = batch[0][0] + 1, batch[-1][0] + 1
+            raise ConstraintViolation(
+                f"A row in rows {first}–{last} was refused by {table!r}: {exc}"
+            ) from exc
+
+    def _write_batch_collecting(self, sql: str, batch: list[_NumberedRow]) -> list[RejectedRow]:
+        """Write a batch in one statement; if it is refused, redo it row by row."""
+        if not batch:
+            return []
+        self._connection.execute("SAVEPOINT batch")
+        try:
+            self._connection.execute_many(sql, [row for _, row in batch])
+        except DoltError as exc:
+            self._connection.execute("ROLLBACK TO SAVEPOINT batch")
+            if not is_row_error(exc):
+                raise
+        else:
+            self._connection.execute("RELEASE SAVEPOINT batch")
+            return []
+        rejected = []
+        for index, row in batch:
+            try:
+                self._connection.execute(sql, row)  # a failed one-row INSERT changes nothing
+            except DoltError as exc:
+                if not is_row_error(exc):
+                    raise
+                rejected.append(RejectedRow(index=index, row=row, reason=server_words(exc)))
+        self._connection.execute("RELEASE SAVEPOINT batch")
+        return rejected
+
+    def delete_all_rows(self, *, table: str) -> int:
+        """``DELETE FROM`` the table (kept in Dolt's history, unlike ``TRUNCATE``)."""
+        with self.transaction():
+            return self._connection.execute(f"DELETE FROM {quote(table)}")
+
+    def row_count(self, *, table: str) -> int:
+        return int(self._connection.scalar(f"SELECT COUNT(*) FROM {quote(table)}"))
+
+    # commits ----------------------------------------------------------------
+    def commit(self, *, message: str, author: Author, allow_empty: bool = False) -> str | None:
+        """``CALL DOLT_COMMIT('-A', '-m', msg, '--author', 'Name <mail>')``; None when clean."""
+        if self._depth:
+            raise DoltError("Commit the SQL transaction before making a Dolt commit.")
+        arguments: tuple[str, ...] = ("-A", "-m", message, "--author", str(author))
+        if allow_empty:
+            arguments += ("--allow-empty",)
+        try:
+            result = self._connection.call(_call_sql("DOLT_COMMIT", arguments), arguments)
+        except SqlError as exc:
+            if "nothing to commit" in str(exc).lower():
+                return None
+            raise
+        commit_hash = _first_value(result, "hash")
+        return str(commit_hash) if commit_hash else None
+
+    def reset_hard(self, *, ref: str | None = None) -> None:
+        """``CALL DOLT_RESET('--hard'[, ref])``: drop uncommitted work, or move the branch."""
+        if self._depth:
+            raise DoltError("Cannot reset inside an open transaction.")
+        arguments = ("--hard",) if ref is None else ("--hard", validate_commitish(ref))
+        self._connection.call(_call_sql("DOLT_RESET", arguments), arguments)
+
+    def head(self) -> str:
+        """The hash of the branch's latest commit."""
+        return str(self._connection.scalar("SELECT DOLT_HASHOF(%s)", (self.branch,)))
+
+    def close(self) -> None:
+        """Roll back an open transaction and close the connection."""
+        if self._depth:
+            self._depth = 0
+            self._rollback_level()
+        self._connection.close()
+
+
+_NumberedRow = tuple[int, tuple[Any, ...]]
+
+
+def base_tables(connection: ServerConnection) -> list[str]:
+    """Base tables of the connection's database, without Dolt's ``dolt_`` system tables."""
+    rows = connection.tuples("SHOW FULL TABLES")
+    names = (str(name) for name, kind, *_ in rows if str(kind).upper() == "BASE TABLE")
+    return sorted(n for n in names if not n.lower().startswith("dolt_"))
+
+
+def _batches(rows: Iterable[Sequence[Any]], *, batch_rows: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Consecutive batches of at most `batch_rows` rows and about `MAX_BATCH_BYTES` bytes."""
+    batch: list[tuple[Any, ...]] = []
+    size = 0
+    for row in rows:
+        values = tuple(row)
+        batch.append(values)
+        size += sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in values)
+        if len(batch) >= batch_rows or size >= MAX_BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _split_by_width(
+    batch: list[tuple[Any, ...]], *, width: int, offset: int
+) -> tuple[list[_NumberedRow], list[RejectedRow]]:
+    """Number the rows of a batch and set aside those with the wrong number of values."""
+    good: list[_NumberedRow] = []
+    bad: list[RejectedRow] = []
+    for index, row in enumerate(batch, start=offset):
+        if len(row) == width:
+            good.append((index, row))
+        else:
+            reason = f"expected {width} values, got {len(row)}"
+            bad.append(RejectedRow(index=index, row=row, reason=reason))
+    return good, bad
+
+
+def _call_sql(procedure: str, arguments: Sequence[object]) -> str:
+    marks = ", ".join("%s" for _ in arguments)
+    return f"CALL {procedure}({marks})"
+
+
+def _first_value(rows: list[dict[str, Any]], column: str) -> Any:
+    if not rows:
+        return None
+    row = rows[0]
+    return row.get(column, next(iter(row.values()), None))
