@@ -19,6 +19,7 @@ from dolt.errors import (
     InvalidName,
     InvalidUrl,
     MergeConflict,
+    TableNotFound,
 )
 from dolt.interface import Database, DoltServer
 from dolt.models import (
@@ -31,6 +32,7 @@ from dolt.models import (
     RowChangeType,
 )
 from dolt.names import quote_identifier, validate_branch_name, validate_database_name
+from dolt.predicates import count_query
 from dolt.sqlite_errors import map_sqlite_error, retry_when_busy
 from dolt.urls import DoltliteLocation
 
@@ -127,6 +129,30 @@ class DoltliteDatabase(Database):
                 name: int(scalar(connection, f"SELECT count(*) FROM {quote_identifier(name)}"))
                 for name, _ in connection.execute(_USER_TABLES).fetchall()
             }
+        finally:
+            if connection is not self._main:
+                connection.close()
+
+    def count_rows(self, *, table: str, ref: str = "main", where: str | None = None) -> int:
+        connection = self._at(ref)
+        try:
+            columns = [
+                c for (c,) in connection.execute("SELECT name FROM pragma_table_info(?)", (table,))
+            ]
+            if not columns:
+                raise TableNotFound(f"There is no table {table!r} on {ref!r}.")
+            sql = count_query(table=table, columns=columns, where=where, dialect="sqlite")
+            return int(scalar(connection, sql))
+        finally:
+            if connection is not self._main:
+                connection.close()
+
+    def foreign_key_violations(self, *, table: str, ref: str = "main") -> int:
+        connection = self._at(ref)
+        try:
+            return int(
+                scalar(connection, "SELECT count(*) FROM pragma_foreign_key_check(?)", (table,))
+            )
         finally:
             if connection is not self._main:
                 connection.close()

@@ -122,6 +122,18 @@ class Database(ABC):
     @abstractmethod
     def row_counts(self, *, ref: str = "main") -> dict[str, int]: ...
 
+    @abstractmethod
+    def count_rows(self, *, table: str, ref: str = "main", where: str | None = None) -> int:
+        """Rows of `table` at `ref`, optionally only those matching a MySQL-dialect predicate.
+
+        The predicate passes the SELECT policy (known columns, ordinary functions) before
+        it is translated for the backend: it may come from a person or an LLM.
+        """
+
+    @abstractmethod
+    def foreign_key_violations(self, *, table: str, ref: str = "main") -> int:
+        """Rows of `table` at `ref` whose foreign keys point at no row."""
+
     # branches ---------------------------------------------------------------
     @abstractmethod
     def create_branch(self, *, name: str, start: str = "main") -> BranchInfo: ...

@@ -32,6 +32,7 @@ from dolt.models import (
     RowChangeType,
 )
 from dolt.names import validate_branch_name, validate_database_name
+from dolt.predicates import count_query
 from dolt.sqlserver_connect import (
     DEFAULT_CONNECT_TIMEOUT,
     Connector,
@@ -63,6 +64,20 @@ _BRANCH_COLUMNS = (
 _UNRESOLVED = "unresolved conflicts or constraint violations"
 # Dolt's words when there is nothing to merge ("Everything up-to-date", or `into` is ahead).
 _UP_TO_DATE = ("up-to-date", "up to date", "is ahead")
+
+
+def _orphan_count(table: str, parts: list[dict[str, Any]]) -> str:
+    """Rows of `table` whose (non-null) foreign key has no match in the referenced table."""
+    parent = quote(str(parts[0]["REFERENCED_TABLE_NAME"]))
+    present = " AND ".join(f"c.{quote(str(p['COLUMN_NAME']))} IS NOT NULL" for p in parts)
+    match = " AND ".join(
+        f"p.{quote(str(p['REFERENCED_COLUMN_NAME']))} = c.{quote(str(p['COLUMN_NAME']))}"
+        for p in parts
+    )
+    return (
+        f"SELECT COUNT(*) FROM {quote(table)} AS c WHERE {present} "
+        f"AND NOT EXISTS (SELECT 1 FROM {parent} AS p WHERE {match})"
+    )
 
 
 class SqlServer(DoltServer):
@@ -131,6 +146,29 @@ class SqlServerDatabase(Database):
                 t: int(connection.scalar(f"SELECT COUNT(*) FROM {quote(t)}"))
                 for t in base_tables(connection)
             }
+
+    def count_rows(self, *, table: str, ref: str = "main", where: str | None = None) -> int:
+        with self._on_ref(ref) as connection:
+            columns = [
+                str(r["Field"]) for r in connection.rows(f"SHOW COLUMNS FROM {quote(table)}")
+            ]
+            sql = count_query(table=table, columns=columns, where=where, dialect="mysql")
+            return int(connection.scalar(sql))
+
+    def foreign_key_violations(self, *, table: str, ref: str = "main") -> int:
+        with self._on_ref(ref) as connection:
+            keys: dict[str, list[dict[str, Any]]] = {}
+            for row in connection.rows(
+                "SELECT CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, "
+                "REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s "
+                "AND REFERENCED_TABLE_NAME IS NOT NULL ORDER BY ORDINAL_POSITION",
+                (table,),
+            ):
+                keys.setdefault(str(row["CONSTRAINT_NAME"]), []).append(row)
+            return sum(
+                int(connection.scalar(_orphan_count(table, parts))) for parts in keys.values()
+            )
 
     # branches ---------------------------------------------------------------
     def create_branch(self, *, name: str, start: str = "main") -> BranchInfo:

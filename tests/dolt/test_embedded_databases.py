@@ -12,6 +12,8 @@ from dolt.errors import (
     InvalidName,
     InvalidUrl,
     NotADoltDatabase,
+    PolicyViolation,
+    TableNotFound,
 )
 from tests.conftest import REQUESTER
 
@@ -92,3 +94,29 @@ def test_a_session_cannot_write_to_a_commit(families):
     head = families.branch(name="main").head
     with pytest.raises(DoltError, match="not a branch"):
         families.write_session(branch=head)
+
+
+def test_count_rows_with_a_checked_predicate(families):
+    assert families.count_rows(table="people") == 10
+    assert families.count_rows(table="people", where="age >= 21") == 8  # ages 19..28
+    assert families.count_rows(table="people", where="name LIKE 'person 1%'") == 2
+    with pytest.raises(PolicyViolation):
+        families.count_rows(table="people", where="1 = 1; DROP TABLE people")
+    with pytest.raises(PolicyViolation):
+        families.count_rows(table="people", where="load_extension('x') IS NULL")
+    with pytest.raises(TableNotFound):
+        families.count_rows(table="nobody")
+
+
+def test_foreign_key_violations_count_orphans(families):
+    families.create_branch(name="b")
+    with families.write_session(branch="b") as session:
+        session.execute_ddl(
+            sql="CREATE TABLE pets (id INT PRIMARY KEY, owner_id INT, "
+            "FOREIGN KEY (owner_id) REFERENCES people (id))"
+        )
+        session._connection.execute("PRAGMA foreign_keys = OFF")
+        session.insert_rows(table="pets", columns=["id", "owner_id"], rows=[(1, 1), (2, 99)])
+        session.commit(message="pets", author=REQUESTER)
+    assert families.foreign_key_violations(table="pets", ref="b") == 1
+    assert families.foreign_key_violations(table="people", ref="b") == 0

@@ -297,6 +297,38 @@ def test_row_counts_per_table(branches: Branches) -> None:
     assert branches.database.row_counts(ref="main") == {"empty_one": 0, "people": 2}
 
 
+def test_count_rows_with_a_checked_predicate(branches: Branches) -> None:
+    branches.scratch.run(PEOPLE, database=branches.main)
+    branches.scratch.run(
+        "INSERT INTO people VALUES (1, 'a', 17), (2, 'b', 21), (3, 'c', 40)",
+        database=branches.main,
+    )
+    database = branches.database
+    assert database.count_rows(table="people", ref="main") == 3
+    assert database.count_rows(table="people", ref="main", where="NOT (age >= 21)") == 1
+    with pytest.raises(PolicyViolation):
+        database.count_rows(table="people", ref="main", where="1 = 1; DROP TABLE people")
+    with pytest.raises(PolicyViolation):
+        database.count_rows(table="people", ref="main", where="salary > 3")
+
+
+def test_foreign_key_violations_count_orphans(branches: Branches) -> None:
+    branches.scratch.run(PEOPLE, database=branches.main)
+    branches.scratch.run(
+        "CREATE TABLE pets (id INT PRIMARY KEY, owner_id INT, "
+        "FOREIGN KEY (owner_id) REFERENCES people (id))",
+        database=branches.main,
+    )
+    branches.scratch.run("INSERT INTO people VALUES (1, 'a', 30)", database=branches.main)
+    branches.scratch.run("SET SESSION foreign_key_checks = 0", database=branches.main)
+    branches.scratch.run(
+        "INSERT INTO pets VALUES (1, 1), (2, 9), (3, NULL)", database=branches.main
+    )
+    branches.scratch.run("SET SESSION foreign_key_checks = 1", database=branches.main)
+    assert branches.database.foreign_key_violations(table="pets", ref="main") == 1
+    assert branches.database.foreign_key_violations(table="people", ref="main") == 0
+
+
 # write sessions -------------------------------------------------------------
 
 
