@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from dolt import embedded_review as review
@@ -41,6 +41,9 @@ _USER_TABLES = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
     "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'dolt\\_%' ESCAPE '\\' "
     "ORDER BY name"
+)
+_USER_INDEXES = (
+    "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
 )
 
 
@@ -103,39 +106,41 @@ class DoltliteDatabase(Database):
         self._main = connect(path)  # readers never block; used only for reads and merges
 
     # tables -----------------------------------------------------------------
-    def _at(self, ref: str) -> sqlite3.Connection:
+    @contextmanager
+    def _reading(self, ref: str) -> Iterator[sqlite3.Connection]:
+        """A connection that reads `ref` (the shared one for main, a pinned one otherwise)."""
         if ref == "main":
-            return self._main
-        return connect(self.path, ref=ref)
+            yield self._main
+            return
+        with closing(connect(self.path, ref=ref)) as connection:
+            yield connection
 
     def _raw_schemas(self, ref: str) -> dict[str, str]:
-        connection = self._at(ref)
-        try:
+        with self._reading(ref) as connection:
             return {name: sql for name, sql in connection.execute(_USER_TABLES)}
-        finally:
-            if connection is not self._main:
-                connection.close()
 
     def list_tables(self, *, ref: str = "main") -> list[str]:
         return list(self._raw_schemas(ref))
 
     def create_statements(self, *, ref: str = "main") -> dict[str, str]:
-        return {name: sqlite_to_mysql(sql) for name, sql in self._raw_schemas(ref).items()}
+        with self._reading(ref) as connection:
+            indexes: dict[str, list[str]] = {}
+            for table, sql in connection.execute(_USER_INDEXES):
+                indexes.setdefault(table, []).append(sql)
+            return {
+                name: sqlite_to_mysql(sql, indexes=indexes.get(name, ()))
+                for name, sql in connection.execute(_USER_TABLES).fetchall()
+            }
 
     def row_counts(self, *, ref: str = "main") -> dict[str, int]:
-        connection = self._at(ref)
-        try:
+        with self._reading(ref) as connection:
             return {
                 name: int(scalar(connection, f"SELECT count(*) FROM {quote_identifier(name)}"))
                 for name, _ in connection.execute(_USER_TABLES).fetchall()
             }
-        finally:
-            if connection is not self._main:
-                connection.close()
 
     def count_rows(self, *, table: str, ref: str = "main", where: str | None = None) -> int:
-        connection = self._at(ref)
-        try:
+        with self._reading(ref) as connection:
             columns = [
                 c for (c,) in connection.execute("SELECT name FROM pragma_table_info(?)", (table,))
             ]
@@ -143,19 +148,12 @@ class DoltliteDatabase(Database):
                 raise TableNotFound(f"There is no table {table!r} on {ref!r}.")
             sql = count_query(table=table, columns=columns, where=where, dialect="sqlite")
             return int(scalar(connection, sql))
-        finally:
-            if connection is not self._main:
-                connection.close()
 
     def foreign_key_violations(self, *, table: str, ref: str = "main") -> int:
-        connection = self._at(ref)
-        try:
+        with self._reading(ref) as connection:
             return int(
                 scalar(connection, "SELECT count(*) FROM pragma_foreign_key_check(?)", (table,))
             )
-        finally:
-            if connection is not self._main:
-                connection.close()
 
     # branches ---------------------------------------------------------------
     def create_branch(self, *, name: str, start: str = "main") -> BranchInfo:
@@ -195,7 +193,8 @@ class DoltliteDatabase(Database):
     def diff_summary(self, *, branch: str, base: str = "main") -> DiffSummary:
         base_commit = str(self._call("dolt_merge_base", base, branch, context="finding merge base"))
         three_dot = f"{base}...{branch}"
-        before, after = self._raw_schemas(base_commit), self._raw_schemas(branch)
+        before = self.create_statements(ref=base_commit)
+        after = self.create_statements(ref=branch)
         tables = review.table_diffs(
             self._main,
             three_dot=three_dot,

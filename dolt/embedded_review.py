@@ -33,7 +33,7 @@ def table_diffs(
 ) -> tuple[TableDiff, ...]:
     """Per-table changes of `three_dot` ('base...branch').
 
-    `before`/`after` are the raw CREATE statements at the merge base and at the branch; the
+    `before`/`after` are the MySQL CREATE statements at the merge base and at the branch; the
     counters give row counts for tables `dolt_diff_stat` does not report (schema-only changes).
     """
     summary = connection.execute(
@@ -71,16 +71,12 @@ def table_diffs(
                 rows_deleted=int(deleted),
                 old_row_count=int(old_count),
                 new_row_count=int(new_count),
-                schema_before=_mysql(before.get(from_name)) if from_name else None,
-                schema_after=_mysql(after.get(to_name)) if to_name else None,
+                schema_before=before.get(from_name) if from_name else None,
+                schema_after=after.get(to_name) if to_name else None,
                 old_name=from_name if change == TableChange.RENAMED else None,
             )
         )
     return tuple(sorted(diffs, key=lambda d: d.name))
-
-
-def _mysql(create_sql: str | None) -> str | None:
-    return sqlite_to_mysql(create_sql) if create_sql else None
 
 
 def diff_rows(
