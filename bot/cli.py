@@ -38,8 +38,11 @@ def demo(db: DbOption = None, database: DatabaseOption = "demo") -> None:
         target = server.database(name=database, create=True)
         run = run_demo(target)
         console.print(f"Created branch [bold]{run.branch}[/bold] from main and wrote to it only.")
-        if run.ddl:
-            console.print(render.ddl_block(run.ddl))
+        schemas = [
+            t.schema_after for t in run.summary.tables if t.schema_changed and t.schema_after
+        ]
+        if schemas:
+            console.print(render.ddl_block(schemas))
         console.print(render.diff_summary_table(run.summary))
         console.print(render.sample_rows_table("Sample rows", run.samples))
         console.print(render.conflict_preview_text(run.preview))

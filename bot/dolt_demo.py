@@ -29,7 +29,6 @@ DEMO_AUTHOR = Author(name="importbot demo", email="demo@importbot.invalid")
 @dataclass(frozen=True)
 class DemoRun:
     branch: str
-    ddl: list[str]
     summary: DiffSummary
     samples: list[RowChange]
     preview: ConflictPreview
@@ -40,10 +39,8 @@ class DemoRun:
 def run_demo(database: Database, *, author: Author = DEMO_AUTHOR) -> DemoRun:
     branch = f"import/demo-{uuid.uuid4().hex[:8]}"
     database.create_branch(name=branch, start="main")
-    ddl: list[str] = []
     with database.write_session(branch=branch) as session:
         if "people" not in database.list_tables():
-            ddl.append(PEOPLE_DDL)
             session.execute_ddl(sql=PEOPLE_DDL)
             rows = FIRST_PEOPLE
         else:
@@ -59,7 +56,6 @@ def run_demo(database: Database, *, author: Author = DEMO_AUTHOR) -> DemoRun:
     database.delete_branch(name=branch)
     return DemoRun(
         branch=branch,
-        ddl=ddl,
         summary=summary,
         samples=samples,
         preview=preview,
