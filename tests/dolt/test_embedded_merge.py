@@ -115,3 +115,29 @@ def test_discard_deletes_the_branch_and_gc_reclaims_space(families):
     families.gc()
     assert families.path.stat().st_size < size_before / 2
     assert families.row_counts() == {"people": 10}
+
+
+def test_a_merge_that_would_orphan_rows_is_previewed_as_constraint_violations(families):
+    with families.write_session(branch="main") as session:
+        session.execute_ddl(
+            sql="CREATE TABLE pets (id INT PRIMARY KEY, owner_id INT, "
+            "FOREIGN KEY (owner_id) REFERENCES people (id))"
+        )
+        session.commit(message="pets", author=REQUESTER)
+    families.create_branch(name="import/remove-7")
+    families.create_branch(name="import/pet-of-7")
+    with families.write_session(branch="import/remove-7") as session:
+        with session.transaction():
+            session._connection.execute("DELETE FROM people WHERE id = 7")
+        session.commit(message="remove 7", author=REQUESTER)
+    with families.write_session(branch="import/pet-of-7") as session:
+        session.insert_rows(table="pets", columns=["id", "owner_id"], rows=[(1, 7)])
+        session.commit(message="a pet for 7", author=REQUESTER)
+    families.merge(branch="import/remove-7", message="remove", author=MERGER)
+    before = state(families)
+    preview = families.preview_merge(branch="import/pet-of-7")
+    assert [(v.table, v.count) for v in preview.constraint_violations] == [("pets", 1)]
+    assert not preview.data_conflicts and not preview.clean
+    with pytest.raises(MergeConflict):
+        families.merge(branch="import/pet-of-7", message="pet", author=MERGER)
+    assert state(families) == before

@@ -189,3 +189,31 @@ def test_commit_is_authored_and_reset_discards_work(families):
         assert session.row_count(table="people") == 12
         session.reset_hard(ref=base)
         assert session.row_count(table="people") == 10 and session.head() == base
+
+
+def test_a_writer_waits_for_another_writers_lock_instead_of_failing(families):
+    import threading
+    import time
+
+    from dolt.embedded_connect import connect
+
+    families.create_branch(name="b1")
+    families.create_branch(name="b2")
+    holder = connect(families.path, ref="b1")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO people VALUES (500, 'holder', 1)")
+    released = threading.Event()
+
+    def release_later():
+        time.sleep(0.7)
+        holder.execute("COMMIT")
+        released.set()
+
+    threading.Thread(target=release_later).start()
+    started = time.monotonic()
+    with families.write_session(branch="b2") as session:
+        session.insert_rows(table="people", columns=COLUMNS, rows=people(11, 20))
+        waited = time.monotonic() - started
+        assert released.is_set() and waited >= 0.6
+        assert session.row_count(table="people") == 20
+    holder.close()
