@@ -26,10 +26,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 test: $(STAMP) services lint
-	$(BIN)/importbot run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/importbot run -- $(BIN)/python bench/dolt_load.py
+	$(BIN)/python bench/dolt_load.py
 
 clean:
 	rm -rf $(VENV) demo-data
