@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import islice
 from pathlib import Path
-from typing import Any
 
+from dolt.batched_session import BatchedWriteSession, Row, upsert_updates
 from dolt.dialect import mysql_to_sqlite
 from dolt.embedded_connect import connect, scalar, sqlite3
 from dolt.errors import ConstraintViolation, DoltError, SqlError
-from dolt.interface import DEFAULT_BATCH_ROWS, ProgressCallback, WriteSession
-from dolt.models import Author, InsertResult, RejectedRow, WriteMode
+from dolt.models import Author, WriteMode
 from dolt.names import quote_identifier, validate_branch_name
 from dolt.policy import check_ddl
 from dolt.sqlite_errors import map_sqlite_error, retry_when_busy
 
+_ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError)
 
-class DoltliteWriteSession(WriteSession):
+
+class DoltliteWriteSession(BatchedWriteSession):
     def __init__(self, *, path: Path, branch: str) -> None:
         self.branch = validate_branch_name(branch)
         self._path = path
@@ -83,38 +83,6 @@ class DoltliteWriteSession(WriteSession):
         return [name for (name,) in rows]
 
     # rows -------------------------------------------------------------------
-    def insert_rows(
-        self,
-        *,
-        table: str,
-        columns: Sequence[str],
-        rows: Iterable[Sequence[Any]],
-        mode: WriteMode = WriteMode.APPEND,
-        batch_rows: int = DEFAULT_BATCH_ROWS,
-        collect_rejects: bool = False,
-        on_progress: ProgressCallback | None = None,
-    ) -> InsertResult:
-        sql = self._insert_statement(table=table, columns=columns, mode=WriteMode(mode))
-        inserted = 0
-        done = 0
-        rejected: list[RejectedRow] = []
-        iterator = iter(rows)
-        with self.transaction():
-            if mode == WriteMode.REPLACE:
-                self.delete_all_rows(table=table)
-            while batch := list(islice(iterator, batch_rows)):
-                if collect_rejects:
-                    batch_rejects = self._write_batch_collecting(sql, batch, offset=done)
-                    rejected.extend(batch_rejects)
-                    inserted += len(batch) - len(batch_rejects)
-                else:
-                    self._write_batch(sql, batch, offset=done)
-                    inserted += len(batch)
-                done += len(batch)
-                if on_progress is not None:
-                    on_progress(done)
-        return InsertResult(inserted=inserted, rejected=tuple(rejected))
-
     def _insert_statement(self, *, table: str, columns: Sequence[str], mode: WriteMode) -> str:
         if not columns:
             raise SqlError(f"No columns given for inserting into {table!r}.")
@@ -124,12 +92,7 @@ class DoltliteWriteSession(WriteSession):
         if mode != WriteMode.UPSERT:
             return sql
         key = self.primary_key(table=table)
-        if not key:
-            raise SqlError(f"Upsert into {table!r} needs a primary key; the table has none.")
-        missing = [k for k in key if k not in columns]
-        if missing:
-            raise SqlError(f"Upsert into {table!r} needs the key column(s) {missing} in the rows.")
-        updates = [c for c in columns if c not in key]
+        updates = upsert_updates(table=table, columns=columns, key=key)
         target = ", ".join(quote_identifier(k) for k in key)
         if not updates:
             return f"{sql} ON CONFLICT ({target}) DO NOTHING"
@@ -138,40 +101,24 @@ class DoltliteWriteSession(WriteSession):
         )
         return f"{sql} ON CONFLICT ({target}) DO UPDATE SET {assignments}"
 
-    def _write_batch(self, sql: str, batch: list[Sequence[Any]], *, offset: int) -> None:
+    def _execute_batch(self, sql: str, rows: list[Row]) -> None:
         try:
-            self._connection.executemany(sql, batch)
-        except sqlite3.IntegrityError as exc:
-            raise ConstraintViolation(
-                f"A row in rows {offset + 1}–{offset + len(batch)} was refused: {exc}"
-            ) from exc
+            self._connection.executemany(sql, rows)
+        except _ROW_ERRORS as exc:
+            raise ConstraintViolation(str(exc)) from exc
         except sqlite3.Error as exc:
             raise map_sqlite_error(exc, context="inserting rows") from exc
 
-    def _write_batch_collecting(
-        self, sql: str, batch: list[Sequence[Any]], *, offset: int
-    ) -> list[RejectedRow]:
-        """Write a batch in one go; if the database refuses it, redo it row by row."""
-        self._connection.execute("SAVEPOINT batch")
+    def _execute_row(self, sql: str, row: Row) -> None:
         try:
-            self._connection.executemany(sql, batch)
-        except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError):
-            self._connection.execute("ROLLBACK TO batch")
+            self._connection.execute(sql, row)  # a failed statement undoes only itself
+        except _ROW_ERRORS as exc:
+            raise ConstraintViolation(str(exc)) from exc
         except sqlite3.Error as exc:
-            self._connection.execute("ROLLBACK TO batch")
-            self._connection.execute("RELEASE batch")
-            raise map_sqlite_error(exc, context="inserting rows") from exc
-        else:
-            self._connection.execute("RELEASE batch")
-            return []
-        rejected = []
-        for index, row in enumerate(batch, start=offset):
-            try:
-                self._connection.execute(sql, row)  # a failed statement undoes only itself
-            except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError) as exc:
-                rejected.append(RejectedRow(index=index, row=tuple(row), reason=str(exc)))
-        self._connection.execute("RELEASE batch")
-        return rejected
+            raise map_sqlite_error(exc, context="inserting a row") from exc
+
+    def _execute_plain(self, sql: str) -> None:
+        self._run(sql, context="writing rows")
 
     def delete_all_rows(self, *, table: str) -> int:
         with self.transaction():

@@ -11,9 +11,9 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from dolt.errors import ConstraintViolation, DoltError, SqlError
-from dolt.interface import DEFAULT_BATCH_ROWS, ProgressCallback, WriteSession
-from dolt.models import Author, InsertResult, RejectedRow, WriteMode
+from dolt.batched_session import BatchedWriteSession, Row, upsert_updates
+from dolt.errors import DoltError, SqlError
+from dolt.models import Author, WriteMode
 from dolt.names import validate_branch_name, validate_identifier
 from dolt.policy import check_ddl
 from dolt.sqlserver_connect import Connector, ServerConnection, quote, validate_commitish
@@ -24,7 +24,7 @@ from dolt.sqlserver_errors import is_row_error, server_words
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 
 
-class SqlServerWriteSession(WriteSession):
+class SqlServerWriteSession(BatchedWriteSession):
     """Writes to one branch of one database on a Dolt sql-server."""
 
     def __init__(self, *, connector: Connector, database: str, branch: str) -> None:
@@ -96,41 +96,6 @@ class SqlServerWriteSession(WriteSession):
         self._connection.execute(statement)
 
     # rows -------------------------------------------------------------------
-    def insert_rows(
-        self,
-        *,
-        table: str,
-        columns: Sequence[str],
-        rows: Iterable[Sequence[Any]],
-        mode: WriteMode = WriteMode.APPEND,
-        batch_rows: int = DEFAULT_BATCH_ROWS,
-        collect_rejects: bool = False,
-        on_progress: ProgressCallback | None = None,
-    ) -> InsertResult:
-        """Insert in batches of at most `batch_rows` rows, all inside one transaction."""
-        mode = WriteMode(mode)
-        sql = self._insert_statement(table=table, columns=columns, mode=mode)
-        width = len(columns)
-        inserted = done = 0
-        rejected: list[RejectedRow] = []
-        with self.transaction():
-            if mode == WriteMode.REPLACE:
-                self.delete_all_rows(table=table)
-            for batch in _batches(rows, batch_rows=max(1, batch_rows)):
-                numbered, bad = _split_by_width(batch, width=width, offset=done)
-                if collect_rejects:
-                    refused = [*bad, *self._write_batch_collecting(sql, numbered)]
-                    rejected.extend(sorted(refused, key=lambda r: r.index))
-                elif bad:
-                    raise ConstraintViolation(f"Row {bad[0].index + 1}: {bad[0].reason}")
-                else:
-                    self._write_batch(sql, numbered, table=table)
-                inserted += len(batch)
-                done += len(batch)
-                if on_progress is not None:
-                    on_progress(done)
-        return InsertResult(inserted=inserted - len(rejected), rejected=tuple(rejected))
-
     def _insert_statement(self, *, table: str, columns: Sequence[str], mode: WriteMode) -> str:
         if not columns:
             raise SqlError(f"No columns given for inserting into {table!r}.")
@@ -144,54 +109,39 @@ class SqlServerWriteSession(WriteSession):
         sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"
         if mode != WriteMode.UPSERT:
             return sql
-        return sql + self._upsert_clause(table=table, columns=columns)
-
-    def _upsert_clause(self, *, table: str, columns: Sequence[str]) -> str:
         key = self.primary_key(table=table)
-        if not key:
-            raise SqlError(f"Upsert into {table!r} needs a primary key; the table has none.")
-        missing = [k for k in key if k not in columns]
-        if missing:
-            raise SqlError(f"Upsert into {table!r} needs the key column(s) {missing} in the rows.")
-        updates = [c for c in columns if c not in key] or key[:1]
+        updates = upsert_updates(table=table, columns=columns, key=key) or key[:1]
         assignments = ", ".join(f"{quote(c)} = VALUES({quote(c)})" for c in updates)
-        return f" ON DUPLICATE KEY UPDATE {assignments}"
+        return f"{sql} ON DUPLICATE KEY UPDATE {assignments}"
 
-    def _write_batch(self, sql: str, batch: list[_NumberedRow], *, table: str) -> None:
-        if not batch:
-            return
-        try:
-            self._connection.execute_many(sql, [row for _, row in batch])
-        except ConstraintViolation as exc:
-            first, last = batch[0][0] + 1, batch[-1][0] + 1
-            raise ConstraintViolation(
-                f"A row in rows {first}–{last} was refused by {table!r}: {exc}"
-            ) from exc
+    def _batches(self, rows: Iterable[Row], *, batch_rows: int) -> Iterator[list[Row]]:
+        """At most `batch_rows` rows and about `MAX_BATCH_BYTES` bytes per batch, so that
+        one multi-row INSERT stays under the server's packet limit."""
+        batch: list[Row] = []
+        size = 0
+        for row in rows:
+            batch.append(row)
+            size += sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in row)
+            if len(batch) >= batch_rows or size >= MAX_BATCH_BYTES:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
 
-    def _write_batch_collecting(self, sql: str, batch: list[_NumberedRow]) -> list[RejectedRow]:
-        """Write a batch in one statement; if it is refused, redo it row by row."""
-        if not batch:
-            return []
-        self._connection.execute("SAVEPOINT batch")
-        try:
-            self._connection.execute_many(sql, [row for _, row in batch])
-        except DoltError as exc:
-            self._connection.execute("ROLLBACK TO SAVEPOINT batch")
-            if not is_row_error(exc):
-                raise
-        else:
-            self._connection.execute("RELEASE SAVEPOINT batch")
-            return []
-        rejected = []
-        for index, row in batch:
-            try:
-                self._connection.execute(sql, row)  # a failed one-row INSERT changes nothing
-            except DoltError as exc:
-                if not is_row_error(exc):
-                    raise
-                rejected.append(RejectedRow(index=index, row=row, reason=server_words(exc)))
-        self._connection.execute("RELEASE SAVEPOINT batch")
-        return rejected
+    def _execute_batch(self, sql: str, rows: list[Row]) -> None:
+        self._connection.execute_many(sql, rows)
+
+    def _execute_row(self, sql: str, row: Row) -> None:
+        self._connection.execute(sql, row)  # a failed one-row INSERT changes nothing
+
+    def _execute_plain(self, sql: str) -> None:
+        self._connection.execute(sql)
+
+    def _is_row_error(self, error: DoltError) -> bool:
+        return is_row_error(error)
+
+    def _row_reason(self, error: DoltError) -> str:
+        return server_words(error)
 
     def delete_all_rows(self, *, table: str) -> int:
         """``DELETE FROM`` the table (kept in Dolt's history, unlike ``TRUNCATE``)."""
@@ -237,44 +187,11 @@ class SqlServerWriteSession(WriteSession):
         self._connection.close()
 
 
-_NumberedRow = tuple[int, tuple[Any, ...]]
-
-
 def base_tables(connection: ServerConnection) -> list[str]:
     """Base tables of the connection's database, without Dolt's ``dolt_`` system tables."""
     rows = connection.tuples("SHOW FULL TABLES")
     names = (str(name) for name, kind, *_ in rows if str(kind).upper() == "BASE TABLE")
     return sorted(n for n in names if not n.lower().startswith("dolt_"))
-
-
-def _batches(rows: Iterable[Sequence[Any]], *, batch_rows: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Consecutive batches of at most `batch_rows` rows and about `MAX_BATCH_BYTES` bytes."""
-    batch: list[tuple[Any, ...]] = []
-    size = 0
-    for row in rows:
-        values = tuple(row)
-        batch.append(values)
-        size += sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in values)
-        if len(batch) >= batch_rows or size >= MAX_BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
-def _split_by_width(
-    batch: list[tuple[Any, ...]], *, width: int, offset: int
-) -> tuple[list[_NumberedRow], list[RejectedRow]]:
-    """Number the rows of a batch and set aside those with the wrong number of values."""
-    good: list[_NumberedRow] = []
-    bad: list[RejectedRow] = []
-    for index, row in enumerate(batch, start=offset):
-        if len(row) == width:
-            good.append((index, row))
-        else:
-            reason = f"expected {width} values, got {len(row)}"
-            bad.append(RejectedRow(index=index, row=row, reason=reason))
-    return good, bad
 
 
 def _call_sql(procedure: str, arguments: Sequence[object]) -> str:
