@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from dolt.batched_session import BatchedWriteSession, Row, upsert_updates
 from dolt.dialect import mysql_to_sqlite
 from dolt.embedded_connect import connect, scalar, sqlite3
 from dolt.errors import ConstraintViolation, DoltError, SqlError
@@ -14,11 +12,12 @@ from dolt.models import Author, WriteMode
 from dolt.names import quote_identifier, validate_branch_name
 from dolt.policy import check_ddl
 from dolt.sqlite_errors import map_sqlite_error, retry_when_busy
+from dolt.write_session_base import Row, WriteSessionBase, upsert_updates
 
 _ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError)
 
 
-class DoltliteWriteSession(BatchedWriteSession):
+class DoltliteWriteSession(WriteSessionBase):
     def __init__(self, *, path: Path, branch: str) -> None:
         self.branch = validate_branch_name(branch)
         self._path = path
@@ -29,37 +28,13 @@ class DoltliteWriteSession(BatchedWriteSession):
         self._depth = 0
 
     # transactions -----------------------------------------------------------
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """`BEGIN IMMEDIATE` (takes the file's write lock up front); nested calls use savepoints."""
-        if self._depth == 0:
-            retry_when_busy(lambda: self._connection.execute("BEGIN IMMEDIATE"))
-        else:
-            self._connection.execute(f"SAVEPOINT s{self._depth}")
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            self._depth -= 1
-            self._rollback_level()
-            raise
-        self._depth -= 1
-        self._commit_level()
+    def _begin(self) -> None:
+        """`BEGIN IMMEDIATE`: take the file's write lock up front (one writer per file)."""
+        retry_when_busy(lambda: self._connection.execute("BEGIN IMMEDIATE"))
 
-    def _commit_level(self) -> None:
-        if self._depth == 0:
-            self._run("COMMIT", context="committing the transaction")
-        else:
-            self._connection.execute(f"RELEASE s{self._depth}")
-
-    def _rollback_level(self) -> None:
-        if not self._connection.in_transaction:
-            return
-        if self._depth == 0:
+    def _rollback(self) -> None:
+        if self._connection.in_transaction:
             self._connection.execute("ROLLBACK")
-        else:
-            self._connection.execute(f"ROLLBACK TO s{self._depth}")
-            self._connection.execute(f"RELEASE s{self._depth}")
 
     # schema -----------------------------------------------------------------
     def tables(self) -> list[str]:
@@ -165,6 +140,6 @@ class DoltliteWriteSession(BatchedWriteSession):
             raise map_sqlite_error(exc, context=context) from exc
 
     def close(self) -> None:
-        if self._connection.in_transaction:
-            self._connection.execute("ROLLBACK")
+        self._depth = 0
+        self._rollback()
         self._connection.close()

@@ -8,23 +8,22 @@ statement lands on that branch and nothing ever calls ``DOLT_CHECKOUT``. Rows go
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
-from dolt.batched_session import BatchedWriteSession, Row, upsert_updates
 from dolt.errors import DoltError, SqlError
 from dolt.models import Author, WriteMode
 from dolt.names import validate_branch_name, validate_identifier
 from dolt.policy import check_ddl
 from dolt.sqlserver_connect import Connector, ServerConnection, quote, validate_commitish
 from dolt.sqlserver_errors import is_row_error, server_words
+from dolt.write_session_base import Row, WriteSessionBase, upsert_updates
 
 # A batch also ends when its values reach about this many bytes, so that one multi-row INSERT
 # stays well below the server's max_allowed_packet (MariaDB's default is 16 MiB).
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 
 
-class SqlServerWriteSession(BatchedWriteSession):
+class SqlServerWriteSession(WriteSessionBase):
     """Writes to one branch of one database on a Dolt sql-server."""
 
     def __init__(self, *, connector: Connector, database: str, branch: str) -> None:
@@ -34,45 +33,10 @@ class SqlServerWriteSession(BatchedWriteSession):
         self._depth = 0
 
     # transactions -----------------------------------------------------------
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """``START TRANSACTION`` ... ``COMMIT``; nested calls use savepoints.
-
-        On an exception everything since the matching start is rolled back and the
-        exception propagates. (On MariaDB, DDL inside a transaction commits it implicitly;
-        Dolt keeps DDL transactional.)
-        """
-        if self._depth == 0:
-            self._connection.execute("START TRANSACTION")
-        else:
-            self._connection.execute(f"SAVEPOINT level_{self._depth}")
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            self._depth -= 1
-            self._rollback_level()
-            raise
-        self._depth -= 1
-        if self._depth:
-            self._connection.execute(f"RELEASE SAVEPOINT level_{self._depth}")
-            return
-        try:
-            self._connection.execute("COMMIT")  # Dolt may refuse: Busy (serialization failure)
-        except DoltError:
-            self._rollback_level()
-            raise
-
-    def _rollback_level(self) -> None:
-        """Undo the innermost level; a failing rollback must not hide the original error."""
-        try:
-            if self._depth == 0:
-                self._connection.execute("ROLLBACK")
-            else:
-                self._connection.execute(f"ROLLBACK TO SAVEPOINT level_{self._depth}")
-                self._connection.execute(f"RELEASE SAVEPOINT level_{self._depth}")
-        except DoltError:
-            pass
+    def _begin(self) -> None:
+        """``START TRANSACTION``. (On MariaDB DDL commits implicitly; Dolt keeps it
+        transactional.) Dolt may refuse the final COMMIT with Busy (serialization failure)."""
+        self._connection.execute("START TRANSACTION")
 
     # schema -----------------------------------------------------------------
     def tables(self) -> list[str]:
@@ -183,7 +147,7 @@ class SqlServerWriteSession(BatchedWriteSession):
         """Roll back an open transaction and close the connection."""
         if self._depth:
             self._depth = 0
-            self._rollback_level()
+            self._undo_level()
         self._connection.close()
 
 

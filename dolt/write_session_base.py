@@ -1,14 +1,16 @@
-"""Bulk writing shared by both backends: batches, reject collection, upsert keys.
+"""What both backends' write sessions share: nested transactions and bulk writing.
 
-A backend says how to run one statement, one batch and one row; this class owns the
-loop: one transaction, `executemany` per batch, and — when rejects are collected — a
-savepoint per batch that is redone row by row only if the database refuses it.
+A backend says how to begin a transaction and how to run one statement, one batch and one
+row; this class owns the rest: savepoints for nested transactions, one transaction per
+bulk write, `executemany` per batch, and — when rejects are collected — a savepoint per
+batch that is redone row by row only if the database refuses it.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
@@ -19,7 +21,51 @@ from dolt.models import InsertResult, RejectedRow, WriteMode
 Row = Sequence[Any]
 
 
-class BatchedWriteSession(WriteSession):
+class WriteSessionBase(WriteSession):
+    _depth: int = 0  # open transaction levels: 0 none, 1 a transaction, 2+ savepoints
+
+    @abstractmethod
+    def _begin(self) -> None:
+        """Start a write transaction."""
+
+    def _rollback(self) -> None:
+        self._execute_plain("ROLLBACK")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A transaction; committed on success, rolled back on error; nesting uses savepoints."""
+        if self._depth == 0:
+            self._begin()
+        else:
+            self._execute_plain(f"SAVEPOINT level_{self._depth}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            self._undo_level()
+            raise
+        self._depth -= 1
+        if self._depth:
+            self._execute_plain(f"RELEASE SAVEPOINT level_{self._depth}")
+            return
+        try:
+            self._execute_plain("COMMIT")
+        except DoltError:
+            self._undo_level()
+            raise
+
+    def _undo_level(self) -> None:
+        """Undo the innermost level; a failing rollback must not hide the original error."""
+        try:
+            if self._depth == 0:
+                self._rollback()
+            else:
+                self._execute_plain(f"ROLLBACK TO SAVEPOINT level_{self._depth}")
+                self._execute_plain(f"RELEASE SAVEPOINT level_{self._depth}")
+        except DoltError:
+            pass
+
     @abstractmethod
     def _insert_statement(self, *, table: str, columns: Sequence[str], mode: WriteMode) -> str:
         """The parameterised INSERT (with the backend's upsert clause in upsert mode)."""
