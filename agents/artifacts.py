@@ -1,0 +1,156 @@
+"""The typed artifacts every stage produces and consumes (the LLM stages produce the same).
+
+They know nothing of Slack or of the terminal; renderers turn them into messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dolt.models import WriteMode
+
+
+class Artifact(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# 1. understand ---------------------------------------------------------------------------
+class ImportRequest(Artifact):
+    """What the person asked for, or why this is not an import request."""
+
+    status: Literal["ok", "cannot"] = "ok"
+    reason: str | None = Field(None, description="Why this is not an import request (status=cannot).")
+    sources: list[str] = Field(default_factory=list, description="Paths, globs or URLs as written.")
+    database: str | None = Field(None, description="Target database name.")
+    table: str | None = Field(None, description="Single target table, if the person named one.")
+    where: str | None = Field(None, description="Row filter as a SQL predicate (MySQL dialect).")
+    key: list[str] = Field(default_factory=list, description="Primary key columns asked for.")
+    mode: WriteMode | None = Field(None, description="create, append, upsert or replace.")
+    create_tables: bool = Field(True, description="Whether new tables may be created.")
+    recursive: bool = Field(False, description="Whether directories are searched recursively.")
+    nested_lists: Literal["child_tables", "json_column"] = Field(
+        "child_tables", description="How lists inside JSON records are imported."
+    )
+    summary: str = Field("", description="One paragraph: this is my understanding...")
+
+
+# 2. inspect ------------------------------------------------------------------------------
+class ColumnProfile(Artifact):
+    name: str = Field(description="Column name as staged (sanitised, unique).")
+    source_name: str = Field(description="Header as it appears in the file.")
+    inferred_type: str = Field(description="MySQL type confirmed against the whole column.")
+    nullable: bool
+    null_count: int
+    empty_string_count: int = 0
+    distinct_estimate: int
+    min_value: str | None = None
+    max_value: str | None = None
+    max_length: int | None = None
+    leading_zeros: bool = False
+
+
+class SourceProfile(Artifact):
+    source: str = Field(description="Where the data came from (path or URL), for people.")
+    file: str = Field(description="Local file that was read.")
+    relation: str = Field(description="Name of the staged relation the plan SELECTs from.")
+    format: Literal["csv", "json", "jsonl", "parquet", "xlsx"]
+    encoding: str | None = None
+    delimiter: str | None = None
+    header: bool | None = None
+    row_count: int
+    columns: list[ColumnProfile]
+    sample_rows: list[dict[str, Any]] = Field(default_factory=list)
+    candidate_keys: list[list[str]] = Field(default_factory=list)
+    parent: str | None = Field(None, description="Parent relation, for a child table of nested lists.")
+    rejected_rows: int = Field(0, description="Rows the reader could not parse (ragged, bad quoting).")
+    notes: list[str] = Field(default_factory=list)
+
+    def column(self, name: str) -> ColumnProfile:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+
+class ForeignKeyCandidate(Artifact):
+    relation: str
+    columns: list[str]
+    references_table: str = Field(description="Staged relation or existing table referenced.")
+    references_columns: list[str]
+    existing_table: bool = Field(False, description="True when the referenced table is on main.")
+    containment: float = Field(description="Share of non-null values found in the referenced key.")
+
+
+class Inspection(Artifact):
+    database: str
+    target_schema: dict[str, str] = Field(description="CREATE statements on main, MySQL dialect.")
+    profiles: list[SourceProfile]
+    foreign_keys: list[ForeignKeyCandidate] = Field(default_factory=list)
+
+
+# 4. propose schema -----------------------------------------------------------------------
+class TableProposal(Artifact):
+    name: str
+    action: Literal["create", "existing", "alter"]
+    ddl: list[str] = Field(default_factory=list, description="MySQL DDL statements to apply.")
+    sources: list[str] = Field(description="Staged relations that feed this table.")
+
+
+class SchemaProposal(Artifact):
+    status: Literal["ok", "cannot"] = "ok"
+    reason: str | None = None
+    tables: list[TableProposal] = Field(default_factory=list)
+
+    @property
+    def ddl(self) -> list[str]:
+        return [statement for table in self.tables for statement in table.ddl]
+
+
+# 5. plan ---------------------------------------------------------------------------------
+class PlanStep(Artifact):
+    table: str
+    select: str = Field(description="One SELECT over the staged relations, target column names.")
+    mode: WriteMode
+    source: str | None = Field(None, description="The staged relation whose rows are accounted for.")
+    source_rows: int = Field(description="Rows in the source relation.")
+    expected_rows: int = Field(description="Rows the SELECT returns (before rejects).")
+
+
+class ImportPlan(Artifact):
+    status: Literal["ok", "cannot"] = "ok"
+    reason: str | None = None
+    steps: list[PlanStep] = Field(default_factory=list)
+    checks: list[str] = Field(
+        default_factory=list, description="Predicates every loaded row must satisfy."
+    )
+
+
+# 6. execute ------------------------------------------------------------------------------
+class Reject(Artifact):
+    table: str
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+
+class TableLoad(Artifact):
+    table: str
+    source_rows: int
+    loaded: int
+    filtered: int
+    rejected: int
+
+
+class ExecutionReport(Artifact):
+    job: str
+    database: str
+    branch: str
+    base: str = Field(description="Commit of main the branch started from.")
+    commit: str | None
+    loads: list[TableLoad]
+    rejects: list[Reject] = Field(default_factory=list)
+    checks_passed: list[str] = Field(default_factory=list)
