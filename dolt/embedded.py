@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 from dolt import embedded_review as review
 from dolt.dialect import sqlite_to_mysql
@@ -149,6 +150,14 @@ class DoltliteDatabase(Database):
             sql = count_query(table=table, columns=columns, where=where, dialect="sqlite")
             return int(scalar(connection, sql))
 
+    def column_values(self, *, table: str, column: str, ref: str = "main") -> Iterator[Any]:
+        sql = f"SELECT {quote_identifier(column)} FROM {quote_identifier(table)}"
+        with closing(connect(self.path, ref=ref)) as connection:
+            cursor = connection.execute(sql)
+            while rows := cursor.fetchmany(10_000):
+                for (value,) in rows:
+                    yield value
+
     def foreign_key_violations(self, *, table: str, ref: str = "main") -> int:
         with self._reading(ref) as connection:
             return int(
@@ -189,9 +198,12 @@ class DoltliteDatabase(Database):
     def head(self, *, ref: str = "main") -> str:
         return str(self._call("dolt_hashof", ref, context=f"resolving {ref!r}"))
 
+    def merge_base(self, *, branch: str, other: str = "main") -> str:
+        return str(self._call("dolt_merge_base", other, branch, context="finding the merge base"))
+
     # review -----------------------------------------------------------------
     def diff_summary(self, *, branch: str, base: str = "main") -> DiffSummary:
-        base_commit = str(self._call("dolt_merge_base", base, branch, context="finding merge base"))
+        base_commit = self.merge_base(branch=branch, other=base)
         three_dot = f"{base}...{branch}"
         before = self.create_statements(ref=base_commit)
         after = self.create_statements(ref=branch)

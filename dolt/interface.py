@@ -131,6 +131,10 @@ class Database(ABC):
         """
 
     @abstractmethod
+    def column_values(self, *, table: str, column: str, ref: str = "main") -> Iterator[Any]:
+        """The values of one column at `ref`, streamed (e.g. a key, to check references)."""
+
+    @abstractmethod
     def foreign_key_violations(self, *, table: str, ref: str = "main") -> int:
         """Rows of `table` at `ref` whose foreign keys point at no row."""
 
@@ -150,6 +154,10 @@ class Database(ABC):
 
     @abstractmethod
     def write_session(self, *, branch: str) -> WriteSession: ...
+
+    @abstractmethod
+    def merge_base(self, *, branch: str, other: str = "main") -> str:
+        """The commit where `branch` and `other` last met (where an import branch started)."""
 
     # review -----------------------------------------------------------------
     @abstractmethod

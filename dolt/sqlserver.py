@@ -155,6 +155,11 @@ class SqlServerDatabase(Database):
             sql = count_query(table=table, columns=columns, where=where, dialect="mysql")
             return int(connection.scalar(sql))
 
+    def column_values(self, *, table: str, column: str, ref: str = "main") -> Iterator[Any]:
+        with self._on_ref(ref) as connection:
+            for row in connection.stream(f"SELECT {quote(column)} AS v FROM {quote(table)}"):
+                yield row["v"]
+
     def foreign_key_violations(self, *, table: str, ref: str = "main") -> int:
         with self._on_ref(ref) as connection:
             keys: dict[str, list[dict[str, Any]]] = {}
@@ -193,6 +198,12 @@ class SqlServerDatabase(Database):
         if not rows:
             raise BranchNotFound(f"Database {self.name!r} has no branch {name!r}.")
         return _branch_info(rows[0])
+
+    def merge_base(self, *, branch: str, other: str = "main") -> str:
+        validate_ref(branch)
+        validate_ref(other)
+        with self._on_database() as connection:
+            return str(connection.scalar("SELECT DOLT_MERGE_BASE(%s, %s)", (other, branch)))
 
     def delete_branch(self, *, name: str) -> None:
         """``CALL DOLT_BRANCH('-D', name)``: also when a (stale) session still uses it."""

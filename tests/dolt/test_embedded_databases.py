@@ -120,3 +120,7 @@ def test_foreign_key_violations_count_orphans(families):
         session.commit(message="pets", author=REQUESTER)
     assert families.foreign_key_violations(table="pets", ref="b") == 1
     assert families.foreign_key_violations(table="people", ref="b") == 0
+
+
+def test_column_values_stream_one_column(families):
+    assert sorted(families.column_values(table="people", column="id")) == list(range(1, 11))

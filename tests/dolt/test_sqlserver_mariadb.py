@@ -312,6 +312,17 @@ def test_count_rows_with_a_checked_predicate(branches: Branches) -> None:
         database.count_rows(table="people", ref="main", where="salary > 3")
 
 
+def test_column_values_stream_one_column(branches: Branches) -> None:
+    branches.scratch.run(PEOPLE, database=branches.main)
+    branches.scratch.run(
+        "INSERT INTO people VALUES (1, 'a', 30), (2, 'b', 40)", database=branches.main
+    )
+    assert sorted(branches.database.column_values(table="people", column="id", ref="main")) == [
+        1,
+        2,
+    ]
+
+
 def test_foreign_key_violations_count_orphans(branches: Branches) -> None:
     branches.scratch.run(PEOPLE, database=branches.main)
     branches.scratch.run(
