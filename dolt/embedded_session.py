@@ -128,6 +128,8 @@ class DoltliteWriteSession(WriteSessionBase):
         arguments = ("--hard",) if ref is None else ("--hard", ref)
         marks = ", ".join("?" for _ in arguments)
         retry_when_busy(lambda: scalar(self._connection, f"SELECT dolt_reset({marks})", arguments))
+        # reset keeps tables that were never committed (like git's untracked files)
+        retry_when_busy(lambda: scalar(self._connection, "SELECT dolt_clean()"))
 
     def head(self) -> str:
         return str(scalar(self._connection, "SELECT dolt_hashof(?)", (self.branch,)))

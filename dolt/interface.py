@@ -94,7 +94,8 @@ class WriteSession(ABC):
 
     @abstractmethod
     def reset_hard(self, *, ref: str | None = None) -> None:
-        """Throw away uncommitted work on the branch (or move it back to `ref`)."""
+        """Throw away uncommitted work on the branch — including tables created since the
+        last commit — or move the branch back to `ref`."""
 
     @abstractmethod
     def close(self) -> None: ...

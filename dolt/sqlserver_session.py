@@ -133,11 +133,13 @@ class SqlServerWriteSession(WriteSessionBase):
         return str(commit_hash) if commit_hash else None
 
     def reset_hard(self, *, ref: str | None = None) -> None:
-        """``CALL DOLT_RESET('--hard'[, ref])``: drop uncommitted work, or move the branch."""
+        """``CALL DOLT_RESET('--hard'[, ref])`` then ``CALL DOLT_CLEAN()``: drop uncommitted
+        work, including tables never committed (reset alone keeps those), or move the branch."""
         if self._depth:
             raise DoltError("Cannot reset inside an open transaction.")
         arguments = ("--hard",) if ref is None else ("--hard", validate_commitish(ref))
         self._connection.call(_call_sql("DOLT_RESET", arguments), arguments)
+        self._connection.call("CALL DOLT_CLEAN()", ())
 
     def head(self) -> str:
         """The hash of the branch's latest commit."""

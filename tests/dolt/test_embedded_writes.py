@@ -217,3 +217,13 @@ def test_a_writer_waits_for_another_writers_lock_instead_of_failing(families):
         assert released.is_set() and waited >= 0.6
         assert session.row_count(table="people") == 20
     holder.close()
+
+
+def test_reset_also_removes_tables_created_since_the_last_commit(families):
+    families.create_branch(name="b")
+    base = families.branch(name="b").head
+    with families.write_session(branch="b") as session:
+        session.execute_ddl(sql="CREATE TABLE half_done (id INT PRIMARY KEY)")
+    with families.write_session(branch="b") as session:  # a new session, as after a crash
+        session.reset_hard(ref=base)
+        assert session.tables() == ["people"]
