@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
+	rm -rf demo-data .importbot/jobs
 	$(BIN)/importbot demo --db $(DEMO_DB)
 
 services:
@@ -30,6 +31,7 @@ test: $(STAMP) services lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/dolt_load.py
+	$(BIN)/python bench/import_csv.py
 
 clean:
 	rm -rf $(VENV) demo-data

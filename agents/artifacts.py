@@ -21,7 +21,9 @@ class ImportRequest(Artifact):
     """What the person asked for, or why this is not an import request."""
 
     status: Literal["ok", "cannot"] = "ok"
-    reason: str | None = Field(None, description="Why this is not an import request (status=cannot).")
+    reason: str | None = Field(
+        None, description="Why this is not an import request (status=cannot)."
+    )
     sources: list[str] = Field(default_factory=list, description="Paths, globs or URLs as written.")
     database: str | None = Field(None, description="Target database name.")
     table: str | None = Field(None, description="Single target table, if the person named one.")
@@ -63,8 +65,12 @@ class SourceProfile(Artifact):
     columns: list[ColumnProfile]
     sample_rows: list[dict[str, Any]] = Field(default_factory=list)
     candidate_keys: list[list[str]] = Field(default_factory=list)
-    parent: str | None = Field(None, description="Parent relation, for a child table of nested lists.")
-    rejected_rows: int = Field(0, description="Rows the reader could not parse (ragged, bad quoting).")
+    parent: str | None = Field(
+        None, description="Parent relation, for a child table of nested lists."
+    )
+    rejected_rows: int = Field(
+        0, description="Rows the reader could not parse (ragged, bad quoting)."
+    )
     notes: list[str] = Field(default_factory=list)
 
     def column(self, name: str) -> ColumnProfile:
@@ -113,7 +119,9 @@ class PlanStep(Artifact):
     table: str
     select: str = Field(description="One SELECT over the staged relations, target column names.")
     mode: WriteMode
-    source: str | None = Field(None, description="The staged relation whose rows are accounted for.")
+    source: str | None = Field(
+        None, description="The staged relation whose rows are accounted for."
+    )
     source_rows: int = Field(description="Rows in the source relation.")
     expected_rows: int = Field(description="Rows the SELECT returns (before rejects).")
 

@@ -3,94 +3,239 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
+from agents.errors import AgentError
+from agents.review import Review
+from agents.sources import SourcePolicy
 from bot import terminal_render as render
-from bot.settings import Settings
+from bot.settings import JOBS_DIR, Settings, local_author, parse_author
 from dolt import open_server
-from dolt.errors import DoltError
+from dolt.errors import DoltError, MergeConflict
+from workers import local_jobs
 
 app = typer.Typer(help="Import data into Dolt branches, review, merge.", no_args_is_help=True)
 console = Console()
+errors = Console(stderr=True)
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Database URL (doltlite:<dir> or mysql://...).")
 ]
-DatabaseOption = Annotated[str, typer.Option("--database", "-d", help="Database name.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Take defaults and approve.")]
+AuthorOption = Annotated[
+    str | None, typer.Option("--author", help="'Name <email>' for commits and merges.")
+]
+
+DEMO_REQUEST = (
+    'Import all CSV files in examples/families into the database: "families". '
+    "Create tables as needed."
+)
 
 
-def _server(db: str | None):
-    return open_server(db or Settings.from_environment().dolt_url)
+def _setup(db: str | None, author: str | None) -> local_jobs.LocalSetup:
+    settings = Settings.from_environment()
+    who = parse_author(author) if author else settings.author or local_author()
+    return local_jobs.LocalSetup(
+        server=open_server(db or settings.dolt_url),
+        policy=SourcePolicy.from_env(settings.environ or {}, cwd=Path.cwd()),
+        jobs_dir=Path.cwd() / JOBS_DIR,
+        author=who,
+    )
+
+
+class TerminalConversation:
+    """Shows each artifact; asks for approval on a TTY unless --yes (or --json)."""
+
+    def __init__(self, *, ask: bool, quiet: bool) -> None:
+        self.ask = ask
+        self.quiet = quiet
+        self._progress: Progress | None = None
+        self._tasks: dict[str, int] = {}
+
+    def _show(self, renderable) -> None:
+        if not self.quiet:
+            console.print(renderable)
+
+    def _approve(self, question: str) -> bool:
+        return typer.confirm(question, default=True) if self.ask else True
+
+    def confirm_understanding(self, request: ImportRequest) -> bool:
+        self._show(render.request_text(request))
+        return self._approve("Looks right?")
+
+    def approve_schema(self, proposal: SchemaProposal) -> bool:
+        self._show(render.schema_block(proposal))
+        return self._approve("Approve this schema?")
+
+    def approve_plan(self, plan: ImportPlan) -> bool:
+        self._show(render.plan_table(plan))
+        return self._approve("Run the import?")
+
+    def progress(self, table: str, done: int, expected: int) -> None:
+        if self.quiet:
+            return
+        if self._progress is None:
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=console,
+                transient=False,
+            )
+            self._progress.start()
+        if table not in self._tasks:
+            self._tasks[table] = self._progress.add_task(table, total=expected)
+        self._progress.update(self._tasks[table], completed=done)
+
+    def show_review(self, review: Review) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+        self._show(render.review_group(review))
+
+
+def _review_json(outcome: local_jobs.ImportOutcome) -> dict:
+    review = outcome.review
+    return {
+        "job": outcome.job,
+        "database": outcome.database,
+        "branch": outcome.branch,
+        "status": outcome.status,
+        "tables": [
+            {
+                "name": t.name,
+                "rows_added": t.rows_added,
+                "rows_modified": t.rows_modified,
+                "rows_deleted": t.rows_deleted,
+                "schema_change": t.schema_change,
+            }
+            for t in (review.tables if review else [])
+        ],
+        "rejected_rows": review.rejected_rows if review else 0,
+    }
+
+
+@app.command("import")
+def import_(
+    request: Annotated[
+        str, typer.Argument(help="What to import, e.g. 'import data/*.csv into sales'.")
+    ],
+    db: DbOption = None,
+    yes: YesOption = False,
+    as_json: JsonOption = False,
+    author: AuthorOption = None,
+) -> None:
+    """Run an import up to review: the branch is kept for `importbot merge` or `discard`."""
+    setup = _setup(db, author)
+    conversation = TerminalConversation(
+        ask=not yes and not as_json and sys.stdin.isatty(), quiet=as_json
+    )
+    outcome = local_jobs.run_import(request, setup=setup, conversation=conversation)
+    if as_json:
+        print(json.dumps(_review_json(outcome)))
+    elif outcome.status == "cancelled":
+        console.print(f"Stopped at {outcome.stopped_at}; nothing was written.")
+    else:
+        console.print(
+            f"Review it, then `importbot merge {outcome.job}` or `importbot discard {outcome.job}`."
+        )
 
 
 @app.command()
-def demo(db: DbOption = None, database: DatabaseOption = "demo") -> None:
-    """Show the Dolt layer: create, branch, write, diff, preview, merge."""
-    from bot.dolt_demo import run_demo
+def diff(job: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Show what an import branch changed (three-dot diff), its rejects and conflicts."""
+    review = local_jobs.review_import(job, setup=_setup(db, None))
+    if as_json:
+        print(review.model_dump_json())
+    else:
+        console.print(render.review_group(review))
 
-    with _server(db) as server:
-        console.print(f"Databases at [bold]{server.url}[/bold]")
-        target = server.database(name=database, create=True)
-        run = run_demo(target)
-        console.print(f"Created branch [bold]{run.branch}[/bold] from main and wrote to it only.")
-        schemas = [
-            t.schema_after for t in run.summary.tables if t.schema_changed and t.schema_after
-        ]
-        if schemas:
-            console.print(render.ddl_block(schemas))
-        console.print(render.diff_summary_table(run.summary))
-        console.print(render.sample_rows_table("Sample rows", run.samples))
-        console.print(render.conflict_preview_text(run.preview))
-        console.print(render.merge_result_text(run.merge, branch=run.branch, into="main"))
-        console.print(f"main now holds: {run.main_rows}; branch {run.branch} deleted.")
-        target.close()
+
+@app.command()
+def merge(
+    job: str, db: DbOption = None, as_json: JsonOption = False, author: AuthorOption = None
+) -> None:
+    """Merge a reviewed import into main (refused, with the conflicts, if it would conflict)."""
+    database, branch, result = local_jobs.merge_import(job, setup=_setup(db, author))
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "job": job,
+                    "database": database,
+                    "branch": branch,
+                    "status": "merged",
+                    "commit": result.hash,
+                    "fast_forward": result.fast_forward,
+                }
+            )
+        )
+    else:
+        console.print(render.merge_result_text(result, branch=branch, into="main"))
+
+
+@app.command()
+def discard(job: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Delete an import's branch; main never saw it."""
+    database, branch = local_jobs.discard_import(job, setup=_setup(db, None))
+    if as_json:
+        print(
+            json.dumps({"job": job, "database": database, "branch": branch, "status": "discarded"})
+        )
+    else:
+        console.print(f"Discarded {branch} in {database}.")
+
+
+@app.command()
+def demo(db: DbOption = None) -> None:
+    """Import the bundled examples/families into database `families`, review, and merge."""
+    console.print(f"$ importbot import '{DEMO_REQUEST}' --yes")
+    setup = _setup(db, None)
+    conversation = TerminalConversation(ask=False, quiet=False)
+    outcome = local_jobs.run_import(DEMO_REQUEST, setup=setup, conversation=conversation)
+    console.print(f"$ importbot merge {outcome.job}")
+    _, branch, result = local_jobs.merge_import(outcome.job, setup=setup)
+    console.print(render.merge_result_text(result, branch=branch, into="main"))
 
 
 @app.command()
 def databases(db: DbOption = None) -> None:
     """List the databases."""
-    with _server(db) as server:
+    with open_server(db or Settings.from_environment().dolt_url) as server:
         for name in server.list_databases():
             console.print(name)
 
 
 @app.command()
-def branches(database: DatabaseOption, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """List the branches of a database."""
-    with _server(db) as server:
-        target = server.database(name=database)
-        found = target.list_branches()
-        if as_json:
-            print(json.dumps([asdict(b) for b in found]))
-        else:
-            console.print(render.branches_table(found))
-        target.close()
-
-
-@app.command()
-def diff(
-    branch: str, database: DatabaseOption, db: DbOption = None, as_json: JsonOption = False
-) -> None:
-    """What a branch changed since it left main (three-dot diff)."""
-    with _server(db) as server:
-        target = server.database(name=database)
-        summary = target.diff_summary(branch=branch)
-        if as_json:
-            print(json.dumps(asdict(summary), default=str))
-        else:
-            console.print(render.diff_summary_table(summary))
-            console.print(render.conflict_preview_text(target.preview_merge(branch=branch)))
-        target.close()
+def branches(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the branches of every database (import branches await review)."""
+    with open_server(db or Settings.from_environment().dolt_url) as server:
+        found = {}
+        for name in server.list_databases():
+            database = server.database(name=name)
+            found[name] = database.list_branches()
+            database.close()
+    if as_json:
+        print(json.dumps({name: [b.__dict__ for b in items] for name, items in found.items()}))
+        return
+    for name, items in found.items():
+        console.print(render.branches_table(items, title=f"Branches of {name}"))
 
 
 def main() -> None:
     try:
         app()
-    except DoltError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}")
+    except MergeConflict as error:
+        errors.print(f"[red]merge refused:[/red] {error}")
+        errors.print(render.conflict_preview_text(error.preview))
+        raise SystemExit(1) from None
+    except (DoltError, AgentError) as error:
+        errors.print(f"[red]error:[/red] {error}")
         raise SystemExit(1) from None

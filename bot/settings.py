@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import getpass
 import os
+import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+from dolt.models import Author
 
 DEFAULT_DOLT_URL = "doltlite:.importbot/databases"
+JOBS_DIR = Path(".importbot/jobs")
+_AUTHOR = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
 
 
 @dataclass(frozen=True)
 class Settings:
     dolt_url: str = DEFAULT_DOLT_URL
+    author: Author | None = None
+    environ: Mapping[str, str] | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        return cls(dolt_url=env.get("IMPORTBOT_DOLT_URL") or DEFAULT_DOLT_URL)
+        env = dict(os.environ if environ is None else environ)
+        return cls(
+            dolt_url=env.get("IMPORTBOT_DOLT_URL") or DEFAULT_DOLT_URL,
+            author=parse_author(env["IMPORTBOT_AUTHOR"]) if env.get("IMPORTBOT_AUTHOR") else None,
+            environ=env,
+        )
+
+
+def parse_author(text: str) -> Author:
+    match = _AUTHOR.match(text)
+    if not match:
+        raise ValueError(f"Author {text!r} must look like 'Name <email>'.")
+    return Author(name=match["name"], email=match["email"])
+
+
+def local_author() -> Author:
+    """The person at this terminal, when IMPORTBOT_AUTHOR does not say."""
+    user = getpass.getuser()
+    return Author(name=user, email=f"{user}@{socket.gethostname()}")

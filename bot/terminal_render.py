@@ -7,11 +7,13 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
+from agents.review import Review
 from dolt.models import BranchInfo, ConflictPreview, DiffSummary, MergeResult, RowChange
 
 
-def branches_table(branches: list[BranchInfo]) -> Table:
-    table = Table(title="Branches")
+def branches_table(branches: list[BranchInfo], *, title: str = "Branches") -> Table:
+    table = Table(title=title)
     for column in ("branch", "head", "author", "date", "message"):
         table.add_column(column)
     for info in branches:
@@ -78,3 +80,71 @@ def merge_result_text(result: MergeResult, *, branch: str, into: str) -> Text:
         return Text(f"{into} already contains {branch}.")
     kind = "fast-forward" if result.fast_forward else "merge commit"
     return Text(f"Merged {branch} into {into}: {kind} {result.hash[:12]}.", style="green")
+
+
+def request_text(request: ImportRequest) -> Text:
+    return Text(f"This is my understanding: {request.summary}")
+
+
+def schema_block(proposal: SchemaProposal) -> Group:
+    parts: list = []
+    for table in proposal.tables:
+        if table.ddl:
+            parts.append(Text(f"{table.name} ({table.action}, from {', '.join(table.sources)}):"))
+            parts.append(ddl_block(table.ddl))
+        else:
+            parts.append(Text(f"{table.name}: existing table, from {', '.join(table.sources)}"))
+    return Group(*parts)
+
+
+def plan_table(plan: ImportPlan) -> Group:
+    table = Table(title="Plan")
+    for column in ("table", "mode", "source rows", "rows to load", "filtered out"):
+        table.add_column(column, justify="left" if column in ("table", "mode") else "right")
+    for step in plan.steps:
+        table.add_row(
+            step.table,
+            str(step.mode),
+            f"{step.source_rows:,}",
+            f"{step.expected_rows:,}",
+            f"{step.source_rows - step.expected_rows:,}",
+        )
+    selects = [Syntax(f"-- {s.table}\n{s.select};", "sql", word_wrap=True) for s in plan.steps]
+    checks = [Text(f"check: every row satisfies {c}") for c in plan.checks]
+    return Group(table, *selects, *checks)
+
+
+def review_group(review: Review) -> Group:
+    parts: list = [Text(f"Branch {review.branch} in database {review.database}", style="bold")]
+    table = Table(title="Changes, compared with main")
+    for column in ("table", "change", "added", "modified", "deleted", "rows before", "rows after"):
+        table.add_column(column, justify="left" if column in ("table", "change") else "right")
+    for t in review.tables:
+        change = t.change + (" + schema" if t.schema_change and t.change == "modified" else "")
+        table.add_row(
+            t.name,
+            change,
+            f"{t.rows_added:,}",
+            f"{t.rows_modified:,}",
+            f"{t.rows_deleted:,}",
+            f"{t.rows_before:,}",
+            f"{t.rows_after:,}",
+        )
+    parts.append(table)
+    for check in review.checks_passed:
+        parts.append(Text(f"✓ {check}", style="green"))
+    if review.rejects:
+        rejects = Table(title=f"Rejected rows ({review.rejected_rows})")
+        for column in ("table", "file", "line", "column", "value", "reason"):
+            rejects.add_column(column)
+        for r in review.rejects[:20]:
+            rejects.add_row(
+                r.table, r.file, str(r.line or ""), r.column or "", r.value or "", r.reason
+            )
+        parts.append(rejects)
+    if review.conflicts:
+        parts.append(Text("Merging into main would conflict:", style="red"))
+        parts.extend(Text(f"  {line}") for line in review.conflicts)
+    else:
+        parts.append(Text("Merging into main: no conflicts.", style="green"))
+    return Group(*parts)

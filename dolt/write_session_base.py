@@ -115,8 +115,13 @@ class WriteSessionBase(WriteSession):
                 self.delete_all_rows(table=table)
             for batch in self._batches(rows, batch_rows=max(1, batch_rows)):
                 if collect_rejects:
-                    good, misshapen = _split_by_width(batch, width=width, offset=done)
-                    refused = [*misshapen, *self._write_collecting(sql, good)]
+                    if set(map(len, batch)) == {width}:
+                        refused = self._write_collecting(sql, batch, range(done, done + len(batch)))
+                    else:
+                        good, misshapen = _split_by_width(batch, width=width, offset=done)
+                        indexes = [index for index, _ in good]
+                        rows_ok = [row for _, row in good]
+                        refused = [*misshapen, *self._write_collecting(sql, rows_ok, indexes)]
                     rejected.extend(sorted(refused, key=lambda r: r.index))
                 else:
                     if set(map(len, batch)) != {width}:
@@ -138,12 +143,15 @@ class WriteSessionBase(WriteSession):
                 f"A row in rows {offset + 1}–{offset + len(batch)} was refused by {table!r}: {exc}"
             ) from exc
 
-    def _write_collecting(self, sql: str, numbered: list[tuple[int, Row]]) -> list[RejectedRow]:
-        if not numbered:
+    def _write_collecting(
+        self, sql: str, rows: list[Row], indexes: Sequence[int]
+    ) -> list[RejectedRow]:
+        """Write a batch in one go; only if the database refuses it, redo it row by row."""
+        if not rows:
             return []
         self._execute_plain("SAVEPOINT batch")
         try:
-            self._execute_batch(sql, [row for _, row in numbered])
+            self._execute_batch(sql, rows)
         except DoltError as exc:
             self._execute_plain("ROLLBACK TO SAVEPOINT batch")
             if not self._is_row_error(exc):
@@ -153,7 +161,7 @@ class WriteSessionBase(WriteSession):
             self._execute_plain("RELEASE SAVEPOINT batch")
             return []
         rejected = []
-        for index, row in numbered:
+        for index, row in zip(indexes, rows, strict=True):
             try:
                 self._execute_row(sql, row)
             except DoltError as exc:

@@ -1,0 +1,238 @@
+"""The deterministic baseline: a schema proposal and an identity plan from the profiles.
+
+It is what the product does with no LLM, and the starting proposal an LLM edits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agents.artifacts import (
+    ForeignKeyCandidate,
+    ImportPlan,
+    ImportRequest,
+    Inspection,
+    PlanStep,
+    SchemaProposal,
+    SourceProfile,
+    TableProposal,
+)
+from agents.ddl_builder import ColumnSpec, ForeignKeySpec, add_column, bq, create_table
+from agents.errors import ProposalInvalid
+from dolt.models import WriteMode
+
+_KEYISH = re.compile(r"(^id$|_id$|^id_)", re.IGNORECASE)
+_SMALL_INTEGERS = ("TINYINT", "SMALLINT", "MEDIUMINT")
+
+
+def propose_schema(request: ImportRequest, inspection: Inspection) -> SchemaProposal:
+    """One table per top-level source (or all into the named table), keys and FKs."""
+    groups = _target_groups(request, inspection.profiles)
+    existing = {name.lower(): name for name in inspection.target_schema}
+    tables: list[TableProposal] = []
+    for table, profiles in groups.items():
+        if table.lower() in existing:
+            tables.append(_existing_table(existing[table.lower()], profiles, inspection))
+            continue
+        if not request.create_tables:
+            return SchemaProposal(
+                status="cannot",
+                reason=f"Table {table!r} does not exist in {inspection.database!r} and the "
+                "request says not to create tables.",
+            )
+        tables.append(_new_table(table, profiles, request, inspection, groups))
+    return SchemaProposal(tables=_parents_first(tables, inspection.foreign_keys, groups))
+
+
+def _target_groups(
+    request: ImportRequest, profiles: Sequence[SourceProfile]
+) -> dict[str, list[SourceProfile]]:
+    top_level = [p for p in profiles if p.parent is None]
+    groups: dict[str, list[SourceProfile]] = {}
+    if request.table:
+        groups[request.table] = top_level
+    else:
+        for profile in top_level:
+            groups[profile.relation] = [profile]
+    for profile in profiles:
+        if profile.parent is not None:
+            groups[profile.relation] = [profile]
+    return groups
+
+
+def _column_specs(profiles: Sequence[SourceProfile], key: Sequence[str]) -> list[ColumnSpec]:
+    columns: dict[str, ColumnSpec] = {}
+    for profile in profiles:
+        for column in profile.columns:
+            spec = ColumnSpec(name=column.name, type=_widen(column.inferred_type, column.name, key))
+            previous = columns.get(column.name)
+            if previous is not None and previous.type != spec.type:
+                spec = ColumnSpec(name=column.name, type=_common_type(previous.type, spec.type))
+            columns[column.name] = spec
+    return list(columns.values())
+
+
+def _widen(mysql_type: str, name: str, key: Sequence[str]) -> str:
+    """Keys and references get at least INT: the next import will bring larger ids."""
+    if (name in key or _KEYISH.search(name)) and mysql_type.upper() in _SMALL_INTEGERS:
+        return "INT"
+    return mysql_type
+
+
+def _common_type(first: str, second: str) -> str:
+    integers = ("TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT")
+    if first in integers and second in integers:
+        return max(first, second, key=integers.index)
+    return "TEXT"
+
+
+_KEY_NAMES = re.compile(
+    r"(^(id|key|code|uuid|guid|sku|email)$|_(id|key|code|uuid|no|number)$)", re.I
+)
+_NOT_KEY_TYPES = ("DATE", "DATETIME", "TIMESTAMP", "TIME", "DOUBLE", "FLOAT", "DECIMAL", "BOOLEAN")
+
+
+def _primary_key(request: ImportRequest, profiles: Sequence[SourceProfile]) -> list[str]:
+    """The requested key, else the first candidate that looks like an identifier.
+
+    A column that merely happens to be unique in this file (a date, a measurement, a name)
+    would refuse the next import's rows, so it is not proposed as a key.
+    """
+    if request.key:
+        return list(request.key)
+    if len(profiles) != 1:
+        return []
+    profile = profiles[0]
+    for candidate in profile.candidate_keys:
+        columns = [profile.column(name) for name in candidate]
+        if any(c.inferred_type.upper().startswith(_NOT_KEY_TYPES) for c in columns):
+            continue
+        if all(_KEY_NAMES.search(c.name) for c in columns) or profile.parent is not None:
+            return list(candidate)
+    return []
+
+
+def _new_table(
+    table: str,
+    profiles: Sequence[SourceProfile],
+    request: ImportRequest,
+    inspection: Inspection,
+    groups: dict[str, list[SourceProfile]],
+) -> TableProposal:
+    key = _primary_key(request, profiles)
+    columns = _column_specs(profiles, key)
+    missing = [k for k in key if k not in {c.name for c in columns}]
+    if missing:
+        raise ProposalInvalid(
+            f"The key column(s) {', '.join(missing)} are not in the data for table {table!r}; "
+            f"its columns are {', '.join(c.name for c in columns)}."
+        )
+    relations = {p.relation for p in profiles}
+    foreign_keys = [
+        ForeignKeySpec(
+            columns=tuple(fk.columns),
+            table=_target_of(fk.references_table, groups) or fk.references_table,
+            references=tuple(fk.references_columns),
+        )
+        for fk in inspection.foreign_keys
+        if fk.relation in relations
+        and (fk.existing_table or _target_of(fk.references_table, groups) is not None)
+        and _target_of(fk.references_table, groups) != table
+    ]
+    ddl = create_table(name=table, columns=columns, primary_key=key, foreign_keys=foreign_keys)
+    return TableProposal(name=table, action="create", ddl=[ddl], sources=sorted(relations))
+
+
+def _existing_table(
+    table: str, profiles: Sequence[SourceProfile], inspection: Inspection
+) -> TableProposal:
+    known = _existing_columns(inspection.target_schema[table])
+    additions = [
+        add_column(table=table, column=spec)
+        for spec in _column_specs(profiles, ())
+        if spec.name.lower() not in known
+    ]
+    return TableProposal(
+        name=table,
+        action="alter" if additions else "existing",
+        ddl=additions,
+        sources=sorted(p.relation for p in profiles),
+    )
+
+
+def _existing_columns(create_statement: str) -> set[str]:
+    return {
+        m.group(1).lower() for m in re.finditer(r"^\s*`((?:[^`]|``)+)`\s", create_statement, re.M)
+    }
+
+
+def _target_of(relation: str, groups: dict[str, list[SourceProfile]]) -> str | None:
+    for table, profiles in groups.items():
+        if any(p.relation == relation for p in profiles):
+            return table
+    return None
+
+
+def _parents_first(
+    tables: list[TableProposal],
+    foreign_keys: Sequence[ForeignKeyCandidate],
+    groups: dict[str, list[SourceProfile]],
+) -> list[TableProposal]:
+    """Order tables so that every referenced table is created and loaded before its children."""
+    by_name = {t.name: t for t in tables}
+    depends: dict[str, set[str]] = {t.name: set() for t in tables}
+    for fk in foreign_keys:
+        child, parent = _target_of(fk.relation, groups), _target_of(fk.references_table, groups)
+        if child in depends and parent in by_name and parent != child:
+            depends[child].add(parent)
+    ordered: list[TableProposal] = []
+    while depends:
+        ready = sorted(
+            name for name, parents in depends.items() if not parents - {t.name for t in ordered}
+        )
+        if not ready:  # a cycle: keep the remaining order
+            ready = sorted(depends)
+        for name in ready:
+            ordered.append(by_name[name])
+            del depends[name]
+    return ordered
+
+
+def plan_import(
+    request: ImportRequest, inspection: Inspection, schema: SchemaProposal
+) -> ImportPlan:
+    """One SELECT per target table; the filter goes to the tables that have its columns."""
+    profiles = {p.relation: p for p in inspection.profiles}
+    steps = []
+    for table in schema.tables:
+        mode = request.mode or (WriteMode.CREATE if table.action == "create" else WriteMode.APPEND)
+        selects = []
+        for relation in table.sources:
+            profile = profiles[relation]
+            columns = ", ".join(bq(c.name) for c in profile.columns)
+            select = f"SELECT {columns} FROM {bq(relation)}"
+            if request.where and _mentions_only(request.where, profile):
+                select += f" WHERE {request.where}"
+            selects.append(select)
+        steps.append(
+            PlanStep(
+                table=table.name,
+                select="\nUNION ALL\n".join(selects),
+                mode=mode,
+                source=table.sources[0] if len(table.sources) == 1 else None,
+                source_rows=sum(profiles[r].row_count for r in table.sources),
+                expected_rows=sum(profiles[r].row_count for r in table.sources),
+            )
+        )
+    checks = [request.where] if request.where else []
+    return ImportPlan(steps=steps, checks=checks)
+
+
+def _mentions_only(predicate: str, profile: SourceProfile) -> bool:
+    """Whether every column the predicate names is a column of this source."""
+    from sqlglot import exp, parse_one
+
+    condition = parse_one(f"SELECT 1 WHERE {predicate}", read="mysql")
+    names = {column.name.lower() for column in condition.find_all(exp.Column)}
+    return bool(names) and names <= {c.name.lower() for c in profile.columns}

@@ -1,0 +1,342 @@
+"""Stream an approved plan into `import/<job>` — and nowhere else.
+
+1. The branch is created from main; if it exists (a retried or crashed job) it is reset to
+   the commit it started from, so rows are never doubled.
+2. The approved DDL is applied (policy-checked and translated by the Dolt layer).
+3. Each plan SELECT runs in DuckDB over the staged sources; DuckDB converts every value to
+   its target column type and flags values that do not fit. Those rows, and rows the
+   database refuses (keys, NOT NULL, foreign keys), are quarantined with file, line,
+   column, value and reason — they are kept with the job, never written.
+4. Checks: per table `source = loaded + filtered + rejected`, row counts on the branch,
+   foreign-key integrity and the request's own predicates. A failed check resets the
+   branch and raises: nothing half-done is left to merge.
+5. One Dolt commit, authored by the requester, naming the job and the request.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from agents.artifacts import (
+    ExecutionReport,
+    ImportPlan,
+    PlanStep,
+    Reject,
+    SchemaProposal,
+    TableLoad,
+)
+from agents.errors import ExecutionFailed, VerificationFailed
+from agents.plan_sql import DeliveryQuery
+from agents.staging import StagedRelation, record_line
+from agents.target_columns import TargetColumn, target_columns
+from dolt.errors import BranchNotFound, DoltError
+from dolt.interface import Database, WriteSession
+from dolt.models import Author, RejectedRow, WriteMode
+from dolt.policy import check_select
+
+BATCH_ROWS = 10_000
+MAX_REJECTS_KEPT = 10_000
+
+Progress = Callable[[str, int, int], None]  # (table, rows done, rows expected)
+
+
+@dataclass(frozen=True)
+class ExecutionInput:
+    job_id: str
+    request_text: str
+    author: Author
+    schema: SchemaProposal
+    plan: ImportPlan
+
+
+def branch_name(job_id: str) -> str:
+    return f"import/{job_id}"
+
+
+def execute(
+    job: ExecutionInput,
+    *,
+    database: Database,
+    duckdb: Any,
+    staged: Mapping[str, StagedRelation],
+    on_progress: Progress | None = None,
+) -> ExecutionReport:
+    """Write the approved plan to the job's branch and commit it; see the module docstring."""
+    branch = branch_name(job.job_id)
+    base = _fresh_branch(database, branch)
+    with database.write_session(branch=branch) as session:
+        try:
+            session.reset_hard(ref=base)
+            for table in job.schema.tables:
+                for statement in table.ddl:
+                    session.execute_ddl(sql=statement)
+            schemas = database.create_statements(ref=branch)
+            loads, rejects = [], []
+            for step in job.plan.steps:
+                load, step_rejects = _load_step(
+                    step,
+                    session=session,
+                    duckdb=duckdb,
+                    staged=staged,
+                    schema=schemas[step.table],
+                    on_progress=on_progress,
+                )
+                loads.append(load)
+                rejects.extend(step_rejects)
+            passed = _verify(job, database=database, branch=branch, base=base, loads=loads)
+            commit = session.commit(
+                message=_commit_message(job, loads), author=job.author, allow_empty=True
+            )
+        except (DoltError, ExecutionFailed) as error:
+            session.reset_hard(ref=base)
+            if isinstance(error, ExecutionFailed):
+                raise
+            raise ExecutionFailed(
+                f"The import stopped and its branch was reset: {error}"
+            ) from error
+    return ExecutionReport(
+        job=job.job_id,
+        database=database.name,
+        branch=branch,
+        base=base,
+        commit=commit,
+        loads=loads,
+        rejects=rejects[:MAX_REJECTS_KEPT],
+        checks_passed=passed,
+    )
+
+
+def _fresh_branch(database: Database, branch: str) -> str:
+    """The commit the job's branch starts from; creates the branch on the first run."""
+    try:
+        database.branch(name=branch)
+    except BranchNotFound:
+        return database.create_branch(name=branch, start="main").head
+    return database.merge_base(branch=branch, other="main")
+
+
+def _load_step(
+    step: PlanStep,
+    *,
+    session: WriteSession,
+    duckdb: Any,
+    staged: Mapping[str, StagedRelation],
+    schema: str,
+    on_progress: Progress | None,
+) -> tuple[TableLoad, list[Reject]]:
+    relations = {name: [c for c, _ in s.columns] for name, s in staged.items()}
+    checked = check_select(step.select, relations=relations)
+    names = [p.alias_or_name for p in checked.selects]
+    targets = _targets(step.table, schema, names)
+    query = DeliveryQuery(checked, columns=targets)
+    source = staged.get(step.source) if step.source else None
+
+    rejects = [
+        _conversion_reject(step.table, source, row)
+        for row in duckdb.execute(query.unfit_rows()).fetchall()
+    ]
+    selected = len(rejects)
+    mode = WriteMode(step.mode)
+    with session.transaction():
+        if mode == WriteMode.REPLACE:
+            session.delete_all_rows(table=step.table)
+        write_mode = WriteMode.UPSERT if mode == WriteMode.UPSERT else WriteMode.APPEND
+        loaded = 0
+        for batch in _fetch_batches(duckdb, query.fitting_rows()):
+            result = session.insert_rows(
+                table=step.table,
+                columns=names,
+                rows=[row[:-1] for row in batch],
+                mode=write_mode,
+                batch_rows=len(batch),
+                collect_rejects=True,
+            )
+            loaded += result.inserted
+            for refused in result.rejected:
+                record = batch[refused.index][-1]
+                rejects.append(_database_reject(step.table, source, record, refused, names))
+            selected += len(batch)
+            if on_progress is not None:
+                on_progress(step.table, selected, step.expected_rows)
+    filtered = max(step.source_rows - selected, 0) if source is not None else 0
+    load = TableLoad(
+        table=step.table,
+        source_rows=step.source_rows if source is not None else selected,
+        loaded=loaded,
+        filtered=filtered,
+        rejected=len(rejects),
+    )
+    return load, rejects
+
+
+def _targets(table: str, schema: str, names: Sequence[str]) -> list[TargetColumn]:
+    by_name = {c.name: c for c in target_columns(schema)}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise ExecutionFailed(
+            f"The plan for {table!r} produces column(s) {', '.join(unknown)} that the table "
+            "does not have."
+        )
+    return [by_name[n] for n in names]
+
+
+def _fetch_batches(duckdb: Any, sql: str) -> Iterator[list[tuple[Any, ...]]]:
+    """DuckDB batches produced on a second thread while the database writes the previous ones."""
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=2)
+    cursor = duckdb.cursor()
+
+    def produce() -> None:
+        try:
+            result = cursor.execute(sql)
+            while batch := result.fetchmany(BATCH_ROWS):
+                handoff.put(batch)
+            handoff.put(None)
+        except Exception as error:  # handed to the consumer, raised there
+            handoff.put(error)
+
+    producer = threading.Thread(target=produce, name="duckdb-reader", daemon=True)
+    producer.start()
+    try:
+        while (item := handoff.get()) is not None:
+            if isinstance(item, Exception):
+                raise ExecutionFailed(f"Reading the source data failed: {item}") from item
+            yield item
+    finally:
+        if producer.is_alive():
+            cursor.interrupt()
+        while producer.is_alive():
+            with suppress(queue.Empty):
+                handoff.get(timeout=0.1)
+        cursor.close()
+
+
+def _where(source: StagedRelation | None, record: Any) -> tuple[str, int | None]:
+    if source is None:
+        return "(several sources)", None
+    line = record_line(source, record=int(record)) if record is not None else None
+    return source.source, line
+
+
+def _conversion_reject(table: str, source: StagedRelation | None, row: Sequence[Any]) -> Reject:
+    record, reason, column, value = row
+    file, line = _where(source, record)
+    return Reject(
+        table=table, file=file, line=line, column=column, value=_short(value), reason=reason
+    )
+
+
+def _database_reject(
+    table: str,
+    source: StagedRelation | None,
+    record: Any,
+    refused: RejectedRow,
+    columns: Sequence[str],
+) -> Reject:
+    file, line = _where(source, record)
+    values = dict(zip(columns, refused.row, strict=False))
+    return Reject(
+        table=table,
+        file=file,
+        line=line,
+        column=None,
+        value=_short(repr(values)),
+        reason=refused.reason,
+    )
+
+
+def _short(value: Any, limit: int = 200) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _verify(
+    job: ExecutionInput, *, database: Database, branch: str, base: str, loads: Sequence[TableLoad]
+) -> list[str]:
+    failures: list[str] = []
+    passed: list[str] = []
+    for load in loads:
+        if load.source_rows != load.loaded + load.filtered + load.rejected:
+            failures.append(
+                f"{load.table}: {load.source_rows} source rows ≠ {load.loaded} loaded + "
+                f"{load.filtered} filtered + {load.rejected} rejected"
+            )
+    steps = {s.table: s for s in job.plan.steps}
+    for load in loads:
+        before = _count_or_zero(database, table=load.table, ref=base)
+        after = database.count_rows(table=load.table, ref=branch)
+        mode = steps[load.table].mode
+        expected_ok = {
+            WriteMode.CREATE: after == before + load.loaded,
+            WriteMode.APPEND: after == before + load.loaded,
+            WriteMode.REPLACE: after == load.loaded,
+            WriteMode.UPSERT: before <= after <= before + load.loaded,
+        }[WriteMode(mode)]
+        if not expected_ok:
+            failures.append(
+                f"{load.table}: {after} rows on the branch after a {mode} of "
+                f"{load.loaded} rows onto {before}"
+            )
+        orphans = database.foreign_key_violations(table=load.table, ref=branch)
+        if orphans:
+            failures.append(f"{load.table}: {orphans} row(s) reference missing rows")
+        passed.append(f"{load.table}: {after} rows, keys and references intact")
+    for predicate in job.plan.checks:
+        for table in _tables_with_columns(
+            database, branch=branch, predicate=predicate, tables=steps
+        ):
+            violating = database.count_rows(table=table, ref=branch, where=f"NOT ({predicate})")
+            if violating:
+                failures.append(f"{table}: {violating} row(s) do not satisfy {predicate}")
+            else:
+                passed.append(f"{table}: every row satisfies {predicate}")
+    if failures:
+        raise VerificationFailed(
+            "The loaded data failed its checks, so the branch was reset: " + "; ".join(failures)
+        )
+    return [
+        f"every source row accounted for ({sum(load.source_rows for load in loads)} rows)",
+        *passed,
+    ]
+
+
+def _count_or_zero(database: Database, *, table: str, ref: str) -> int:
+    if table not in database.list_tables(ref=ref):
+        return 0
+    return database.count_rows(table=table, ref=ref)
+
+
+def _tables_with_columns(
+    database: Database, *, branch: str, predicate: str, tables: Mapping[str, PlanStep]
+) -> list[str]:
+    from sqlglot import exp, parse_one
+
+    names = {
+        c.name.lower()
+        for c in parse_one(f"SELECT 1 WHERE {predicate}", read="mysql").find_all(exp.Column)
+    }
+    schemas = database.create_statements(ref=branch)
+    return [
+        table
+        for table in tables
+        if names and names <= {c.name.lower() for c in target_columns(schemas[table])}
+    ]
+
+
+def _commit_message(job: ExecutionInput, loads: Sequence[TableLoad]) -> str:
+    request = " ".join(job.request_text.split())
+    title = f"Import {job.job_id}: {request}"
+    if len(title) > 72:
+        title = title[:71] + "…"
+    body = "\n".join(
+        f"- {load.table}: {load.loaded} loaded, {load.filtered} filtered out, "
+        f"{load.rejected} rejected"
+        for load in loads
+    )
+    return f"{title}\n\nRequest: {request}\n\n{body}"

@@ -1,0 +1,164 @@
+"""The stages as plain functions: understand → inspect → propose → plan → execute → review.
+
+Surfaces (the terminal now, Celery and Slack later) call these in order and show each
+artifact to the person; nothing here knows how it is shown.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agents.artifacts import ImportPlan, ImportRequest, Inspection, SchemaProposal
+from agents.baseline import plan_import, propose_schema
+from agents.errors import ProposalInvalid, RequestNotUnderstood
+from agents.executor import ExecutionInput, Progress, execute
+from agents.foreign_keys import find_foreign_keys
+from agents.grammar import parse_request
+from agents.plan_sql import to_duckdb
+from agents.profiling import profile_relation
+from agents.review import Review, build_review
+from agents.sources import SourcePolicy, resolve_sources
+from agents.staging import StagedRelation, open_duckdb, relation_name_for, stage_file
+from agents.target_columns import target_columns
+from dolt.interface import Database
+from dolt.models import Author
+from dolt.policy import check_ddl, check_select
+
+
+def new_job_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class Staging:
+    """The job's DuckDB connection and the relations staged from its sources."""
+
+    duckdb: Any
+    relations: dict[str, StagedRelation] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.duckdb.close()
+
+
+def understand(text: str) -> ImportRequest:
+    """Without an LLM: the documented request grammar (raises RequestNotUnderstood)."""
+    request = parse_request(text)
+    if not request.database:
+        raise RequestNotUnderstood("The request names no target database.")
+    return request
+
+
+def inspect(
+    request: ImportRequest,
+    *,
+    database: Database,
+    policy: SourcePolicy,
+    workdir: Path,
+    attachments: Sequence[Path] = (),
+) -> tuple[Inspection, Staging]:
+    """Resolve and stage the sources, profile them, find keys and references."""
+    sources = resolve_sources(
+        request.sources,
+        policy=policy,
+        workdir=workdir,
+        recursive=request.recursive,
+        attachments=attachments,
+    )
+    staging = Staging(duckdb=open_duckdb(workdir=workdir))
+    try:
+        for source in sources:
+            relation = relation_name_for(source.file.name, taken=staging.relations.keys())
+            for staged in stage_file(
+                staging.duckdb,
+                file=source.file,
+                source=source.source,
+                relation=relation,
+                nested_lists=request.nested_lists,
+                workdir=workdir,
+            ):
+                staging.relations[staged.relation] = staged
+        profiles = [profile_relation(staging.duckdb, staged=s) for s in staging.relations.values()]
+        target_schema = database.create_statements()
+        existing_keys = {
+            table: [c.name for c in target_columns(sql) if c.primary_key]
+            for table, sql in target_schema.items()
+        }
+        foreign_keys = find_foreign_keys(
+            staging.duckdb,
+            profiles=profiles,
+            existing_tables={t: k for t, k in existing_keys.items() if k},
+            fetch_existing_values=lambda table, column: database.column_values(
+                table=table, column=column
+            ),
+        )
+    except BaseException:
+        staging.close()
+        raise
+    inspection = Inspection(
+        database=database.name,
+        target_schema=target_schema,
+        profiles=profiles,
+        foreign_keys=foreign_keys,
+    )
+    return inspection, staging
+
+
+def propose(request: ImportRequest, inspection: Inspection) -> SchemaProposal:
+    """The baseline schema proposal, every statement checked by the DDL policy."""
+    proposal = propose_schema(request, inspection)
+    known = set(inspection.target_schema)
+    for table in proposal.tables:
+        for statement in table.ddl:
+            check_ddl(statement, known_tables=known)
+        known.add(table.name)
+    return proposal
+
+
+def plan(
+    request: ImportRequest, inspection: Inspection, schema: SchemaProposal, *, staging: Staging
+) -> ImportPlan:
+    """The baseline plan, each SELECT policy-checked and counted in DuckDB."""
+    draft = plan_import(request, inspection, schema)
+    relations = {name: [c for c, _ in s.columns] for name, s in staging.relations.items()}
+    steps = []
+    for step in draft.steps:
+        checked = check_select(step.select, relations=relations)
+        query = f"SELECT count(*) FROM ({to_duckdb(checked).sql(dialect='duckdb')})"
+        (expected,) = staging.duckdb.execute(query).fetchone()
+        steps.append(step.model_copy(update={"expected_rows": int(expected)}))
+    if request.where and not any(request.where in s.select for s in steps):
+        columns = sorted({c.name for p in inspection.profiles for c in p.columns})
+        raise ProposalInvalid(
+            f"The filter `{request.where}` names columns that no source has; the sources "
+            f"have: {', '.join(columns)}."
+        )
+    return draft.model_copy(update={"steps": steps})
+
+
+def run(
+    *,
+    job_id: str,
+    text: str,
+    author: Author,
+    schema: SchemaProposal,
+    import_plan: ImportPlan,
+    database: Database,
+    staging: Staging,
+    on_progress: Progress | None = None,
+) -> Review:
+    """Execute the approved plan on `import/<job>` and build the review."""
+    report = execute(
+        ExecutionInput(
+            job_id=job_id, request_text=text, author=author, schema=schema, plan=import_plan
+        ),
+        database=database,
+        duckdb=staging.duckdb,
+        staged=staging.relations,
+        on_progress=on_progress,
+    )
+    return build_review(database, branch=report.branch, report=report)

@@ -1,0 +1,91 @@
+"""The review artifact: what the import branch changed, what it left out, what merge would hit."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.artifacts import ExecutionReport, Reject
+from dolt.interface import Database
+from dolt.models import RowChangeType
+
+
+class TableReview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    change: str
+    rows_added: int
+    rows_modified: int
+    rows_deleted: int
+    rows_before: int
+    rows_after: int
+    schema_change: bool
+    schema_before: str | None
+    schema_after: str | None
+    samples: list[dict] = Field(default_factory=list)
+
+
+class Review(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    job: str
+    database: str
+    branch: str
+    commit: str | None
+    tables: list[TableReview]
+    rejected_rows: int
+    rejects: list[Reject]
+    conflicts: list[str] = Field(default_factory=list, description="Empty when the merge is clean.")
+    checks_passed: list[str] = Field(default_factory=list)
+
+
+def build_review(
+    database: Database, *, branch: str, report: ExecutionReport | None = None, samples: int = 3
+) -> Review:
+    summary = database.diff_summary(branch=branch)
+    tables = []
+    for diff in summary.tables:
+        rows = []
+        for kind in RowChangeType:
+            for change in database.diff_rows(
+                table=diff.name, branch=branch, diff_type=kind, limit=samples
+            ):
+                rows.append({"change": kind.value, **(change.to_row or change.from_row or {})})
+        tables.append(
+            TableReview(
+                name=diff.name,
+                change=diff.change.value,
+                rows_added=diff.rows_added,
+                rows_modified=diff.rows_modified,
+                rows_deleted=diff.rows_deleted,
+                rows_before=diff.old_row_count,
+                rows_after=diff.new_row_count,
+                schema_change=diff.schema_changed,
+                schema_before=diff.schema_before,
+                schema_after=diff.schema_after,
+                samples=rows,
+            )
+        )
+    preview = database.preview_merge(branch=branch)
+    return Review(
+        job=report.job if report else branch.removeprefix("import/"),
+        database=database.name,
+        branch=branch,
+        commit=report.commit if report else database.branch(name=branch).head,
+        tables=tables,
+        rejected_rows=sum(load.rejected for load in report.loads) if report else 0,
+        rejects=list(report.rejects) if report else [],
+        conflicts=_conflict_lines(preview),
+        checks_passed=list(report.checks_passed) if report else [],
+    )
+
+
+def _conflict_lines(preview) -> list[str]:
+    lines = [f"{c.table}: {c.count} conflicting row(s)" for c in preview.data_conflicts]
+    lines += [f"{c.table}: {c.description}" for c in preview.schema_conflicts]
+    lines += [
+        f"{v.table}: {v.count} constraint violation(s)" for v in preview.constraint_violations
+    ]
+    if preview.error:
+        lines.append(preview.error)
+    return lines

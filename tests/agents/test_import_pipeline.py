@@ -1,0 +1,165 @@
+"""The deterministic import, end to end on real doltlite files (no LLM)."""
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from agents import pipeline
+from agents.errors import ExecutionFailed, PathOutsideRoots, ProposalInvalid
+from agents.sources import SourcePolicy
+from tests.conftest import REQUESTER
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "families"
+FAMILIES_REQUEST = (
+    'Import all CSV files in families into the database: "families". Create tables as needed.'
+)
+
+
+@pytest.fixture
+def data_root(tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(EXAMPLES, root / "families")
+    return root
+
+
+def run_import(text, *, server, root, tmp_path, job_id=None):
+    """understand → inspect → propose → plan → execute → review, approving everything."""
+    request = pipeline.understand(text)
+    database = server.database(name=request.database, create=True)
+    policy = SourcePolicy(roots=(root,))
+    job_id = job_id or pipeline.new_job_id()
+    workdir = tmp_path / "jobs" / job_id
+    workdir.mkdir(parents=True, exist_ok=True)
+    inspection, staging = pipeline.inspect(
+        request, database=database, policy=policy, workdir=workdir
+    )
+    try:
+        schema = pipeline.propose(request, inspection)
+        plan = pipeline.plan(request, inspection, schema, staging=staging)
+        review = pipeline.run(
+            job_id=job_id,
+            text=text,
+            author=REQUESTER,
+            schema=schema,
+            import_plan=plan,
+            database=database,
+            staging=staging,
+        )
+    finally:
+        staging.close()
+    return database, schema, plan, review
+
+
+def test_the_families_directory_becomes_four_related_tables(doltlite_server, data_root, tmp_path):
+    main_before = doltlite_server.database(name="families", create=True).branch(name="main").head
+    database, schema, _, review = run_import(
+        FAMILIES_REQUEST, server=doltlite_server, root=data_root, tmp_path=tmp_path
+    )
+    assert schema.tables[0].name == "people"  # referenced table first
+    counts = {t.name: (t.change, t.rows_added) for t in review.tables}
+    assert counts == {
+        "people": ("added", 50),
+        "birthdays": ("added", 50),
+        "marriages": ("added", 21),
+        "parents": ("added", 44),
+    }
+    assert database.branch(name="main").head == main_before  # main untouched until merge
+    statements = database.create_statements(ref=review.branch)
+    assert "PRIMARY KEY (`id`)" in statements["people"]
+    for table, column in (
+        ("birthdays", "person_id"),
+        ("parents", "mother_id"),
+        ("parents", "father_id"),
+        ("marriages", "person1_id"),
+        ("marriages", "person2_id"),
+    ):
+        assert f"FOREIGN KEY (`{column}`) REFERENCES `people` (`id`)" in statements[table], table
+    assert (
+        database.count_rows(table="marriages", ref=review.branch, where="divorce_date IS NULL")
+        == 18
+    )
+    assert review.rejected_rows == 0 and not review.conflicts
+    info = database.branch(name=review.branch)
+    assert info.author == REQUESTER.name and info.message.startswith(f"Import {review.job}:")
+
+
+def test_a_filter_loads_exactly_the_matching_rows(doltlite_server, data_root, tmp_path):
+    text = 'Import families/people.csv into database "families" table "people" where age >= 21.'
+    database, _, plan, review = run_import(
+        text, server=doltlite_server, root=data_root, tmp_path=tmp_path
+    )
+    with (data_root / "families" / "people.csv").open() as f:
+        expected = sorted(int(r["id"]) for r in csv.DictReader(f) if int(r["age"]) >= 21)
+    (step,) = plan.steps
+    assert (step.source_rows, step.expected_rows) == (50, len(expected)) == (50, 39)
+    loaded = sorted(database.column_values(table="people", column="id", ref=review.branch))
+    assert loaded == expected
+    assert database.count_rows(table="people", ref=review.branch, where="age < 21") == 0
+    assert any("every row satisfies age >= 21" in c for c in review.checks_passed)
+
+
+def test_running_the_same_job_again_gives_the_same_branch_contents(
+    doltlite_server, data_root, tmp_path
+):
+    text = 'Import families/people.csv into database "families" table "people".'
+    database, *_, first = run_import(
+        text, server=doltlite_server, root=data_root, tmp_path=tmp_path, job_id="again"
+    )
+    _, *_, second = run_import(
+        text, server=doltlite_server, root=data_root, tmp_path=tmp_path, job_id="again"
+    )
+    assert first.branch == second.branch
+    assert [t.rows_added for t in second.tables] == [50]
+    assert database.count_rows(table="people", ref=second.branch) == 50
+
+
+def test_rows_that_do_not_fit_are_quarantined_with_file_line_column_and_reason(
+    doltlite_server, data_root, tmp_path
+):
+    database = doltlite_server.database(name="families", create=True)
+    with database.write_session(branch="main") as session:
+        session.execute_ddl(
+            sql="CREATE TABLE people (id INT PRIMARY KEY, name VARCHAR(12), age TINYINT)"
+        )
+        session.insert_rows(
+            table="people", columns=["id", "name", "age"], rows=[(3, "already here", 40)]
+        )
+        session.commit(message="people exists", author=REQUESTER)
+    (data_root / "new.csv").write_text(
+        "id,name,age\n100,Short,30\n101,A name far too long for twelve,31\n"
+        "102,Old,300\n3,Dup,20\n103,Fine,22\n"
+    )
+    text = 'Import new.csv into database "families" table "people".'
+    _, schema, _, review = run_import(
+        text, server=doltlite_server, root=data_root, tmp_path=tmp_path
+    )
+    assert schema.tables[0].action == "existing"
+    (people,) = review.tables
+    assert people.rows_added == 2
+    rejects = {(r.line, r.column): r for r in review.rejects}
+    assert set(rejects) == {(3, "name"), (4, "age"), (5, None)}
+    assert "VARCHAR(12)" in rejects[(3, "name")].reason
+    assert rejects[(4, "age")].value == "300" and "TINYINT" in rejects[(4, "age")].reason
+    assert (
+        "UNIQUE" in rejects[(5, None)].reason.upper()
+        or "PRIMARY" in rejects[(5, None)].reason.upper()
+    )
+    assert all(r.file == "new.csv" for r in review.rejects)
+    assert review.rejected_rows == 3
+
+
+def test_a_filter_on_a_column_no_source_has_is_refused(doltlite_server, data_root, tmp_path):
+    text = 'Import families/people.csv into database "families" where salary > 10.'
+    with pytest.raises((ProposalInvalid, ExecutionFailed), match="salary"):
+        run_import(text, server=doltlite_server, root=data_root, tmp_path=tmp_path)
+
+
+def test_paths_outside_the_allowed_roots_are_refused(doltlite_server, data_root, tmp_path):
+    outside = tmp_path / "secret.csv"
+    outside.write_text("a\n1\n")
+    for text in (f"import {outside} into families", "import ../secret.csv into families"):
+        with pytest.raises(PathOutsideRoots):
+            run_import(text, server=doltlite_server, root=data_root, tmp_path=tmp_path)
+    assert doltlite_server.database(name="families").list_branches()[0].name == "main"

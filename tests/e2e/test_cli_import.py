@@ -1,0 +1,186 @@
+"""`importbot` as a person runs it: real processes, a real doltlite directory."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dolt import open_server
+
+REPO = Path(__file__).resolve().parents[2]
+IMPORTBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    return tmp_path
+
+
+def importbot(*args, cwd, check=True, env=None):
+    result = subprocess.run(
+        [*IMPORTBOT, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "IMPORTBOT_AUTHOR": "Ada Lovelace <ada@example.com>", **(env or {})},
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_import_json_then_diff_then_merge(workspace):
+    text = (
+        'Import all CSV files in examples/families into the database: "families". '
+        "Create tables as needed."
+    )
+    out = json.loads(
+        importbot("import", text, "--yes", "--json", "--db", "doltlite:dbs", cwd=workspace).stdout
+    )
+    assert out["status"] == "awaiting_review" and out["database"] == "families"
+    assert out["branch"] == f"import/{out['job']}" and out["rejected_rows"] == 0
+    assert {t["name"]: t["rows_added"] for t in out["tables"]} == {
+        "people": 50,
+        "birthdays": 50,
+        "marriages": 21,
+        "parents": 44,
+    }
+    assert all(
+        t["schema_change"] and t["rows_modified"] == t["rows_deleted"] == 0 for t in out["tables"]
+    )
+
+    diff = json.loads(
+        importbot("diff", out["job"], "--json", "--db", "doltlite:dbs", cwd=workspace).stdout
+    )
+    assert diff["branch"] == out["branch"] and diff["conflicts"] == []
+
+    with open_server(f"doltlite://{workspace / 'dbs'}") as server:
+        assert server.database(name="families").list_tables() == []  # nothing on main yet
+    merged = json.loads(
+        importbot("merge", out["job"], "--json", "--db", "doltlite:dbs", cwd=workspace).stdout
+    )
+    assert merged["status"] == "merged"
+    with open_server(f"doltlite://{workspace / 'dbs'}") as server:
+        database = server.database(name="families")
+        assert database.row_counts() == {
+            "birthdays": 50,
+            "marriages": 21,
+            "parents": 44,
+            "people": 50,
+        }
+        main = database.branch(name="main")
+        assert main.author == "Ada Lovelace" and [b.name for b in database.list_branches()] == [
+            "main"
+        ]
+
+
+def test_discard_removes_the_branch(workspace):
+    text = "import examples/families/people.csv into families"
+    out = json.loads(
+        importbot("import", text, "--yes", "--json", "--db", "doltlite:dbs", cwd=workspace).stdout
+    )
+    importbot("discard", out["job"], "--db", "doltlite:dbs", cwd=workspace)
+    with open_server(f"doltlite://{workspace / 'dbs'}") as server:
+        assert [b.name for b in server.database(name="families").list_branches()] == ["main"]
+
+
+def test_bad_requests_get_a_clear_error_and_write_nothing(workspace):
+    for text, message in (
+        ("what's the weather", "import <path"),
+        ("import /etc/passwd into families", "outside"),
+        ("import examples/nope.csv into families", "nope.csv"),
+        ("import http://169.254.169.254/latest into families", "169.254.169.254"),
+    ):
+        result = importbot(
+            "import", text, "--yes", "--db", "doltlite:dbs", cwd=workspace, check=False
+        )
+        assert result.returncode == 1, (text, result.stdout, result.stderr)
+        assert message in result.stderr, (text, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert not (workspace / "dbs" / "families.db").exists() or not any(
+        b.name.startswith("import/")
+        for b in open_server(f"doltlite://{workspace / 'dbs'}")
+        .database(name="families")
+        .list_branches()
+    )
+
+
+KILLED_IMPORT = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from agents import pipeline
+    from agents.sources import SourcePolicy
+    from dolt import open_server
+    from dolt.models import Author
+
+    root, job = Path(sys.argv[1]), sys.argv[2]
+    text = 'import big.csv into database "big" table "numbers"'
+    request = pipeline.understand(text)
+    with open_server(f"doltlite://{root / 'dbs'}") as server:
+        database = server.database(name="big", create=True)
+        workdir = root / "jobs" / job
+        workdir.mkdir(parents=True, exist_ok=True)
+        inspection, staging = pipeline.inspect(
+            request, database=database, policy=SourcePolicy(roots=(root,)), workdir=workdir
+        )
+        schema = pipeline.propose(request, inspection)
+        plan = pipeline.plan(request, inspection, schema, staging=staging)
+
+        def die_midway(table, done, expected):
+            if done >= expected // 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        pipeline.run(
+            job_id=job, text=text, author=Author("A", "a@example.com"), schema=schema,
+            import_plan=plan, database=database, staging=staging, on_progress=die_midway,
+        )
+    """
+)
+
+
+def test_a_process_killed_mid_load_leaves_main_untouched_and_the_rerun_is_exact(tmp_path):
+    with (tmp_path / "big.csv").open("w") as f:
+        f.write("id,label\n")
+        for i in range(60_000):
+            f.write(f"{i},row {i}\n")
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_IMPORT, str(tmp_path), "killed-job"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    with open_server(f"doltlite://{tmp_path / 'dbs'}") as server:
+        database = server.database(name="big")
+        assert database.list_tables() == []  # main untouched
+        assert database.branch(name="import/killed-job")  # the half-done branch is there
+    rerun = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            KILLED_IMPORT.replace("on_progress=die_midway", "on_progress=None"),
+            str(tmp_path),
+            "killed-job",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    with open_server(f"doltlite://{tmp_path / 'dbs'}") as server:
+        database = server.database(name="big")
+        assert database.count_rows(table="numbers", ref="import/killed-job") == 60_000
+        (table,) = database.diff_summary(branch="import/killed-job").tables
+        assert (table.rows_added, table.rows_deleted) == (60_000, 0)
+        assert database.list_tables() == []

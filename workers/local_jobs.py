@@ -1,0 +1,153 @@
+"""Import jobs run in this process (the terminal): the stages in order, nothing queued.
+
+The job's branch and its commit message carry its state in the database; the job's own
+folder keeps what must not go into the database (the artifacts and the rejected rows).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from agents import pipeline
+from agents.executor import branch_name
+from agents.review import Review, build_review
+from agents.sources import SourcePolicy
+from dolt.errors import BranchNotFound, DoltError
+from dolt.interface import Database, DoltServer
+from dolt.models import Author, MergeResult
+from workers.conversation import Conversation
+
+Status = Literal["awaiting_review", "cancelled", "merged", "discarded"]
+
+
+@dataclass(frozen=True)
+class LocalSetup:
+    server: DoltServer
+    policy: SourcePolicy
+    jobs_dir: Path
+    author: Author
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    job: str
+    status: Status
+    database: str | None
+    branch: str | None
+    review: Review | None = None
+    stopped_at: str | None = None
+
+
+def run_import(text: str, *, setup: LocalSetup, conversation: Conversation) -> ImportOutcome:
+    job = pipeline.new_job_id()
+    request = pipeline.understand(text)
+    if not conversation.confirm_understanding(request):
+        return ImportOutcome(job, "cancelled", request.database, None, stopped_at="understand")
+    workdir = setup.jobs_dir / job
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = setup.server.database(name=request.database, create=True)
+    try:
+        inspection, staging = pipeline.inspect(
+            request, database=database, policy=setup.policy, workdir=workdir
+        )
+        try:
+            schema = pipeline.propose(request, inspection)
+            if not conversation.approve_schema(schema):
+                return ImportOutcome(job, "cancelled", database.name, None, stopped_at="schema")
+            plan = pipeline.plan(request, inspection, schema, staging=staging)
+            if not conversation.approve_plan(plan):
+                return ImportOutcome(job, "cancelled", database.name, None, stopped_at="plan")
+            review = pipeline.run(
+                job_id=job,
+                text=text,
+                author=setup.author,
+                schema=schema,
+                import_plan=plan,
+                database=database,
+                staging=staging,
+                on_progress=conversation.progress,
+            )
+        finally:
+            staging.close()
+        _save(
+            workdir,
+            request=request.model_dump(mode="json"),
+            schema=schema.model_dump(mode="json"),
+            plan=plan.model_dump(mode="json"),
+            review=review.model_dump(mode="json"),
+        )
+        conversation.show_review(review)
+        return ImportOutcome(job, "awaiting_review", database.name, review.branch, review=review)
+    finally:
+        database.close()
+
+
+def _save(workdir: Path, **artifacts: object) -> None:
+    (workdir / "job.json").write_text(json.dumps(artifacts, indent=2, default=str))
+
+
+def find_branch(server: DoltServer, job_or_branch: str) -> tuple[Database, str]:
+    """The database and branch of a job id (`import/<id>`) or a branch name."""
+    branch = job_or_branch if "/" in job_or_branch else branch_name(job_or_branch)
+    for name in server.list_databases():
+        database = server.database(name=name)
+        try:
+            database.branch(name=branch)
+        except (BranchNotFound, DoltError):
+            database.close()
+            continue
+        return database, branch
+    raise BranchNotFound(
+        f"No database at {server.url} has a branch {branch!r}; `importbot branches` lists them."
+    )
+
+
+def review_import(job_or_branch: str, *, setup: LocalSetup) -> Review:
+    database, branch = find_branch(setup.server, job_or_branch)
+    try:
+        saved = _saved_review(setup.jobs_dir, branch)
+        review = build_review(database, branch=branch)
+        if saved is not None:
+            review = review.model_copy(
+                update={
+                    "rejected_rows": saved.rejected_rows,
+                    "rejects": saved.rejects,
+                    "checks_passed": saved.checks_passed,
+                }
+            )
+        return review
+    finally:
+        database.close()
+
+
+def _saved_review(jobs_dir: Path, branch: str) -> Review | None:
+    path = jobs_dir / branch.removeprefix("import/") / "job.json"
+    if not path.is_file():
+        return None
+    return Review.model_validate(json.loads(path.read_text())["review"])
+
+
+def merge_import(job_or_branch: str, *, setup: LocalSetup) -> tuple[str, str, MergeResult]:
+    """Merge a reviewed import into main (refused with the preview on conflicts)."""
+    database, branch = find_branch(setup.server, job_or_branch)
+    try:
+        result = database.merge(
+            branch=branch, message=f"Merge {branch}", author=setup.author, into="main"
+        )
+        database.delete_branch(name=branch)
+        return database.name, branch, result
+    finally:
+        database.close()
+
+
+def discard_import(job_or_branch: str, *, setup: LocalSetup) -> tuple[str, str]:
+    database, branch = find_branch(setup.server, job_or_branch)
+    try:
+        database.delete_branch(name=branch)
+        database.gc()
+        return database.name, branch
+    finally:
+        database.close()
