@@ -18,6 +18,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +40,7 @@ from dolt.interface import Database, WriteSession
 from dolt.models import Author, RejectedRow, WriteMode
 from dolt.policy import check_select
 
-BATCH_ROWS = 10_000
+BATCH_ROWS = 50_000  # rows per DuckDB batch and per savepoint
 MAX_REJECTS_KEPT = 10_000
 
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows expected)
@@ -136,17 +137,59 @@ def _load_step(
     query = DeliveryQuery(checked, columns=targets)
     source = staged.get(step.source) if step.source else None
 
-    rejects = [
-        _conversion_reject(step.table, source, row)
-        for row in duckdb.execute(query.unfit_rows()).fetchall()
-    ]
-    selected = len(rejects)
+    # Rows that cannot be stored are found on a second DuckDB cursor while the rows that can
+    # are written: the database writer is the bottleneck, so this costs no wall time.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="duckdb-unfit") as pool:
+        unfit = pool.submit(_fetch_all, duckdb, query.unfit_rows())
+        rejects, selected, loaded = _write_fitting(
+            step,
+            names,
+            query,
+            session=session,
+            duckdb=duckdb,
+            source=source,
+            on_progress=on_progress,
+        )
+        conversion_rejects = [_conversion_reject(step.table, source, r) for r in unfit.result()]
+    rejects = conversion_rejects + rejects
+    selected += len(conversion_rejects)
+    filtered = max(step.source_rows - selected, 0) if source is not None else 0
+    load = TableLoad(
+        table=step.table,
+        source_rows=step.source_rows if source is not None else selected,
+        loaded=loaded,
+        filtered=filtered,
+        rejected=len(rejects),
+    )
+    return load, rejects
+
+
+def _fetch_all(duckdb: Any, sql: str) -> list[tuple[Any, ...]]:
+    cursor = duckdb.cursor()
+    try:
+        return cursor.execute(sql).fetchall()
+    finally:
+        cursor.close()
+
+
+def _write_fitting(
+    step: PlanStep,
+    names: Sequence[str],
+    query: DeliveryQuery,
+    *,
+    session: WriteSession,
+    duckdb: Any,
+    source: StagedRelation | None,
+    on_progress: Progress | None,
+) -> tuple[list[Reject], int, int]:
+    """Write the rows that fit; returns (database rejects, rows selected, rows loaded)."""
+    rejects: list[Reject] = []
+    selected = loaded = 0
     mode = WriteMode(step.mode)
     with session.transaction():
         if mode == WriteMode.REPLACE:
             session.delete_all_rows(table=step.table)
         write_mode = WriteMode.UPSERT if mode == WriteMode.UPSERT else WriteMode.APPEND
-        loaded = 0
         for batch in _fetch_batches(duckdb, query.fitting_rows()):
             result = session.insert_rows(
                 table=step.table,
@@ -163,15 +206,7 @@ def _load_step(
             selected += len(batch)
             if on_progress is not None:
                 on_progress(step.table, selected, step.expected_rows)
-    filtered = max(step.source_rows - selected, 0) if source is not None else 0
-    load = TableLoad(
-        table=step.table,
-        source_rows=step.source_rows if source is not None else selected,
-        loaded=loaded,
-        filtered=filtered,
-        rejected=len(rejects),
-    )
-    return load, rejects
+    return rejects, selected, loaded
 
 
 def _targets(table: str, schema: str, names: Sequence[str]) -> list[TargetColumn]:

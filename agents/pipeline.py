@@ -13,7 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agents.artifacts import ImportPlan, ImportRequest, Inspection, SchemaProposal
+from agents.artifacts import (
+    ExecutionReport,
+    ImportPlan,
+    ImportRequest,
+    Inspection,
+    SchemaProposal,
+)
 from agents.baseline import plan_import, propose_schema
 from agents.errors import ProposalInvalid, RequestNotUnderstood
 from agents.executor import ExecutionInput, Progress, execute
@@ -152,7 +158,32 @@ def run(
     on_progress: Progress | None = None,
 ) -> Review:
     """Execute the approved plan on `import/<job>` and build the review."""
-    report = execute(
+    report = execute_plan(
+        job_id=job_id,
+        text=text,
+        author=author,
+        schema=schema,
+        import_plan=import_plan,
+        database=database,
+        staging=staging,
+        on_progress=on_progress,
+    )
+    return build_review(database, branch=report.branch, report=report)
+
+
+def execute_plan(
+    *,
+    job_id: str,
+    text: str,
+    author: Author,
+    schema: SchemaProposal,
+    import_plan: ImportPlan,
+    database: Database,
+    staging: Staging,
+    on_progress: Progress | None = None,
+) -> ExecutionReport:
+    """Load, verify and commit the approved plan on `import/<job>`."""
+    return execute(
         ExecutionInput(
             job_id=job_id, request_text=text, author=author, schema=schema, plan=import_plan
         ),
@@ -161,4 +192,3 @@ def run(
         staged=staging.relations,
         on_progress=on_progress,
     )
-    return build_review(database, branch=report.branch, report=report)

@@ -46,7 +46,12 @@ def build_review(
     tables = []
     for diff in summary.tables:
         rows = []
-        for kind in RowChangeType:
+        counts = {
+            RowChangeType.ADDED: diff.rows_added,
+            RowChangeType.MODIFIED: diff.rows_modified,
+            RowChangeType.REMOVED: diff.rows_deleted,
+        }
+        for kind in (k for k, count in counts.items() if count):
             for change in database.diff_rows(
                 table=diff.name, branch=branch, diff_type=kind, limit=samples
             ):

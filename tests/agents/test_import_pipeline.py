@@ -163,3 +163,48 @@ def test_paths_outside_the_allowed_roots_are_refused(doltlite_server, data_root,
         with pytest.raises(PathOutsideRoots):
             run_import(text, server=doltlite_server, root=data_root, tmp_path=tmp_path)
     assert doltlite_server.database(name="families").list_branches()[0].name == "main"
+
+
+def test_nested_json_becomes_a_parent_and_a_linked_child_table(doltlite_server, tmp_path):
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "orders.json").write_text(
+        '{"orders": ['
+        '{"id": 1, "customer": {"name": "Ada", "city": "London"}, '
+        '"items": [{"sku": "A1", "qty": 2}, {"sku": "B2", "qty": 1}]},'
+        '{"id": 2, "customer": {"name": "Grace", "city": "NYC"}, "items": [{"sku": "A1", "qty": 5}]}'
+        "]}"
+    )
+    database, schema, _, review = run_import(
+        "import orders.json into shop", server=doltlite_server, root=root, tmp_path=tmp_path
+    )
+    counts = {t.name: t.rows_added for t in review.tables}
+    assert counts == {"orders": 2, "orders__items": 3}
+    columns = database.create_statements(ref=review.branch)
+    assert "`customer__name`" in columns["orders"] and "`customer__city`" in columns["orders"]
+    assert database.count_rows(table="orders__items", ref=review.branch, where="qty = 5") == 1
+
+
+def test_gzipped_csv_and_parquet_import_like_plain_files(doltlite_server, tmp_path):
+    import gzip
+
+    import duckdb
+
+    root = tmp_path / "data"
+    root.mkdir()
+    with gzip.open(root / "zeros.csv.gz", "wt") as handle:
+        handle.write("code,amount\n007,1.50\n010,2.25\n123,3.00\n")
+    duckdb.connect().execute(
+        f"COPY (SELECT range AS id, range * 2 AS doubled FROM range(1000)) "
+        f"TO '{root / 'numbers.parquet'}' (FORMAT parquet)"
+    )
+    database, *_, review = run_import(
+        "import zeros.csv.gz, numbers.parquet into mixed",
+        server=doltlite_server,
+        root=root,
+        tmp_path=tmp_path,
+    )
+    assert {t.name: t.rows_added for t in review.tables} == {"zeros": 3, "numbers": 1000}
+    codes = sorted(database.column_values(table="zeros", column="code", ref=review.branch))
+    assert codes == ["007", "010", "123"]  # leading zeros survive as text
+    assert "DECIMAL(3, 2)" in database.create_statements(ref=review.branch)["zeros"]

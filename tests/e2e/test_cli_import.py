@@ -184,3 +184,58 @@ def test_a_process_killed_mid_load_leaves_main_untouched_and_the_rerun_is_exact(
         (table,) = database.diff_summary(branch="import/killed-job").tables
         assert (table.rows_added, table.rows_deleted) == (60_000, 0)
         assert database.list_tables() == []
+
+
+def _run_on_a_terminal(args, *, cwd, answers: bytes) -> str:
+    """Run importbot with a pseudo-terminal as stdin/stdout, typing `answers`."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [*IMPORTBOT, *args],
+        cwd=cwd,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, "IMPORTBOT_AUTHOR": "Ada Lovelace <ada@example.com>", "COLUMNS": "120"},
+    )
+    os.close(follower)
+    output = b""
+    pending = answers.split(b"\n")[:-1]
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            process.kill()
+            raise AssertionError(f"no output for 60 s:\n{output.decode(errors='replace')}")
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+        if pending and output.rstrip().endswith(b"]:"):
+            os.write(leader, pending.pop(0) + b"\n")
+    process.wait(timeout=60)
+    os.close(leader)
+    return output.decode(errors="replace")
+
+
+def test_on_a_terminal_each_stage_asks_and_no_stops_before_writing(workspace):
+    text = "import examples/families/people.csv into families"
+    output = _run_on_a_terminal(
+        ["import", text, "--db", "doltlite:dbs"], cwd=workspace, answers=b"y\nn\n"
+    )
+    assert "Looks right?" in output and "Approve this schema?" in output
+    assert "Stopped at schema; nothing was written." in output
+    with open_server(f"doltlite://{workspace / 'dbs'}") as server:
+        assert [b.name for b in server.database(name="families").list_branches()] == ["main"]
+
+
+def test_on_a_terminal_approving_everything_runs_to_review(workspace):
+    text = "import examples/families/people.csv into families"
+    output = _run_on_a_terminal(
+        ["import", text, "--db", "doltlite:dbs"], cwd=workspace, answers=b"y\ny\ny\n"
+    )
+    assert "Run the import?" in output and "importbot merge" in output
