@@ -172,10 +172,11 @@ def test_nested_json_becomes_a_parent_and_a_linked_child_table(doltlite_server, 
         '{"orders": ['
         '{"id": 1, "customer": {"name": "Ada", "city": "London"}, '
         '"items": [{"sku": "A1", "qty": 2}, {"sku": "B2", "qty": 1}]},'
-        '{"id": 2, "customer": {"name": "Grace", "city": "NYC"}, "items": [{"sku": "A1", "qty": 5}]}'
+        '{"id": 2, "customer": {"name": "Grace", "city": "NYC"}, '
+        '"items": [{"sku": "A1", "qty": 5}]}'
         "]}"
     )
-    database, schema, _, review = run_import(
+    database, _, _, review = run_import(
         "import orders.json into shop", server=doltlite_server, root=root, tmp_path=tmp_path
     )
     counts = {t.name: t.rows_added for t in review.tables}
