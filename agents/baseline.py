@@ -33,6 +33,13 @@ def propose_schema(request: ImportRequest, inspection: Inspection) -> SchemaProp
     tables: list[TableProposal] = []
     for table, profiles in groups.items():
         if table.lower() in existing:
+            if request.mode == WriteMode.CREATE:
+                return SchemaProposal(
+                    status="cannot",
+                    reason=f"Table {existing[table.lower()]!r} already exists in "
+                    f"{inspection.database!r}, and mode create makes a new table: use mode "
+                    "append, upsert or replace, or name another table.",
+                )
             tables.append(_existing_table(existing[table.lower()], profiles, inspection))
             continue
         if not request.create_tables:

@@ -24,6 +24,8 @@ Recognised, case-insensitively:
   only), jsonl, parquet, xlsx or excel (``*.xlsx``); without a type it is ``<dir>`` itself.
   ``recursively``, ``including [all] subdirectories|subfolders|subdirs`` and ``and|with [all]
   its|their subdirectories`` set recursive; ``under`` alone does not.
+* Nested JSON lists: ``keep [the] [nested] lists as JSON [columns]`` keeps each list in a JSON
+  column; ``keep lists as child|separate|linked tables`` (the default) makes child tables.
 * **Target**: ``[the] [database|db][:] <db>``, then optionally ``.<table>`` or ``[,] [and]
   [in|into] [the] table[:] <table>``; or ``[the] table <table> in|of|from [the] [database] <db>``.
 * **Clauses**, after the target or in their own sentences, joined by ``,``, ``and``, ``also``,
@@ -314,6 +316,7 @@ class _Found:
     mode: WriteMode | None = None
     create_tables: bool | None = None
     recursive: bool = False
+    nested_lists: str | None = None
 
     def settle(self, attribute: str, value: object, label: str) -> None:
         """Set `attribute` once; saying two different things is an error."""
@@ -344,6 +347,7 @@ class _Found:
             mode=self.mode,
             create_tables=self.create_tables is not False,
             recursive=self.recursive,
+            nested_lists=self.nested_lists or "child_tables",
         )
         return request.model_copy(update={"summary": _summary(request)})
 
@@ -651,4 +655,18 @@ _CLAUSES: tuple[tuple[re.Pattern[str], _Handler], ...] = (
         _sets("create_tables", True, "creation of tables"),
     ),
     (_clause(_RECURSIVE_WORDS), _on_recursive),
+    (
+        _clause(
+            r"(?:keep|store|import|with)\s+(?:(?:the|nested)\s+)*lists?\s+as\s+"
+            r"(?:a\s+)?json(?:\s+columns?)?"
+        ),
+        _sets("nested_lists", "json_column", "nested lists"),
+    ),
+    (
+        _clause(
+            r"(?:keep|store|import|with)\s+(?:(?:the|nested)\s+)*lists?\s+as\s+"
+            r"(?:child|separate|linked)\s+tables?"
+        ),
+        _sets("nested_lists", "child_tables", "nested lists"),
+    ),
 )

@@ -117,6 +117,8 @@ def inspect(
 def propose(request: ImportRequest, inspection: Inspection) -> SchemaProposal:
     """The baseline schema proposal, every statement checked by the DDL policy."""
     proposal = propose_schema(request, inspection)
+    if proposal.status == "cannot":
+        raise ProposalInvalid(proposal.reason or "No schema can be proposed for this request.")
     known = set(inspection.target_schema)
     for table in proposal.tables:
         for statement in table.ddl:

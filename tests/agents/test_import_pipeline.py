@@ -186,6 +186,49 @@ def test_nested_json_becomes_a_parent_and_a_linked_child_table(doltlite_server, 
     assert database.count_rows(table="orders__items", ref=review.branch, where="qty = 5") == 1
 
 
+def test_nested_lists_can_be_kept_as_a_json_column_instead(doltlite_server, tmp_path):
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "orders.jsonl").write_text(
+        '{"id": 1, "items": [{"sku": "A1", "qty": 2}]}\n{"id": 2, "items": []}\n'
+    )
+    database, _, _, review = run_import(
+        "import orders.jsonl into shop, keep nested lists as JSON columns",
+        server=doltlite_server,
+        root=root,
+        tmp_path=tmp_path,
+    )
+    assert [t.name for t in review.tables] == ["orders"]
+    assert "`items` JSON" in database.create_statements(ref=review.branch)["orders"]
+
+
+def test_write_modes_append_upsert_replace_and_create(doltlite_server, tmp_path):
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "people.csv").write_text("id,name\n1,Ada\n2,Grace\n")
+    (root / "more.csv").write_text("id,name\n2,Grace Hopper\n3,Alan\n")
+    database, *_, first = run_import(
+        "import people.csv into crm.people", server=doltlite_server, root=root, tmp_path=tmp_path
+    )
+    database.merge(branch=first.branch, message="first", author=REQUESTER)
+
+    def changes(text):
+        *_, review = run_import(text, server=doltlite_server, root=root, tmp_path=tmp_path)
+        (table,) = review.tables
+        return (table.rows_added, table.rows_modified, table.rows_deleted, review.rejected_rows)
+
+    assert changes("import more.csv into crm.people mode append") == (1, 0, 0, 1)  # 2 exists
+    assert changes("import more.csv into crm.people mode upsert") == (1, 1, 0, 0)
+    assert changes("import more.csv into crm.people mode replace") == (1, 1, 1, 0)
+    with pytest.raises(ProposalInvalid, match="already exists"):
+        run_import(
+            "import more.csv into crm.people mode create",
+            server=doltlite_server,
+            root=root,
+            tmp_path=tmp_path,
+        )
+
+
 def test_gzipped_csv_and_parquet_import_like_plain_files(doltlite_server, tmp_path):
     import gzip
 
