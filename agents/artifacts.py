@@ -108,6 +108,7 @@ class SchemaProposal(Artifact):
     status: Literal["ok", "cannot"] = "ok"
     reason: str | None = None
     tables: list[TableProposal] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="What the person should know.")
 
     @property
     def ddl(self) -> list[str]:
@@ -133,6 +134,7 @@ class ImportPlan(Artifact):
     checks: list[str] = Field(
         default_factory=list, description="Predicates every loaded row must satisfy."
     )
+    notes: list[str] = Field(default_factory=list, description="What the person should know.")
 
 
 # 6. execute ------------------------------------------------------------------------------

@@ -55,3 +55,31 @@ class ExecutionFailed(AgentError):
 
 class VerificationFailed(ExecutionFailed):
     """Loaded data failed a check (counts, keys, the request's own predicates)."""
+
+
+class LlmError(AgentError):
+    """The language model could not give a usable answer."""
+
+    retryable: bool = False
+
+
+class LlmUnavailable(LlmError):
+    """Every configured model failed (rate limits, server errors, timeouts); try again later."""
+
+    retryable = True
+
+
+class LlmRefused(LlmError):
+    """The model refused to answer."""
+
+
+class LlmTruncated(LlmError):
+    """The answer was cut off at the token limit."""
+
+
+class LlmInvalidOutput(LlmError):
+    """The answer was not valid JSON for the expected artifact."""
+
+
+class RepairExhausted(LlmError):
+    """The model's artifact kept failing validation; carries the last error."""

@@ -112,6 +112,11 @@ def parse_request(text: str) -> ImportRequest:
 
 
 # Errors ----------------------------------------------------------------------------------
+def check_predicate(predicate: str) -> str:
+    """`predicate` if it is one plain SQL condition (the rules of `where <predicate>`)."""
+    return _predicate(_Text.of(predicate))
+
+
 def _not_understood(problem: str) -> RequestNotUnderstood:
     examples = "\n".join(f"  {example}" for example in EXAMPLES)
     return RequestNotUnderstood(

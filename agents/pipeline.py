@@ -21,19 +21,25 @@ from agents.artifacts import (
     SchemaProposal,
 )
 from agents.baseline import plan_import, propose_schema
-from agents.errors import ProposalInvalid, RequestNotUnderstood
+from agents.errors import ProposalInvalid, RepairExhausted, RequestNotUnderstood
 from agents.executor import ExecutionInput, Progress, execute
 from agents.foreign_keys import find_foreign_keys
 from agents.grammar import parse_request
-from agents.plan_sql import to_duckdb
 from agents.profiling import profile_relation
 from agents.review import Review, build_review
 from agents.sources import SourcePolicy, resolve_sources
+from agents.stages import ask as ask_stage
+from agents.stages import plan as plan_stage
+from agents.stages import schema as schema_stage
+from agents.stages import understand as understand_stage
+from agents.stages.ask import Question
+from agents.stages.dry_run import dry_run_ddl
+from agents.stages.repair import Parses
 from agents.staging import StagedRelation, open_duckdb, relation_name_for, stage_file
 from agents.target_columns import target_columns
 from dolt.interface import Database
 from dolt.models import Author
-from dolt.policy import check_ddl, check_select
+from dolt.policy import check_ddl
 
 
 def new_job_id() -> str:
@@ -51,8 +57,12 @@ class Staging:
         self.duckdb.close()
 
 
-def understand(text: str) -> ImportRequest:
-    """Without an LLM: the documented request grammar (raises RequestNotUnderstood)."""
+def understand(
+    text: str, *, llm: Parses | None = None, conversation: Sequence[str] = ()
+) -> ImportRequest:
+    """The model's understanding when one is configured, else the request grammar."""
+    if llm is not None:
+        return understand_stage.run(llm, text=text, conversation=conversation)
     request = parse_request(text)
     if not request.database:
         raise RequestNotUnderstood("The request names no target database.")
@@ -114,8 +124,8 @@ def inspect(
     return inspection, staging
 
 
-def propose(request: ImportRequest, inspection: Inspection) -> SchemaProposal:
-    """The baseline schema proposal, every statement checked by the DDL policy."""
+def baseline_schema(request: ImportRequest, inspection: Inspection) -> SchemaProposal:
+    """The deterministic proposal, every statement checked by the DDL policy."""
     proposal = propose_schema(request, inspection)
     if proposal.status == "cannot":
         raise ProposalInvalid(proposal.reason or "No schema can be proposed for this request.")
@@ -127,25 +137,103 @@ def propose(request: ImportRequest, inspection: Inspection) -> SchemaProposal:
     return proposal
 
 
+def ask(
+    request: ImportRequest, inspection: Inspection, *, baseline: SchemaProposal, llm: Parses | None
+) -> list[Question]:
+    """Follow-up questions that change the result (none without a model)."""
+    if llm is None:
+        return []
+    return ask_stage.run(llm, request=request, inspection=inspection, baseline=baseline)
+
+
+def propose(
+    request: ImportRequest,
+    inspection: Inspection,
+    *,
+    database: Database,
+    llm: Parses | None = None,
+    previous: SchemaProposal | None = None,
+    answers: dict[str, str] | None = None,
+    conversation: Sequence[str] = (),
+) -> SchemaProposal:
+    """The schema proposal: the baseline, edited by the model when one is configured.
+
+    `previous` is the proposal being revised (with the person's feedback in `conversation`).
+    A model answer that keeps failing validation falls back to the baseline, saying why.
+    """
+    baseline = baseline_schema(request, inspection)
+    if llm is None:
+        return baseline
+    try:
+        proposal = schema_stage.run(
+            llm,
+            request=request,
+            inspection=inspection,
+            database=database,
+            baseline=previous or baseline,
+            answers=answers,
+            conversation=conversation,
+        )
+    except RepairExhausted as error:
+        return baseline.model_copy(
+            update={"notes": [f"{error} This is the proposal made without the model."]}
+        )
+    if proposal.status == "cannot":
+        raise ProposalInvalid(f"The model could not propose a schema: {proposal.reason}")
+    return proposal
+
+
+def target_schemas(database: Database, schema: SchemaProposal) -> dict[str, str]:
+    """CREATE statements of every table once the approved DDL has run (on a scratch branch)."""
+    return dry_run_ddl(database, schema.ddl)
+
+
 def plan(
-    request: ImportRequest, inspection: Inspection, schema: SchemaProposal, *, staging: Staging
+    request: ImportRequest,
+    inspection: Inspection,
+    schema: SchemaProposal,
+    *,
+    staging: Staging,
+    database: Database,
+    llm: Parses | None = None,
+    previous: ImportPlan | None = None,
+    conversation: Sequence[str] = (),
 ) -> ImportPlan:
-    """The baseline plan, each SELECT policy-checked and counted in DuckDB."""
-    draft = plan_import(request, inspection, schema)
+    """The plan: the baseline, edited by the model when one is configured; always validated
+    (policy, target columns, LIMIT 0 in DuckDB) and counted."""
+    schemas = target_schemas(database, schema)
     relations = {name: [c for c, _ in s.columns] for name, s in staging.relations.items()}
-    steps = []
-    for step in draft.steps:
-        checked = check_select(step.select, relations=relations)
-        query = f"SELECT count(*) FROM ({to_duckdb(checked).sql(dialect='duckdb')})"
-        (expected,) = staging.duckdb.execute(query).fetchone()
-        steps.append(step.model_copy(update={"expected_rows": int(expected)}))
-    if request.where and not any(request.where in s.select for s in steps):
+    draft = plan_import(request, inspection, schema)
+    if request.where and not any(request.where in step.select for step in draft.steps):
         columns = sorted({c.name for p in inspection.profiles for c in p.columns})
         raise ProposalInvalid(
             f"The filter `{request.where}` names columns that no source has; the sources "
             f"have: {', '.join(columns)}."
         )
-    return draft.model_copy(update={"steps": steps})
+    baseline = plan_stage.validate(
+        draft, schema=schema, target_schemas=schemas, relations=relations, duckdb=staging.duckdb
+    )
+    if llm is None:
+        return baseline
+    try:
+        proposal = plan_stage.run(
+            llm,
+            request=request,
+            inspection=inspection,
+            schema=schema,
+            target_schemas=schemas,
+            baseline=previous or baseline,
+            relations=relations,
+            duckdb=staging.duckdb,
+            conversation=conversation,
+        )
+    except RepairExhausted as error:
+        return baseline.model_copy(
+            update={"notes": [f"{error} This is the plan made without the model."]}
+        )
+    if proposal.status == "cannot":
+        raise ProposalInvalid(f"The model could not plan the import: {proposal.reason}")
+    return proposal
 
 
 def run(

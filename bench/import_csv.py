@@ -75,8 +75,8 @@ def import_through_pipeline(root: Path) -> dict[str, float]:
             request, database=database, policy=SourcePolicy(roots=(root,)), workdir=workdir
         )
         timings["profile"] = time.perf_counter() - started
-        schema = pipeline.propose(request, inspection)
-        plan = pipeline.plan(request, inspection, schema, staging=staging)
+        schema = pipeline.propose(request, inspection, database=database)
+        plan = pipeline.plan(request, inspection, schema, staging=staging, database=database)
         report = pipeline.execute_plan(
             job_id="bench",
             text=REQUEST,

@@ -15,11 +15,13 @@ from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
 from agents.errors import AgentError
 from agents.review import Review
 from agents.sources import SourcePolicy
+from agents.stages.ask import Question
 from bot import terminal_render as render
 from bot.settings import JOBS_DIR, Settings, local_author, parse_author
 from dolt import open_server
 from dolt.errors import DoltError, MergeConflict
 from workers import local_jobs
+from workers.conversation import APPROVE, CANCEL, Decision
 
 app = typer.Typer(help="Import data into Dolt branches, review, merge.", no_args_is_help=True)
 console = Console()
@@ -52,7 +54,7 @@ def _setup(db: str | None, author: str | None) -> local_jobs.LocalSetup:
 
 
 class TerminalConversation:
-    """Shows each artifact; asks for approval on a TTY unless --yes (or --json)."""
+    """Shows each artifact; on a TTY asks: approve, cancel, or say what to change."""
 
     def __init__(self, *, ask: bool, quiet: bool) -> None:
         self.ask = ask
@@ -64,20 +66,43 @@ class TerminalConversation:
         if not self.quiet:
             console.print(renderable)
 
-    def _approve(self, question: str) -> bool:
-        return typer.confirm(question, default=True) if self.ask else True
+    def _decide(self, question: str) -> Decision:
+        if not self.ask:
+            return APPROVE
+        answer = typer.prompt(
+            f"{question} [y = yes, n = cancel, or say what to change]", default="y"
+        )
+        word = answer.strip().lower()
+        if word in ("y", "yes", "ok", "looks right", "approve"):
+            return APPROVE
+        if word in ("n", "no", "cancel", "stop"):
+            return CANCEL
+        return Decision("revise", feedback=answer.strip())
 
-    def confirm_understanding(self, request: ImportRequest) -> bool:
+    def confirm_understanding(self, request: ImportRequest) -> Decision:
         self._show(render.request_text(request))
-        return self._approve("Looks right?")
+        return self._decide("Looks right?")
 
-    def approve_schema(self, proposal: SchemaProposal) -> bool:
+    def answer_questions(self, questions: list[Question]) -> dict[str, str]:
+        answers = {}
+        for question in questions:
+            self._show(render.question_text(question))
+            if not self.ask:
+                answers[question.id] = question.default
+                continue
+            answers[question.id] = typer.prompt(question.text, default=question.default)
+        return answers
+
+    def approve_schema(self, proposal: SchemaProposal) -> Decision:
         self._show(render.schema_block(proposal))
-        return self._approve("Approve this schema?")
+        return self._decide("Approve this schema?")
 
-    def approve_plan(self, plan: ImportPlan) -> bool:
+    def approve_plan(self, plan: ImportPlan) -> Decision:
         self._show(render.plan_table(plan))
-        return self._approve("Run the import?")
+        return self._decide("Run the import?")
+
+    def notice(self, text: str) -> None:
+        self._show(render.notice_text(text))
 
     def progress(self, table: str, done: int, expected: int) -> None:
         if self.quiet:

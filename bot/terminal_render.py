@@ -9,6 +9,7 @@ from rich.text import Text
 
 from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
 from agents.review import Review
+from agents.stages.ask import Question
 from dolt.models import BranchInfo, ConflictPreview, DiffSummary, MergeResult, RowChange
 
 
@@ -148,3 +149,12 @@ def review_group(review: Review) -> Group:
     else:
         parts.append(Text("Merging into main: no conflicts.", style="green"))
     return Group(*parts)
+
+
+def question_text(question: Question) -> Text:
+    choices = f" ({' / '.join(question.choices)})" if question.choices else ""
+    return Text(f"? {question.text}{choices} — default: {question.default}. {question.why}")
+
+
+def notice_text(text: str) -> Text:
+    return Text(f"note: {text}", style="yellow")

@@ -7,7 +7,7 @@ folder keeps what must not go into the database (the artifacts and the rejected 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -15,12 +15,18 @@ from agents import pipeline
 from agents.executor import branch_name
 from agents.review import Review, build_review
 from agents.sources import SourcePolicy
+from agents.stages.repair import Parses
 from dolt.errors import BranchNotFound, DoltError
 from dolt.interface import Database, DoltServer
 from dolt.models import Author, MergeResult
-from workers.conversation import Conversation
+from workers.conversation import Conversation, Decision
 
 Status = Literal["awaiting_review", "cancelled", "merged", "discarded"]
+MAX_REVISIONS = 5
+NEEDS_MODEL = (
+    "Changes in your own words need a language model (set IMPORTBOT_LLM); without one, "
+    "approve, cancel, or run a new request."
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class LocalSetup:
     policy: SourcePolicy
     jobs_dir: Path
     author: Author
+    llm: Parses | None = None
 
 
 @dataclass(frozen=True)
@@ -41,48 +48,149 @@ class ImportOutcome:
     stopped_at: str | None = None
 
 
+@dataclass
+class _Talk:
+    """The conversation so far, as the stages see it."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, who: str, text: str) -> None:
+        self.lines.append(f"{who}: {text}")
+
+
+class _Cancelled(Exception):
+    def __init__(self, stage: str) -> None:
+        self.stage = stage
+
+
 def run_import(text: str, *, setup: LocalSetup, conversation: Conversation) -> ImportOutcome:
     job = pipeline.new_job_id()
-    request = pipeline.understand(text)
-    if not conversation.confirm_understanding(request):
-        return ImportOutcome(job, "cancelled", request.database, None, stopped_at="understand")
-    workdir = setup.jobs_dir / job
-    workdir.mkdir(parents=True, exist_ok=True)
-    database = setup.server.database(name=request.database, create=True)
+    talk = _Talk()
+    talk.add("person", text)
     try:
-        inspection, staging = pipeline.inspect(
-            request, database=database, policy=setup.policy, workdir=workdir
+        request = _agreed(
+            lambda previous, said: pipeline.understand(
+                f"{text}\n{said}" if said and setup.llm is None else text,
+                llm=setup.llm,
+                conversation=talk.lines,
+            ),
+            conversation.confirm_understanding,
+            stage="understand",
+            talk=talk,
+            conversation=conversation,
+            llm=setup.llm,
+            revise_without_model=True,
         )
-        try:
-            schema = pipeline.propose(request, inspection)
-            if not conversation.approve_schema(schema):
-                return ImportOutcome(job, "cancelled", database.name, None, stopped_at="schema")
-            plan = pipeline.plan(request, inspection, schema, staging=staging)
-            if not conversation.approve_plan(plan):
-                return ImportOutcome(job, "cancelled", database.name, None, stopped_at="plan")
-            review = pipeline.run(
-                job_id=job,
-                text=text,
-                author=setup.author,
-                schema=schema,
-                import_plan=plan,
-                database=database,
-                staging=staging,
-                on_progress=conversation.progress,
-            )
-        finally:
-            staging.close()
-        _save(
-            workdir,
-            request=request.model_dump(mode="json"),
-            schema=schema.model_dump(mode="json"),
-            plan=plan.model_dump(mode="json"),
-            review=review.model_dump(mode="json"),
+        workdir = setup.jobs_dir / job
+        workdir.mkdir(parents=True, exist_ok=True)
+        database = setup.server.database(name=request.database, create=True)
+    except _Cancelled as stop:
+        return ImportOutcome(job, "cancelled", None, None, stopped_at=stop.stage)
+    try:
+        return _inspect_and_run(
+            job,
+            text,
+            request,
+            database=database,
+            workdir=workdir,
+            setup=setup,
+            conversation=conversation,
+            talk=talk,
         )
-        conversation.show_review(review)
-        return ImportOutcome(job, "awaiting_review", database.name, review.branch, review=review)
+    except _Cancelled as stop:
+        return ImportOutcome(job, "cancelled", database.name, None, stopped_at=stop.stage)
     finally:
         database.close()
+
+
+def _inspect_and_run(job, text, request, *, database, workdir, setup, conversation, talk):
+    inspection, staging = pipeline.inspect(
+        request, database=database, policy=setup.policy, workdir=workdir
+    )
+    try:
+        baseline = pipeline.baseline_schema(request, inspection)
+        questions = pipeline.ask(request, inspection, baseline=baseline, llm=setup.llm)
+        answers = conversation.answer_questions(questions) if questions else {}
+        for question in questions:
+            talk.add(
+                "question",
+                f"{question.text} — answer: {answers.get(question.id, question.default)}",
+            )
+        schema = _agreed(
+            lambda previous, said: pipeline.propose(
+                request,
+                inspection,
+                database=database,
+                llm=setup.llm,
+                previous=previous,
+                answers=answers,
+                conversation=talk.lines,
+            ),
+            conversation.approve_schema,
+            stage="schema",
+            talk=talk,
+            conversation=conversation,
+            llm=setup.llm,
+        )
+        plan = _agreed(
+            lambda previous, said: pipeline.plan(
+                request,
+                inspection,
+                schema,
+                staging=staging,
+                database=database,
+                llm=setup.llm,
+                previous=previous,
+                conversation=talk.lines,
+            ),
+            conversation.approve_plan,
+            stage="plan",
+            talk=talk,
+            conversation=conversation,
+            llm=setup.llm,
+        )
+        review = pipeline.run(
+            job_id=job,
+            text=text,
+            author=setup.author,
+            schema=schema,
+            import_plan=plan,
+            database=database,
+            staging=staging,
+            on_progress=conversation.progress,
+        )
+    finally:
+        staging.close()
+    _save(
+        workdir,
+        request=request.model_dump(mode="json"),
+        schema=schema.model_dump(mode="json"),
+        plan=plan.model_dump(mode="json"),
+        review=review.model_dump(mode="json"),
+        conversation=talk.lines,
+    )
+    conversation.show_review(review)
+    return ImportOutcome(job, "awaiting_review", database.name, review.branch, review=review)
+
+
+def _agreed(make, ask, *, stage, talk, conversation, llm, revise_without_model=False):
+    """Make an artifact and ask the person until they approve it (or cancel)."""
+    artifact = make(None, "")
+    for _ in range(MAX_REVISIONS + 1):
+        for note in getattr(artifact, "notes", []):
+            conversation.notice(note)
+        decision: Decision = ask(artifact)
+        if decision.action == "approve":
+            talk.add("person", f"approved the {stage}")
+            return artifact
+        if decision.action == "cancel":
+            raise _Cancelled(stage)
+        if llm is None and not revise_without_model:
+            conversation.notice(NEEDS_MODEL)
+            continue
+        talk.add("person", f"change the {stage}: {decision.feedback}")
+        artifact = make(artifact, decision.feedback)
+    raise _Cancelled(stage)
 
 
 def _save(workdir: Path, **artifacts: object) -> None:

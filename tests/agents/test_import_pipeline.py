@@ -36,8 +36,8 @@ def run_import(text, *, server, root, tmp_path, job_id=None):
         request, database=database, policy=policy, workdir=workdir
     )
     try:
-        schema = pipeline.propose(request, inspection)
-        plan = pipeline.plan(request, inspection, schema, staging=staging)
+        schema = pipeline.propose(request, inspection, database=database)
+        plan = pipeline.plan(request, inspection, schema, staging=staging, database=database)
         review = pipeline.run(
             job_id=job_id,
             text=text,

@@ -132,8 +132,8 @@ KILLED_IMPORT = textwrap.dedent(
         inspection, staging = pipeline.inspect(
             request, database=database, policy=SourcePolicy(roots=(root,)), workdir=workdir
         )
-        schema = pipeline.propose(request, inspection)
-        plan = pipeline.plan(request, inspection, schema, staging=staging)
+        schema = pipeline.propose(request, inspection, database=database)
+        plan = pipeline.plan(request, inspection, schema, staging=staging, database=database)
 
         def die_midway(table, done, expected):
             if done >= expected // 2:

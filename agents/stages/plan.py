@@ -1,0 +1,128 @@
+"""Stage 5 — plan (and revise it): one SELECT per approved table over the staged sources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from agents.artifacts import ImportPlan, ImportRequest, Inspection, PlanStep, SchemaProposal
+from agents.errors import ProposalInvalid
+from agents.plan_sql import to_duckdb
+from agents.stages.context import UNTRUSTED_NOTE, as_json, conversation_lines, inspection_summary
+from agents.stages.repair import Parses, ask_and_validate
+from agents.target_columns import target_columns
+from dolt.models import WriteMode
+from dolt.policy import check_select
+
+INSTRUCTIONS = f"""You write the plan of a data import: for every approved target table exactly
+one step with a single SELECT (MySQL dialect) over the staged source relations. The SELECT's
+output column names must be columns of the target table (alias them with AS). Use joins to
+bring columns from other sources, WHERE for the request's filter, and only the relations and
+columns listed. mode is create (new table), append, upsert (needs a primary key) or replace.
+source is the staged relation whose rows the step accounts for (its driving table). Put the
+request's filter into checks as a condition every loaded row must satisfy. Keep the baseline
+plan where nothing needs to change. Answer status "cannot" with the reason if impossible.
+{UNTRUSTED_NOTE}"""
+
+
+def validate(
+    plan: ImportPlan,
+    *,
+    schema: SchemaProposal,
+    target_schemas: Mapping[str, str],
+    relations: Mapping[str, Sequence[str]],
+    duckdb: Any,
+) -> ImportPlan:
+    """Every approved table planned once, policy-checked SELECTs that run (LIMIT 0) and
+    produce only target columns, sensible modes; then the row counts are measured."""
+    approved = {t.name: t for t in schema.tables}
+    planned = [step.table for step in plan.steps]
+    missing = sorted(set(approved) - set(planned))
+    extra = sorted(set(planned) - set(approved))
+    repeated = sorted({t for t in planned if planned.count(t) > 1})
+    if missing or extra or repeated:
+        raise ProposalInvalid(
+            "The plan needs exactly one step per approved table "
+            f"({', '.join(approved)}); missing: {missing or 'none'}, not approved: "
+            f"{extra or 'none'}, repeated: {repeated or 'none'}."
+        )
+    steps = []
+    for step in plan.steps:
+        checked = check_select(step.select, relations=relations)
+        columns = {c.name: c for c in target_columns(target_schemas[step.table])}
+        outputs = [p.alias_or_name for p in checked.selects]
+        unknown = [name for name in outputs if name not in columns]
+        if unknown or len(set(outputs)) != len(outputs):
+            raise ProposalInvalid(
+                f"The SELECT for {step.table!r} must produce distinct columns of the table "
+                f"({', '.join(columns)}); it produces {', '.join(outputs)}."
+            )
+        if step.mode == WriteMode.CREATE and approved[step.table].action != "create":
+            raise ProposalInvalid(f"{step.table!r} already exists: mode create is for new tables.")
+        if step.mode == WriteMode.UPSERT and not any(c.primary_key for c in columns.values()):
+            raise ProposalInvalid(f"Upsert into {step.table!r} needs a primary key; it has none.")
+        if step.source is not None and step.source not in relations:
+            raise ProposalInvalid(f"The source {step.source!r} of {step.table!r} is not staged.")
+        duck_sql = to_duckdb(checked).sql(dialect="duckdb")
+        try:
+            duckdb.execute(f"SELECT * FROM ({duck_sql}) LIMIT 0").fetchall()
+            (expected,) = duckdb.execute(f"SELECT count(*) FROM ({duck_sql})").fetchone()
+        except Exception as error:  # DuckDB's message is what the model needs to repair it
+            raise ProposalInvalid(f"The SELECT for {step.table!r} fails: {error}") from error
+        source_rows = _source_rows(step, relations=relations, duckdb=duckdb, expected=expected)
+        steps.append(
+            step.model_copy(update={"expected_rows": int(expected), "source_rows": source_rows})
+        )
+    for check in plan.checks:
+        check_select(
+            f"SELECT 1 FROM t WHERE {check}", relations={"t": _all_columns(target_schemas)}
+        )
+    return plan.model_copy(update={"steps": steps})
+
+
+def _source_rows(
+    step: PlanStep, *, relations: Mapping[str, Sequence[str]], duckdb: Any, expected: int
+) -> int:
+    if step.source is None:
+        return int(expected)
+    (rows,) = duckdb.execute(f'SELECT count(*) FROM "{step.source}"').fetchone()
+    return int(rows)
+
+
+def _all_columns(target_schemas: Mapping[str, str]) -> list[str]:
+    return sorted({c.name for sql in target_schemas.values() for c in target_columns(sql)})
+
+
+def run(
+    llm: Parses,
+    *,
+    request: ImportRequest,
+    inspection: Inspection,
+    schema: SchemaProposal,
+    target_schemas: Mapping[str, str],
+    baseline: ImportPlan,
+    relations: Mapping[str, Sequence[str]],
+    duckdb: Any,
+    conversation: Sequence[str] = (),
+) -> ImportPlan:
+    approved = {t.name: target_schemas[t.name] for t in schema.tables}
+    messages = [
+        {"role": "system", "content": INSTRUCTIONS},
+        {
+            "role": "user",
+            "content": f"Request: {request.model_dump_json(exclude={'status', 'reason'})}\n"
+            f"Inspection: {as_json(inspection_summary(inspection))}\n"
+            f"Approved tables: {as_json(approved)}\n"
+            f"Baseline plan: {baseline.model_dump_json()}\n"
+            f"Conversation and feedback:\n{conversation_lines(conversation)}",
+        },
+    ]
+    return ask_and_validate(
+        llm,
+        stage="plan",
+        messages=messages,
+        output=ImportPlan,
+        validate=lambda plan: validate(
+            plan, schema=schema, target_schemas=target_schemas, relations=relations, duckdb=duckdb
+        ),
+    )
