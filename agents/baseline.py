@@ -209,31 +209,96 @@ def _parents_first(
 def plan_import(
     request: ImportRequest, inspection: Inspection, schema: SchemaProposal
 ) -> ImportPlan:
-    """One SELECT per target table; the filter goes to the tables that have its columns."""
+    """One SELECT per target table; the filter goes to the tables that have its columns.
+
+    A table fed by several sources takes the first (its driving source) and, from each other
+    source, either its extra columns joined on a confirmed foreign key to the driving source,
+    or — for sources of the same shape — its rows appended with UNION ALL.
+    """
     profiles = {p.relation: p for p in inspection.profiles}
     steps = []
     for table in schema.tables:
         mode = request.mode or (WriteMode.CREATE if table.action == "create" else WriteMode.APPEND)
-        selects = []
-        for relation in table.sources:
-            profile = profiles[relation]
-            columns = ", ".join(bq(c.name) for c in profile.columns)
-            select = f"SELECT {columns} FROM {bq(relation)}"
-            if request.where and _mentions_only(request.where, profile):
-                select += f" WHERE {request.where}"
-            selects.append(select)
+        driving = _driving_source(table)
+        joins = {
+            relation: fk
+            for relation in table.sources
+            if relation != driving
+            and (fk := _join_key(relation, driving, profiles, inspection.foreign_keys))
+        }
+        appended = [r for r in table.sources if r not in joins]
+        select = "\nUNION ALL\n".join(
+            _select(relation, joins, profiles, request.where) for relation in appended
+        )
+        source_rows = sum(profiles[r].row_count for r in appended)
         steps.append(
             PlanStep(
                 table=table.name,
-                select="\nUNION ALL\n".join(selects),
+                select=select,
                 mode=mode,
-                source=table.sources[0] if len(table.sources) == 1 else None,
-                source_rows=sum(profiles[r].row_count for r in table.sources),
-                expected_rows=sum(profiles[r].row_count for r in table.sources),
+                source=appended[0] if len(appended) == 1 else None,
+                source_rows=source_rows,
+                expected_rows=source_rows,
             )
         )
     checks = [request.where] if request.where else []
     return ImportPlan(steps=steps, checks=checks)
+
+
+def _driving_source(table: TableProposal) -> str:
+    return table.name if table.name in table.sources else table.sources[0]
+
+
+def _join_key(
+    relation: str,
+    driving: str,
+    profiles: dict[str, SourceProfile],
+    foreign_keys: Sequence[ForeignKeyCandidate],
+) -> ForeignKeyCandidate | None:
+    """A confirmed key from `relation` to `driving` when `relation` brings other columns."""
+    if {c.name for c in profiles[relation].columns} == {c.name for c in profiles[driving].columns}:
+        return None
+    for fk in foreign_keys:
+        if fk.relation == relation and fk.references_table == driving and not fk.existing_table:
+            key = (
+                set(profiles[relation].candidate_keys[0])
+                if profiles[relation].candidate_keys
+                else set()
+            )
+            if key == set(fk.columns):  # one row per driving row: a join that adds columns
+                return fk
+    return None
+
+
+def _select(
+    relation: str,
+    joins: dict[str, ForeignKeyCandidate],
+    profiles: dict[str, SourceProfile],
+    where: str | None,
+) -> str:
+    profile = profiles[relation]
+    if not joins:
+        select = f"SELECT {', '.join(bq(c.name) for c in profile.columns)} FROM {bq(relation)}"
+        return select + (f" WHERE {where}" if where and _mentions_only(where, profile) else "")
+    columns = [f"d.{bq(c.name)}" for c in profile.columns]
+    clauses = [f"FROM {bq(relation)} AS d"]
+    for index, (other, fk) in enumerate(joins.items()):
+        alias = f"j{index}"
+        taken = {c.name for c in profile.columns}
+        columns += [
+            f"{alias}.{bq(c.name)}"
+            for c in profiles[other].columns
+            if c.name not in taken and c.name not in fk.columns
+        ]
+        on = " AND ".join(
+            f"{alias}.{bq(a)} = d.{bq(b)}"
+            for a, b in zip(fk.columns, fk.references_columns, strict=True)
+        )
+        clauses.append(f"LEFT JOIN {bq(other)} AS {alias} ON {on}")
+    select = f"SELECT {', '.join(columns)} " + " ".join(clauses)
+    if where and _mentions_only(where, profile):
+        select += f" WHERE {where}"
+    return select
 
 
 def _mentions_only(predicate: str, profile: SourceProfile) -> bool:

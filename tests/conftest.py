@@ -6,6 +6,10 @@ load_sqlite3()
 
 import pytest  # noqa: E402
 
+from tests.fakes.network_guard import install_network_guard, no_outside_network  # noqa: E402, F401
+
+install_network_guard()  # no model (or anything else) beyond 127.0.0.1 during tests
+
 from dolt.models import Author  # noqa: E402
 
 REQUESTER = Author(name="Ada Lovelace", email="ada@example.com")

@@ -50,7 +50,8 @@ def ask_and_validate(
             except (AgentError, DoltError, ValueError) as failure:
                 error = str(failure)
                 answer = artifact.model_dump_json()
-        log.info("stage %s attempt %d failed validation: %s", stage, attempt + 1, error)
+        log.info("stage %s: answer %d failed validation", stage, attempt + 1)
+        log.debug("stage %s validation error: %s", stage, error)
         history += [
             {"role": "assistant", "content": answer},
             {
