@@ -35,7 +35,9 @@ class ImportRequest(Artifact):
     nested_lists: Literal["child_tables", "json_column"] = Field(
         "child_tables", description="How lists inside JSON records are imported."
     )
-    summary: str = Field("", description="One paragraph: this is my understanding...")
+    summary: str = Field(
+        "", max_length=600, description="One paragraph: this is my understanding..."
+    )
 
 
 # 2. inspect ------------------------------------------------------------------------------
@@ -106,7 +108,7 @@ class TableProposal(Artifact):
 
 class SchemaProposal(Artifact):
     status: Literal["ok", "cannot"] = "ok"
-    reason: str | None = None
+    reason: str | None = Field(None, max_length=300)
     tables: list[TableProposal] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="What the person should know.")
 
@@ -129,7 +131,7 @@ class PlanStep(Artifact):
 
 class ImportPlan(Artifact):
     status: Literal["ok", "cannot"] = "ok"
-    reason: str | None = None
+    reason: str | None = Field(None, max_length=300)
     steps: list[PlanStep] = Field(default_factory=list)
     checks: list[str] = Field(
         default_factory=list, description="Predicates every loaded row must satisfy."

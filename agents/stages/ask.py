@@ -29,7 +29,7 @@ class FollowUpQuestions(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     status: Literal["ok", "cannot"] = "ok"
-    reason: str | None = None
+    reason: str | None = Field(None, max_length=300)
     questions: list[Question] = Field(default_factory=list)
 
 

@@ -6,23 +6,21 @@ from collections.abc import Sequence
 
 from agents.artifacts import ImportRequest
 from agents.errors import RequestNotUnderstood
-from agents.grammar import GRAMMAR, check_predicate
+from agents.grammar import check_predicate, parse_request
 from agents.stages.context import conversation_lines
 from agents.stages.repair import Parses, ask_and_validate
 from dolt.names import validate_database_name, validate_identifier
 
-INSTRUCTIONS = f"""You turn a data-import request into a structured ImportRequest.
-- sources: the paths, globs, directories or URLs exactly as written ("all CSV files in DIR" →
-  "DIR/*.csv"; "all files in DIR" → "DIR").
-- database: the target database; table: only if one target table is named.
-- where: a SQL condition (MySQL dialect) for rows to keep, e.g. "only people 21 or older" →
-  "age >= 21"; null when there is no filter. key: primary-key columns if named.
-- mode: create | append | upsert | replace only if the person asks; create_tables false only if
-  they forbid new tables; recursive when subdirectories are wanted.
-- summary: one plain paragraph starting "Import ..." saying what will happen.
-- If the text is not a request to import data, answer status "cannot" with the reason.
-The same request can also be written in this grammar:
-{GRAMMAR}"""
+INSTRUCTIONS = """You turn a request to import data into a JSON ImportRequest.
+- sources: the files, directories, globs or URLs named ("all CSV files in DIR" becomes "DIR/*.csv").
+- database: the target database. table: only when one target table is named, else null.
+- where: a SQL condition for the rows to keep, e.g. "age >= 21"; null when there is no filter.
+- key: primary-key columns if named; mode: null unless append, upsert or replace is asked for.
+- summary: one short sentence starting "Import".
+- status "cannot" only when the text does not ask to import data at all; reason: one sentence.
+Example: "load sales/2026/*.csv into the warehouse db, just rows where amount > 0" ->
+{"sources": ["sales/2026/*.csv"], "database": "warehouse", "table": null,
+ "where": "amount > 0", "summary": "Import sales/2026/*.csv into warehouse, amount > 0."}"""
 
 
 def _validated(request: ImportRequest) -> ImportRequest:
@@ -39,7 +37,16 @@ def _validated(request: ImportRequest) -> ImportRequest:
 
 
 def run(llm: Parses, *, text: str, conversation: Sequence[str] = ()) -> ImportRequest:
-    """The request as the model understood it; `RequestNotUnderstood` when it is not one."""
+    """The request as understood; `RequestNotUnderstood` when it is not one.
+
+    A request the documented grammar reads needs no model: the grammar is exact, instant and
+    free. The model reads whatever else people write.
+    """
+    if len(conversation) <= 1:
+        try:
+            return _validated(parse_request(text))
+        except RequestNotUnderstood:
+            pass
     messages = [
         {"role": "system", "content": INSTRUCTIONS},
         {

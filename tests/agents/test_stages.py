@@ -85,7 +85,7 @@ def test_a_bad_answer_is_repaired_with_the_exact_error(model):
             ImportRequest(sources=["a.csv"], database="sales", summary="x"),
         ]
     )
-    assert understand.run(client, text="import a.csv into sales").database == "sales"
+    assert understand.run(client, text="put a.csv in the sales db").database == "sales"
     assert "failed validation" in sent(server, 1) and "'../etc' is not allowed" in sent(server, 1)
 
 
@@ -93,7 +93,7 @@ def test_repair_is_bounded_and_says_what_failed(model):
     server, client = model
     server.add([ImportRequest(sources=[], database="sales", summary="x")] * 4)
     with pytest.raises(RepairExhausted, match="sources is empty"):
-        understand.run(client, text="import into sales")
+        understand.run(client, text="I have some files for the sales database")
     assert len(server.completions) == 4
 
 
@@ -102,7 +102,7 @@ def test_invalid_json_goes_back_to_the_model(model):
     server.add(
         ['{"sources": "not a list"', ImportRequest(sources=["a.csv"], database="s", summary="x")]
     )
-    assert understand.run(client, text="import a.csv into s").sources == ["a.csv"]
+    assert understand.run(client, text="put a.csv in s").sources == ["a.csv"]
 
 
 def test_a_hostile_filter_is_refused(model):
@@ -112,7 +112,14 @@ def test_a_hostile_filter_is_refused(model):
     )
     server.add([hostile] * 4)
     with pytest.raises(RepairExhausted, match="without ';'"):
-        understand.run(client, text="import a.csv into s")
+        understand.run(client, text="put a.csv in s")
+
+
+def test_a_request_the_grammar_reads_needs_no_model(model):
+    server, client = model
+    request = understand.run(client, text="import a.csv into sales where age >= 21")
+    assert (request.database, request.where) == ("sales", "age >= 21")
+    assert server.completions == []
 
 
 # ask --------------------------------------------------------------------------------------
@@ -232,7 +239,7 @@ def test_a_plan_that_drops_a_table_is_refused_and_the_baseline_used(model, famil
 def test_usage_is_recorded_per_stage(model):
     server, client = model
     server.add([ImportRequest(sources=["a.csv"], database="s", summary="x")])
-    understand.run(client, text="import a.csv into s")
+    understand.run(client, text="put a.csv in s")
     (usage,) = client.usage
     assert (usage.stage, usage.job, usage.model) == ("understand", "test", "scripted")
     assert usage.prompt_tokens > 0 and usage.completion_tokens > 0
