@@ -55,21 +55,29 @@ def open_llm(environ: Mapping[str, str], *, job: str | None = None) -> Iterator[
 
 @contextmanager
 def _local_server(environ: Mapping[str, str]):
-    try:
-        from agents.local_model import MODELS, LocalModelServer, default_cache_dir
-    except ImportError as error:  # the optional extra is not installed
-        raise ProviderError(
-            "IMPORTBOT_LLM=local needs the optional extra: pip install 'dolt-import-bot[local]'."
-        ) from error
+    from agents.local_model import (
+        DEFAULT_MODEL,
+        MODELS,
+        LocalModelServer,
+        ModelServerFailed,
+        cached_model,
+        default_cache_dir,
+    )
+
     configured = environ.get("IMPORTBOT_LOCAL_MODEL")
-    spec = MODELS["qwen2.5-coder-1.5b"]
-    path = Path(configured) if configured else default_cache_dir(environ) / spec.file_name
-    if not path.is_file():
+    spec = MODELS[DEFAULT_MODEL]
+    path = (
+        Path(configured) if configured else cached_model(spec, cache_dir=default_cache_dir(environ))
+    )
+    if path is None or not path.is_file():
         raise ProviderError(
-            f"No local model at {path}: run `importbot model fetch` or set IMPORTBOT_LOCAL_MODEL."
+            f"No local model {spec.name}: run `importbot model fetch` or set IMPORTBOT_LOCAL_MODEL."
         )
     server = LocalModelServer(path)
-    server.start()
+    try:
+        server.start()
+    except ModelServerFailed as error:
+        raise ProviderError(str(error)) from error
     try:
         yield server
     finally:

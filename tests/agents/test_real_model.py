@@ -28,10 +28,12 @@ FEEDBACK_C = "instead of creating a birthdays table, add a date_of_birth column 
 
 @pytest.fixture(scope="module")
 def local_model():
-    local_model = pytest.importorskip(
-        "agents.local_model", reason="the optional extra 'local' (xllamacpp) is not installed"
+    pytest.importorskip(
+        "xllamacpp", reason="the optional extra 'local' (xllamacpp) is not installed"
     )
     import os
+
+    from agents import local_model
 
     spec = local_model.MODELS[local_model.DEFAULT_MODEL]
     path = local_model.cached_model(spec, cache_dir=local_model.default_cache_dir(os.environ))
