@@ -143,7 +143,10 @@ def ask(
     """Follow-up questions that change the result (none without a model)."""
     if llm is None:
         return []
-    return ask_stage.run(llm, request=request, inspection=inspection, baseline=baseline)
+    try:
+        return ask_stage.run(llm, request=request, inspection=inspection, baseline=baseline)
+    except RepairExhausted:
+        return []  # questions are a help, not a gate: the defaults stand
 
 
 def propose(

@@ -1,10 +1,13 @@
 """Profiling: what the LLM and the baseline know about a staged relation, in bounded size.
 
 One pass over the relation measures every column (counts, lengths, min/max, distinct estimate,
-and for text the pattern counts :mod:`agents.type_inference` decides from); the first 1,000
-records only choose which pattern counts a text column needs (a plain word there settles "text";
-anything else is confirmed over the whole column). Then the typed view is created with the
-inferred types, candidate keys are checked exactly on it, and the first records become samples.
+and for text the counts :mod:`agents.type_inference` decides from). The first 1,000 records only
+choose which counts a text column needs: a plain word there settles "text"; otherwise they guess
+one type, and the pass takes just the counts that confirm it over the whole column
+(:func:`~agents.type_inference.confirm_guess`). A column whose guess is not confirmed gets a
+second pass with every pattern count of its families, which decides as before. Then the typed
+view is created with the inferred types, candidate keys are checked exactly on it, and the first
+records become samples.
 
 The profile's size does not grow with the data: samples are a fixed number of records with cells
 cut at ``max_cell_chars``, min/max are cut the same way, notes are capped at :data:`MAX_NOTES`.
@@ -26,10 +29,14 @@ from agents.type_inference import (
     FIXED_PATTERN,
     FLOAT_PATTERN,
     INTEGER_PATTERN,
+    INTEGER_WITHOUT_LEADING_ZERO_PATTERN,
     LEADING_ZERO_PATTERN,
+    PLAIN_FIXED_PATTERN,
     Inferred,
+    confirm_guess,
     families_to_check,
     fit_row_size,
+    guess_text_type,
     infer_native_type,
     infer_text_type,
     native_kind,
@@ -69,8 +76,10 @@ def profile_relation(
     raw_types = relation_types(con, staged.raw_relation)
     names = [name for name, _ in staged.columns]
     text = [name for name in names if _reads_as_text(staged, raw_types[name])]
-    families = _families(con, staged, text)
-    row_count, stats = _measure(con, staged, raw_types, families, max_cell_chars)
+    first = _first_values(con, staged, text)
+    families = {name: families_to_check(values) for name, values in first.items()}
+    guesses = {name: guess_text_type(values, families[name]) for name, values in first.items()}
+    row_count, stats = _measure(con, staged, raw_types, families, guesses, max_cell_chars)
     inferred: dict[str, Inferred] = {}
     for name in names:
         if name in families:
@@ -119,18 +128,23 @@ def _reads_as_text(staged: StagedRelation, duck_type: str) -> bool:
 # --- measuring -------------------------------------------------------------------------------
 
 
-def _families(
+def _first_values(
     con: duckdb.DuckDBPyConnection, staged: StagedRelation, text: list[str]
-) -> dict[str, tuple[str, ...]]:
-    """Per text column, the families of patterns to count (from the first records)."""
+) -> dict[str, list[str | None]]:
+    """Per text column, its values in the first records (which choose the counts to take)."""
     if not text:
         return {}
     select = ", ".join(quote_ident(name) for name in text)
     rows = con.execute(
         f"SELECT {select} FROM {quote_ident(staged.raw_relation)} "
-        f"ORDER BY __record LIMIT {FAMILY_SAMPLE}"
+        f"WHERE {_first_records(staged, FAMILY_SAMPLE)} ORDER BY __record LIMIT {FAMILY_SAMPLE}"
     ).fetchall()
-    return {name: families_to_check([row[i] for row in rows]) for i, name in enumerate(text)}
+    return {name: [row[i] for row in rows] for i, name in enumerate(text)}
+
+
+def _first_records(staged: StagedRelation, count: int) -> str:
+    """A filter keeping the first ``count`` records: numbers skip only rejected records."""
+    return f"__record <= {int(count) + len(staged.rejects)}"
 
 
 def _sql(pattern: str) -> str:
@@ -141,29 +155,39 @@ def _cut(expression: str, limit: int) -> str:
     return f"left(CAST({expression} AS VARCHAR), {limit})"
 
 
-def _text_measures(c: str, families: tuple[str, ...], limit: int) -> dict[str, str]:
-    """Aggregates for a text column: the base ones, then those of each family to confirm."""
-    measures = {
+def _leading_zeros(c: str) -> str:
+    """Count of values with a leading zero; the pattern only runs where the first character
+    can start one (a space, sign or ``0``), which is cheaper and counts the same."""
+    return (
+        f"count_if(CASE WHEN ascii({c}) IN (9, 10, 11, 12, 13, 32, 43, 45, 48) "
+        f"THEN regexp_full_match({c}, {_sql(LEADING_ZERO_PATTERN)}) ELSE false END)"
+    )
+
+
+def _base_measures(c: str, limit: int) -> dict[str, str]:
+    """Aggregates every text column gets."""
+    return {
         "values": f"count({c})",
         "empty": f"count_if({c} = '')",
         "max_length": f"max(length({c}))",
         "distinct": f"approx_count_distinct({c})",
         "min": _cut(f"min({c})", limit),
         "max": _cut(f"max({c})", limit),
-        "leading_zeros": f"count_if(regexp_full_match({c}, {_sql(LEADING_ZERO_PATTERN)}))",
     }
+
+
+def _text_measures(c: str, families: tuple[str, ...], limit: int) -> dict[str, str]:
+    """Aggregates for a text column: the base ones, then those of each family to confirm."""
+    measures = _base_measures(c, limit) | {"leading_zeros": _leading_zeros(c)}
     if "boolean" in families:
-        measures["booleans"] = f"count_if(lower(trim({c})) IN ('true', 'false'))"
+        measures["booleans"] = _booleans(c)
     if "number" in families:
         is_integer = f"regexp_full_match({c}, {_sql(INTEGER_PATTERN)})"
         is_fixed = f"regexp_full_match({c}, {_sql(FIXED_PATTERN)})"
-        as_double = f"TRY_CAST({c} AS DOUBLE)"
         measures |= {
             "integers": f"count_if({is_integer})",
             "fixed": f"count_if({is_fixed})",
-            "floats": (
-                f"count_if(regexp_full_match({c}, {_sql(FLOAT_PATTERN)}) AND isfinite({as_double}))"
-            ),
+            "floats": _floats(c),
             "integer_min": f"min(TRY_CAST({c} AS HUGEINT)) FILTER (WHERE {is_integer})",
             "integer_max": f"max(TRY_CAST({c} AS HUGEINT)) FILTER (WHERE {is_integer})",
             "integer_digits": (
@@ -171,28 +195,143 @@ def _text_measures(c: str, families: tuple[str, ...], limit: int) -> dict[str, s
                 f"FILTER (WHERE {is_fixed})"
             ),
             "scale": f"max(length(split_part(trim({c}), '.', 2))) FILTER (WHERE {is_fixed})",
-            "number_min": _cut(f"arg_min({c}, {as_double})", limit),
-            "number_max": _cut(f"arg_max({c}, {as_double})", limit),
+            **_number_bounds(c, limit),
         }
     if "temporal" in families:
-        as_timestamp = f"TRY_CAST(trim({c}) AS TIMESTAMP)"
         is_datetime = f"regexp_full_match({c}, {_sql(DATETIME_PATTERN)})"
         measures |= {
-            "dates": (
-                f"count_if(regexp_full_match({c}, {_sql(DATE_PATTERN)}) "
-                f"AND TRY_CAST(trim({c}) AS DATE) IS NOT NULL)"
-            ),
-            "datetimes": f"count_if({is_datetime} AND {as_timestamp} IS NOT NULL)",
+            "dates": _dates(c),
+            "datetimes": _datetimes(c),
             "fraction_digits": (
                 f"max(length(regexp_extract({c}, '\\.([0-9]+)', 1))) FILTER (WHERE {is_datetime})"
             ),
-            "utc": f"count_if(regexp_matches({c}, 'Z\\s*$'))",
-            "temporal_min": _cut(f"arg_min({c}, {as_timestamp})", limit),
-            "temporal_max": _cut(f"arg_max({c}, {as_timestamp})", limit),
+            "utc": _utc(c),
+            **_temporal_bounds(c, limit),
         }
     if "json" in families:
-        measures["json"] = f"count_if(left(ltrim({c}), 1) IN ('{{', '[') AND json_valid({c}))"
+        measures["json"] = _json(c)
     return measures
+
+
+def _guess_measures(c: str, guess: str, limit: int) -> dict[str, str]:
+    """Aggregates confirming one guessed type over the whole column (see ``confirm_guess``).
+
+    A confirmed number or date shows its typed min/max, not the text ones, and no guess but
+    text is confirmed with empty strings (which match no pattern).
+    """
+    measures = _base_measures(c, limit)
+    if guess not in ("string", "leading_zeros"):
+        del measures["empty"]
+    if guess in ("integer", "decimal", "double", "date", "datetime"):
+        del measures["min"], measures["max"]
+    if guess in ("string", "leading_zeros", "double"):
+        measures["leading_zeros"] = _leading_zeros(c)
+    if guess == "boolean":
+        measures["booleans"] = _booleans(c)
+    elif guess == "integer":
+        as_double = f"TRY_CAST({c} AS DOUBLE)"
+        plain = _sql(INTEGER_WITHOUT_LEADING_ZERO_PATTERN)
+        measures |= {
+            "integers_without_leading_zeros": f"count_if(regexp_full_match({c}, {plain}))",
+            "number_low": f"min({as_double})",
+            "number_high": f"max({as_double})",
+            **_number_bounds(c, limit),
+        }
+    elif guess == "decimal":
+        as_double = f"TRY_CAST({c} AS DOUBLE)"
+        point = f"strpos({c}, '.')"
+        measures |= {
+            "plain_fixed": f"count_if(regexp_full_match({c}, {_sql(PLAIN_FIXED_PATTERN)}))",
+            "numbers": f"count({as_double})",
+            "points": f"count_if({point} > 0)",
+            "magnitude": f"max(abs({as_double}))",
+            "scale": f"max(CASE WHEN {point} > 0 THEN length({c}) - {point} ELSE 0 END)",
+            **_number_bounds(c, limit),
+        }
+    elif guess == "double":
+        measures |= {
+            "floats": _floats(c),
+            "exponents": f"count_if(contains({c}, 'e') OR contains({c}, 'E'))",
+            **_number_bounds(c, limit),
+        }
+    elif guess == "date":
+        measures |= {"dates": _dates(c), **_temporal_bounds(c, limit)}
+    elif guess == "datetime":
+        measures |= {
+            "datetimes": _datetimes(c),
+            "times": f"count_if(contains({c}, ':'))",
+            "fraction_digits": (
+                f"max(CASE WHEN contains({c}, '.') "
+                f"THEN length(regexp_extract({c}, '\\.([0-9]+)', 1)) ELSE 0 END)"
+            ),
+            "utc": _utc(c),
+            **_temporal_bounds(c, limit),
+        }
+    elif guess == "json":
+        measures["json"] = _json(c)
+    return measures
+
+
+def _booleans(c: str) -> str:
+    return f"count_if(lower(trim({c})) IN ('true', 'false'))"
+
+
+def _floats(c: str) -> str:
+    return (
+        f"count_if(regexp_full_match({c}, {_sql(FLOAT_PATTERN)}) "
+        f"AND isfinite(TRY_CAST({c} AS DOUBLE)))"
+    )
+
+
+def _trimmed(c: str) -> str:
+    """``trim(c)`` for a value matching a date pattern (whose ends can only be ASCII whitespace,
+    of which trim strips the spaces), computed only where an end is a space: trim is slow.
+
+    Date counts and bounds only ever use values that match the pattern (the bounds are shown
+    for a DATE or DATETIME column, where every value does).
+    """
+    return f"CASE WHEN prefix({c}, ' ') OR suffix({c}, ' ') THEN trim({c}) ELSE {c} END"
+
+
+def _dates(c: str) -> str:
+    return (
+        f"count_if(regexp_full_match({c}, {_sql(DATE_PATTERN)}) "
+        f"AND TRY_CAST({_trimmed(c)} AS DATE) IS NOT NULL)"
+    )
+
+
+def _datetimes(c: str) -> str:
+    return (
+        f"count_if(regexp_full_match({c}, {_sql(DATETIME_PATTERN)}) "
+        f"AND TRY_CAST({_trimmed(c)} AS TIMESTAMP) IS NOT NULL)"
+    )
+
+
+def _utc(c: str) -> str:
+    """Values ending in ``Z``; the pattern only runs on values holding one."""
+    return (
+        f"count_if(CASE WHEN contains({c}, 'Z') THEN regexp_matches({c}, 'Z\\s*$') ELSE false END)"
+    )
+
+
+def _number_bounds(c: str, limit: int) -> dict[str, str]:
+    as_double = f"TRY_CAST({c} AS DOUBLE)"
+    return {
+        "number_min": _cut(f"arg_min({c}, {as_double})", limit),
+        "number_max": _cut(f"arg_max({c}, {as_double})", limit),
+    }
+
+
+def _temporal_bounds(c: str, limit: int) -> dict[str, str]:
+    as_timestamp = f"TRY_CAST({_trimmed(c)} AS TIMESTAMP)"
+    return {
+        "temporal_min": _cut(f"arg_min({c}, {as_timestamp})", limit),
+        "temporal_max": _cut(f"arg_max({c}, {as_timestamp})", limit),
+    }
+
+
+def _json(c: str) -> str:
+    return f"count_if(left(ltrim({c}), 1) IN ('{{', '[') AND json_valid({c}))"
 
 
 def _native_measures(c: str, duck_type: str, limit: int) -> dict[str, str]:
@@ -213,7 +352,7 @@ def _native_measures(c: str, duck_type: str, limit: int) -> dict[str, str]:
         measures |= {
             "empty": f"count_if({c} = '')",
             "max_length": f"max(length({c}))",
-            "leading_zeros": f"count_if(regexp_full_match({c}, {_sql(LEADING_ZERO_PATTERN)}))",
+            "leading_zeros": _leading_zeros(c),
             "min": _cut(f"min({c})", limit),
             "max": _cut(f"max({c})", limit),
         }
@@ -229,25 +368,47 @@ def _measure(
     staged: StagedRelation,
     raw_types: Mapping[str, str],
     families: Mapping[str, tuple[str, ...]],
+    guesses: Mapping[str, str | None],
     limit: int,
 ) -> tuple[int, dict[str, dict[str, Any]]]:
-    """Row count and per-column statistics, in one pass over the raw relation."""
-    keys: list[tuple[str, str]] = []
-    select = ["count(*)"]
+    """Row count and per-column statistics: one pass, and a second for unconfirmed guesses."""
+    measures: dict[str, dict[str, str]] = {}
     for name, _ in staged.columns:
         c = quote_ident(name)
-        if name in families:
-            measures = _text_measures(c, families[name], limit)
+        if name not in families:
+            measures[name] = _native_measures(c, raw_types[name], limit)
+        elif guesses[name] is not None:
+            measures[name] = _guess_measures(c, guesses[name], limit)
         else:
-            measures = _native_measures(c, raw_types[name], limit)
-        for key, expression in measures.items():
-            keys.append((name, key))
-            select.append(expression)
+            measures[name] = _text_measures(c, families[name], limit)
+    row_count, stats = _aggregate(con, staged, measures)
+    unconfirmed: dict[str, dict[str, str]] = {}
+    for name, guess in guesses.items():
+        if guess is None:
+            continue
+        confirmed = confirm_guess(guess, stats[name])
+        if confirmed is None:
+            unconfirmed[name] = _text_measures(quote_ident(name), families[name], limit)
+        else:
+            stats[name] = confirmed
+    if unconfirmed:
+        stats |= _aggregate(con, staged, unconfirmed)[1]
+    return row_count, stats
+
+
+def _aggregate(
+    con: duckdb.DuckDBPyConnection,
+    staged: StagedRelation,
+    measures: Mapping[str, Mapping[str, str]],
+) -> tuple[int, dict[str, dict[str, Any]]]:
+    """Row count and the named aggregates of each column, in one pass over the raw relation."""
+    keys = [(name, key) for name, named in measures.items() for key in named]
+    select = ["count(*)", *(measures[name][key] for name, key in keys)]
     row = con.execute(
         f"SELECT {', '.join(select)} FROM {quote_ident(staged.raw_relation)}"
     ).fetchone()
     assert row is not None
-    stats: dict[str, dict[str, Any]] = {name: {} for name, _ in staged.columns}
+    stats: dict[str, dict[str, Any]] = {name: {} for name in measures}
     for (name, key), value in zip(keys, row[1:], strict=True):
         stats[name][key] = value
     return int(row[0]), stats
@@ -335,7 +496,7 @@ def _samples(
         )
     rows = con.execute(
         f"SELECT {', '.join(select)} FROM {quote_ident(staged.raw_relation)} "
-        f"ORDER BY __record LIMIT {int(count)}"
+        f"WHERE {_first_records(staged, count)} ORDER BY __record LIMIT {int(count)}"
     ).fetchall()
     names = [name for name, _ in staged.columns]
     return [dict(zip(names, row, strict=True)) for row in rows]
@@ -381,11 +542,12 @@ def candidate_keys(
         for column in sorted(eligible, key=lambda column: _key_rank(column.name))
         if column.distinct_estimate >= 0.8 * row_count
     ][:MAX_KEY_CHECKS]
-    keys = [[name] for name in singles if _unique(con, relation, [name], row_count)]
+    wanted = MAX_KEYS - 1 if structural else MAX_KEYS
+    keys = [[name] for name in _unique_columns(con, relation, singles, row_count, wanted)]
     if structural:
-        return [*keys[: MAX_KEYS - 1], list(structural)]
+        return [*keys, list(structural)]
     if keys:
-        return keys[:MAX_KEYS]
+        return keys
     first = [column.name for column in columns[:PAIR_COLUMNS] if column in eligible]
     pairs = list(itertools.combinations(first, 2))
     if not pairs:
@@ -403,7 +565,48 @@ def candidate_keys(
         for pair, estimate in zip(pairs, estimates, strict=True)
         if estimate >= 0.8 * row_count
     ][:MAX_KEY_CHECKS]
-    return [pair for pair in likely if _unique(con, relation, pair, row_count)][:MAX_KEYS]
+    unique = (pair for pair in likely if _unique(con, relation, pair, row_count))
+    return list(itertools.islice(unique, MAX_KEYS))
+
+
+def _unique_columns(
+    con: duckdb.DuckDBPyConnection, relation: str, names: list[str], row_count: int, wanted: int
+) -> list[str]:
+    """The first ``wanted`` of ``names`` (in their order) whose values are all distinct."""
+    ordered = _strictly_ordered(con, relation, names[:wanted], row_count)
+    found: list[str] = []
+    for name in names:
+        if len(found) == wanted:
+            break
+        if name in ordered or _unique(con, relation, [name], row_count):
+            found.append(name)
+    return found
+
+
+def _strictly_ordered(
+    con: duckdb.DuckDBPyConnection, relation: str, names: list[str], row_count: int
+) -> set[str]:
+    """Columns with a value in every row that strictly rise (or fall) from each row to the next
+    as DuckDB streams them: their values are all distinct. One cheap streaming pass settles
+    the usual ``id`` columns; the others are counted by :func:`_unique`."""
+    if not names:
+        return set()
+    inner = ", ".join(
+        f"{quote_ident(name)} AS v{i}, lag({quote_ident(name)}) OVER () AS p{i}"
+        for i, name in enumerate(names)
+    )
+    outer = ", ".join(
+        f"count(v{i}), count_if(v{i} <= p{i}), count_if(v{i} >= p{i})" for i in range(len(names))
+    )
+    row = con.execute(
+        f"SELECT {outer} FROM (SELECT {inner} FROM {quote_ident(relation)})"
+    ).fetchone()
+    assert row is not None
+    return {
+        name
+        for i, name in enumerate(names)
+        if row[3 * i] == row_count and 0 in (row[3 * i + 1], row[3 * i + 2])
+    }
 
 
 def _unique(

@@ -20,10 +20,13 @@ How each format is read (the decisions, in one place):
   is single-byte: ``windows-1252`` when its bytes 0x80-0x9F are all defined there, otherwise
   ``latin-1``. Anything but UTF-8 is transcoded to UTF-8 in the workdir, streaming; line numbers
   are unchanged by transcoding.
-* CSV and friends (and XLSX, converted to CSV first) are materialised once into a DuckDB file in
-  the workdir (``staging.duckdb``): numbering records needs one ordered, single-threaded scan, and
-  every later query (profile, key checks, the executor's stream) then reads compressed columns
-  instead of re-parsing the text. Parquet needs no copy: a view with ``file_row_number``.
+* CSV and friends (and XLSX, converted to CSV first) are read once, in parallel, into an
+  in-memory DuckDB table (``__staged_<name>``; past :data:`MEMORY_LIMIT` DuckDB spills it under
+  the workdir), so every later query (profile, key checks, the executor's stream) reads columns
+  instead of re-parsing the text. DuckDB keeps the file's order when it fills a table
+  (``preserve_insertion_order``), so ``__record`` is set from the ``rowid`` afterwards — no
+  ordered, single-threaded numbering pass. Parquet needs no copy: a view with
+  ``file_row_number``. JSON goes to a DuckDB file in the workdir (``staging.duckdb``).
 * CSV: DuckDB's sniffer picks delimiter, quote, escape and whether the first row is a header;
   every column is read as VARCHAR with ``allow_quoted_nulls=false`` (an empty unquoted field is
   NULL, a quoted ``""`` is the empty string). Ragged rows and bad quoting become rejects with
@@ -459,7 +462,7 @@ def _python_codec(encoding: str, bom_length: int) -> str:
 def decode_chunks(file: Path, *, codec: str, source: str) -> Iterator[str]:
     """The file as text chunks; an undecodable byte is a FormatError naming its line."""
     decoder = codecs.getincrementaldecoder(codec)("strict")
-    lines = 0
+    read = 0
     with file.open("rb") as handle:
         while True:
             chunk = handle.read(CHUNK)
@@ -467,20 +470,33 @@ def decode_chunks(file: Path, *, codec: str, source: str) -> Iterator[str]:
             try:
                 text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as error:
-                good = (pending + chunk)[: error.start].decode(codec, "replace")
-                line = lines + good.count("\n") + 1
+                bad = read - len(pending) + error.start
                 name = codec.removesuffix("-sig")
                 raise FormatError(
                     f"is not valid {name} (byte 0x{error.object[error.start]:02x}); "
                     f"save it as UTF-8",
                     file=source,
-                    line=line,
+                    line=_line_at(file, bad, codec=codec),
                 ) from None
-            lines += text.count("\n")
+            read += len(chunk)
             if text:
                 yield text
             if not chunk:
                 return
+
+
+def _line_at(file: Path, offset: int, *, codec: str) -> int:
+    """The line holding byte ``offset``, the bytes before it being valid ``codec`` text."""
+    decoder = codecs.getincrementaldecoder(codec)("replace")
+    lines = 0
+    with file.open("rb") as handle:
+        while offset > 0:
+            chunk = handle.read(min(CHUNK, offset))
+            if not chunk:
+                break
+            offset -= len(chunk)
+            lines += decoder.decode(chunk, final=offset <= 0).count("\n")
+    return lines + 1
 
 
 def decode_to_utf8(job: StagingJob) -> Decoded:
@@ -514,6 +530,11 @@ class Dialect:
     skip: int
     header: bool
     width: int
+
+
+def staged_table(relation: str) -> str:
+    """The in-memory table a delimited file's rows are read into (``raw_<relation>`` views it)."""
+    return f"__staged_{relation}"
 
 
 def _reader_sizes(data_file: Path) -> dict[str, int]:
@@ -603,6 +624,7 @@ def _stage_delimited(
         notes = (*notes, f"no header row: columns named column_1..column_{dialect.width}")
     names = column_names(headers)
     raw = f"raw_{job.relation}"
+    table = quote_ident(staged_table(job.relation))
     rejects_table = f"__rejects_{job.relation}"
     con = job.con
     con.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(rejects_table)}")
@@ -610,8 +632,7 @@ def _stage_delimited(
     options = _read_options(dialect, data_file, null_padding=null_padding)
     try:
         con.execute(
-            f"CREATE OR REPLACE TABLE {job.table(raw)} AS "
-            f"SELECT row_number() OVER () AS __record, * FROM {_READ_CSV}, "
+            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {_READ_CSV}, "
             "store_rejects = true, rejects_table = $rejects, rejects_scan = $scan)",
             {
                 **options,
@@ -621,6 +642,10 @@ def _stage_delimited(
                 "scan": rejects_table + "_scan",
             },
         )
+        # The table holds the rows in file order (preserve_insertion_order), so a row's
+        # rowid numbers it; staged names never start with "_", so "__record" is free.
+        con.execute(f"ALTER TABLE {table} ADD COLUMN __record BIGINT")
+        con.execute(f"UPDATE {table} SET __record = rowid + 1")
         failures = con.execute(
             "SELECT line, arg_min(error_type, column_idx), arg_min(error_message, column_idx), "
             f"arg_min(csv_line, column_idx) FROM temp.{quote_ident(rejects_table)} "
@@ -649,11 +674,13 @@ def _stage_delimited(
         line_map=line_map,
         notes=notes,
     )
-    rejects: tuple[ReaderReject, ...] = ()
     if failures:
         rejects = _place_rejects(job, staged, failures)
         staged = dataclasses.replace(staged, rejects=rejects)
-    con.execute(f"CREATE OR REPLACE VIEW {quote_ident(raw)} AS SELECT * FROM {job.table(raw)}")
+    con.execute(
+        f"CREATE OR REPLACE VIEW {quote_ident(raw)} AS "
+        f"SELECT __record, * EXCLUDE (__record) FROM {table}"
+    )
     return staged
 
 
@@ -711,7 +738,7 @@ def _renumber_around(job: StagingJob, staged: StagedRelation, rejected: list[int
         "CREATE OR REPLACE TEMP TABLE __record_shifts (low BIGINT, high BIGINT, shift BIGINT)"
     )
     con.executemany("INSERT INTO __record_shifts VALUES (?, ?, ?)", rows)
-    table = job.table(staged.raw_relation)
+    table = quote_ident(staged_table(staged.relation))
     con.execute(
         f"UPDATE {table} SET __record = {table}.__record + s.shift FROM __record_shifts AS s "
         f"WHERE {table}.__record >= s.low AND {table}.__record < s.high"

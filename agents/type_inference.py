@@ -1,7 +1,8 @@
 """The rules that turn what a column holds into a MySQL type, and MySQL types into DuckDB casts.
 
 Profiling measures; this module decides. Text (CSV, XLSX, JSON strings) is typed by patterns that
-every non-NULL value must match — counted over the whole column, never a sample:
+every non-NULL value must match — counted over the whole column, never a sample (the first records
+only guess which counts are worth taking; see :func:`confirm_guess`):
 
 ============  ==================================================================================
 BOOLEAN       ``true``/``false``, any case (``0``/``1`` stay integers)
@@ -93,6 +94,133 @@ def families_to_check(values: Sequence[str | None]) -> tuple[str, ...]:
     if "string" in seen or len(seen) > 1:
         return ()
     return tuple(seen) if seen else FAMILIES
+
+
+# --- a guess from the first records, confirmed over the whole column --------------------------
+
+GUESSES = (
+    "string",
+    "leading_zeros",
+    "boolean",
+    "integer",
+    "decimal",
+    "double",
+    "date",
+    "datetime",
+    "json",
+)
+INTEGER_WITHOUT_LEADING_ZERO_PATTERN = r"\s*[+-]?([1-9][0-9]*|0)\s*"
+"""The values of ``INTEGER_PATTERN`` that ``LEADING_ZERO_PATTERN`` does not match."""
+PLAIN_FIXED_PATTERN = r"-?(([1-9][0-9]*|0)(\.[0-9]*)?|\.[0-9]+)"
+"""Fixed-point text without spaces, ``+`` or a leading zero: its scale is its length after the
+point (the values of ``FIXED_PATTERN`` without those)."""
+
+
+def guess_text_type(values: Sequence[str | None], families: Sequence[str]) -> str | None:
+    """What the first records of a text column suggest it is (one of :data:`GUESSES`), or None
+    when they suggest nothing worth confirming alone (no values, empty strings, mixed families).
+
+    ``families`` are the values' :func:`families_to_check`. A guess only picks which
+    whole-column counts to take; :func:`confirm_guess` decides.
+    """
+    if not families:
+        return "string"
+    present = [value for value in values if value is not None]
+    if len(families) > 1 or "" in present:
+        return None
+    family = families[0]
+    if family == "number":
+        if any(re.fullmatch(LEADING_ZERO_PATTERN, value) for value in present):
+            return "leading_zeros"
+        if all(re.fullmatch(INTEGER_PATTERN, value) for value in present):
+            return "integer"
+        if all(re.fullmatch(FIXED_PATTERN, value) for value in present):
+            return "decimal"
+        return "double"
+    if family == "temporal":
+        return "datetime" if any(":" in value for value in present) else "date"
+    return family
+
+
+def confirm_guess(guess: str, stats: Mapping[str, object]) -> dict[str, object] | None:
+    """Whole-column statistics of a guessed text column in the vocabulary of
+    :func:`infer_text_type`, if they prove the type the guess stands for; None if they do not
+    (then every count of the column's families is taken and decides).
+
+    Each guess is confirmed by counts over every value, so that the type is the one all the
+    pattern counts would give (writing V for the non-NULL values):
+
+    * ``boolean``, ``date``, ``json``: every value matches the pattern (such values match no
+      other pattern, nor the leading-zero one);
+    * ``integer``: every value is an integer without a leading zero, and min/max (exact as
+      DOUBLEs within 2**53) fit a type;
+    * ``decimal``: every value is plain fixed-point without a leading zero
+      (``PLAIN_FIXED_PATTERN``, so the scale is the length after the point), at least one has a
+      point (so not all are integers), and the digits before the point follow exactly from the
+      largest magnitude (not within rounding of a power of ten) — precision at most 38;
+    * ``double``: every value is a finite float, one has an exponent (so not all are
+      fixed-point), none has a leading zero;
+    * ``datetime``: every value is a date-time, one has a time (so not all are dates);
+    * ``string``: the first records hold a value no pattern matches, so the column is text;
+    * ``leading_zeros``: a value has a leading zero, which keeps the column text.
+
+    A value with a leading zero refutes a number guess (the column is text, and a typed guess
+    does not take the text statistics: min/max as text, empty strings).
+    """
+    values = int(stats["values"])  # type: ignore[call-overload]
+
+    def count(key: str) -> int:
+        return int(stats.get(key) or 0)  # type: ignore[call-overload]
+
+    def every(key: str) -> bool:
+        return values > 0 and count(key) == values
+
+    if guess in ("string", "leading_zeros"):
+        # Text either way; a leading zero only has to be seen to keep a number-like column text.
+        return dict(stats) if guess == "string" or count("leading_zeros") else None
+    if count("leading_zeros"):
+        return None  # a number guess: its counts leave out what a text column reports
+    if guess in ("boolean", "date", "json"):
+        key = {"boolean": "booleans", "date": "dates", "json": "json"}[guess]
+        return dict(stats) if every(key) else None
+    if guess == "integer":
+        low, high = (_exact_integer(stats.get(key)) for key in ("number_low", "number_high"))
+        if low is None or high is None or not every("integers_without_leading_zeros"):
+            return None
+        integers = {"integers": values, "integer_min": low, "integer_max": high}
+        return {**stats, **integers} if integer_type(low, high) is not None else None
+    if guess == "decimal":
+        digits = _digits_before_point(stats.get("magnitude"))
+        if digits is None or not (every("plain_fixed") and every("numbers") and count("points")):
+            return None
+        fixed = {**stats, "fixed": values, "integer_digits": digits}
+        return fixed if _decimal_size(fixed)[0] <= DECIMAL_MAX_PRECISION else None
+    if guess == "double":
+        return dict(stats) if every("floats") and count("exponents") else None
+    if guess == "datetime":
+        return dict(stats) if every("datetimes") and count("times") else None
+    return None  # "leading_zeros" without one, or nothing to confirm
+
+
+def _exact_integer(number: object) -> int | None:
+    """An integer's DOUBLE as the integer, when the DOUBLE is exact (within 2**53)."""
+    if number is None or not abs(float(number)) <= 2**53:  # type: ignore[arg-type]
+        return None
+    return int(number)  # type: ignore[call-overload]
+
+
+def _digits_before_point(magnitude: object) -> int | None:
+    """Digits of the whole part of the largest |value| (leading zeros not counted), from its
+    DOUBLE; None when the DOUBLE is within rounding of a power of ten (or not finite)."""
+    if magnitude is None:
+        return None
+    largest = float(magnitude)  # type: ignore[arg-type]
+    if not math.isfinite(largest):
+        return None
+    for power in range(DECIMAL_MAX_PRECISION + 2):
+        if abs(largest - 10.0**power) <= 1e-9 * 10.0**power:
+            return None
+    return 0 if largest < 1 else len(str(int(largest)))
 
 
 # --- the decision ------------------------------------------------------------------------------

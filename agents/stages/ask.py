@@ -17,12 +17,14 @@ class Question(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str = Field(description="Short identifier, e.g. 'people_key'.")
-    text: str = Field(description="The question, one sentence.")
+    text: str = Field(max_length=300, description="The question, one sentence.")
     choices: list[str] = Field(
         default_factory=list, description="Answers to pick from; empty for free text."
     )
     default: str = Field(description="The answer taken when the person skips.")
-    why: str = Field(description="What changes in the result depending on the answer.")
+    why: str = Field(
+        max_length=300, description="What changes in the result depending on the answer."
+    )
 
 
 class FollowUpQuestions(BaseModel):
@@ -30,7 +32,7 @@ class FollowUpQuestions(BaseModel):
 
     status: Literal["ok", "cannot"] = "ok"
     reason: str | None = Field(None, max_length=300)
-    questions: list[Question] = Field(default_factory=list)
+    questions: list[Question] = Field(default_factory=list, max_length=MAX_QUESTIONS)
 
 
 INSTRUCTIONS = f"""You review a planned data import before anything is written.

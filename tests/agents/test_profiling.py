@@ -117,6 +117,57 @@ def test_a_string_in_the_last_of_100k_rows_makes_the_column_text(con, tmp_path):
     assert con.execute("SELECT v FROM dirty WHERE __record = 100000").fetchone() == ("oops",)
 
 
+# The first 1,000 records guess a type; the whole column confirms it or decides otherwise.
+FIRST_RECORDS = {
+    "ints": [str(i) for i in range(1, 1001)],
+    "decimals": [f"{i}.25" for i in range(1, 1001)],
+    "doubles": [f"{i}e3" for i in range(1, 1001)],
+    "dates": [f"2020-01-{1 + i % 28:02d}" for i in range(1000)],
+    "datetimes": [f"2020-01-{1 + i % 28:02d} 10:{i % 60:02d}" for i in range(1000)],
+    "booleans": ["true", "false"] * 500,
+    "json": ['{"a": 1}'] * 1000,
+}
+LATE_VALUE_CASES = [
+    ("ints", "2.5", "DECIMAL(5,1)", None),
+    ("ints", " 7 ", "SMALLINT", None),
+    ("ints", "-40000", "INT", None),
+    ("ints", "1e3", "DOUBLE", None),
+    ("ints", "1" + "0" * 20, "DECIMAL(21,0)", None),
+    ("ints", "007", "VARCHAR(16)", "values with leading zeros (e.g. 007) are kept as text"),
+    (
+        "ints",
+        "",
+        "VARCHAR(16)",
+        "1 empty string(s) keep it text; NULLIF(v, '') would make it SMALLINT",
+    ),
+    ("decimals", "-1.5", "DECIMAL(6,2)", None),
+    ("decimals", "+2.5", "DECIMAL(6,2)", None),
+    ("decimals", "7", "DECIMAL(6,2)", None),
+    ("decimals", "9.99999999999999999999", "DECIMAL(24,20)", None),
+    ("decimals", "01.5", "VARCHAR(16)", "values with leading zeros (e.g. 007) are kept as text"),
+    ("decimals", "1" * 40, "VARCHAR(64)", "more than 38 digits, kept as text"),
+    ("doubles", "2.5", "DOUBLE", None),
+    ("doubles", "NaN", "VARCHAR(16)", None),
+    ("dates", "2020-01-02 10:00", "DATETIME", None),
+    ("dates", "2020-02-30", "VARCHAR(16)", None),
+    ("datetimes", "2020-01-01", "DATETIME", None),
+    ("datetimes", "2020-01-01 10:00:00.25Z", "DATETIME(2)", "times ending in Z are read as UTC"),
+    ("datetimes", "2020-01-01T10:00:00+02:00", "VARCHAR(32)", None),
+    ("booleans", "1", "VARCHAR(16)", None),
+    ("json", "x", "VARCHAR(16)", None),
+]
+
+
+@pytest.mark.parametrize(("first", "last", "expected", "note"), LATE_VALUE_CASES)
+def test_the_record_after_the_first_thousand_counts_as_much_as_they_do(
+    con, tmp_path, first, last, expected, note
+):
+    result = profile(con, one_column_csv(tmp_path, [*FIRST_RECORDS[first], last]), tmp_path)
+    assert result.columns[0].inferred_type == expected
+    assert result.columns[0].leading_zeros == (note is not None and "leading zeros" in note)
+    assert [n.removeprefix("v: ") for n in result.notes] == ([note] if note else [])
+
+
 def test_empty_strings_and_nulls_are_counted_apart(con, tmp_path):
     result = profile(con, FILES / "empty_vs_null.csv", tmp_path)
     note, amount = result.column("note"), result.column("amount")
@@ -185,6 +236,28 @@ def test_candidate_keys_are_exact_and_id_first(con, tmp_path):
     path.write_text("\n".join(lines) + "\n")
     result = profile(con, path, tmp_path)
     assert result.candidate_keys == [["id"], ["code"]]
+
+
+def test_candidate_keys_count_typed_values_whatever_their_order(con, tmp_path):
+    """Rising or falling columns are unique; a repeat at the end, or two texts of one typed value
+    (``1.5`` and ``1.50``), is not."""
+    path = tmp_path / "order.csv"
+    lines = ["seq,amount,down,code,id"]
+    for i in range(1, 3001):
+        seq, amount = (i, f"{i}.5") if i < 3000 else (2999, "1.50")
+        lines.append(f"{seq},{amount},{3000 - i},K{i % 2999},{i}")
+    path.write_text("\n".join(lines) + "\n")
+    assert profile(con, path, tmp_path).candidate_keys == [["id"], ["down"]]
+
+
+def test_at_most_five_candidate_keys_in_rank_order(con, tmp_path):
+    path = tmp_path / "many.csv"
+    lines = ["a,b,c,d,e,f_key,id"]
+    for i in range(1, 501):
+        at = f"2020-01-01 00:{i // 60:02d}:{i % 60:02d}"
+        lines.append(f"{i},{-i},x{i},{i}.5,{at},k{(i * 7) % 501},{i}")
+    path.write_text("\n".join(lines) + "\n")
+    assert profile(con, path, tmp_path).candidate_keys == [["id"], ["f_key"], ["a"], ["b"], ["c"]]
 
 
 def test_candidate_key_pairs_when_no_single_column_is_unique(con, tmp_path):

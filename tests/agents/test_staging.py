@@ -187,6 +187,25 @@ def test_record_numbers_follow_file_order_in_a_large_file(con, tmp_path):
         assert record_line(staged, record=record) == expected_lines[record]
 
 
+def test_record_numbers_follow_file_order_when_read_in_parallel(con, tmp_path):
+    """A file of several reader blocks (~8 MB each) is read by all threads; ``__record`` still
+    numbers the records in file order."""
+    path = tmp_path / "parallel.csv"
+    con.execute(
+        f"COPY (SELECT range AS id, 'row ' || range AS text FROM range(1, 1_500_001)) "
+        f"TO '{path}' (HEADER)"
+    )
+    assert path.stat().st_size > 24 * 1024 * 1024
+    staged = stage_one(con, path, tmp_path)
+    assert staged.rejects == ()
+    checked = con.execute(
+        "SELECT count(*), count_if(__record <> CAST(id AS BIGINT)), min(__record), max(__record) "
+        "FROM raw_parallel"
+    ).fetchone()
+    assert checked == (1_500_000, 0, 1, 1_500_000)
+    assert record_line(staged, record=1_234_567) == 1_234_568
+
+
 # --- encodings ---------------------------------------------------------------------------------
 
 
