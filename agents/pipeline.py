@@ -182,7 +182,14 @@ def propose(
             update={"notes": [f"{error} This is the proposal made without the model."]}
         )
     if proposal.status == "cannot":
-        raise ProposalInvalid(f"The model could not propose a schema: {proposal.reason}")
+        return baseline.model_copy(
+            update={
+                "notes": [
+                    f"The model said it cannot propose a schema ({proposal.reason}); "
+                    "this is the proposal made without the model."
+                ]
+            }
+        )
     return proposal
 
 
@@ -235,7 +242,14 @@ def plan(
             update={"notes": [f"{error} This is the plan made without the model."]}
         )
     if proposal.status == "cannot":
-        raise ProposalInvalid(f"The model could not plan the import: {proposal.reason}")
+        return baseline.model_copy(
+            update={
+                "notes": [
+                    f"The model said it cannot plan the import ({proposal.reason}); "
+                    "this is the plan made without the model."
+                ]
+            }
+        )
     return proposal
 
 

@@ -41,6 +41,7 @@ from agents.type_inference import (
     infer_text_type,
     native_kind,
     parse_type,
+    trimmed,
 )
 
 FAMILY_SAMPLE = 1_000
@@ -87,7 +88,7 @@ def profile_relation(
         else:
             inferred[name] = infer_native_type(name, raw_types[name], stats[name])
     types, widened = fit_row_size({name: inferred[name].type for name in names})
-    apply_types(con, staged=staged, types=types)
+    apply_types(con, staged=staged, types=types, inferred=families)
     columns = [
         _column_profile(name, source_name, types[name], inferred[name], stats[name], row_count)
         for name, source_name in staged.columns
@@ -283,27 +284,17 @@ def _floats(c: str) -> str:
     )
 
 
-def _trimmed(c: str) -> str:
-    """``trim(c)`` for a value matching a date pattern (whose ends can only be ASCII whitespace,
-    of which trim strips the spaces), computed only where an end is a space: trim is slow.
-
-    Date counts and bounds only ever use values that match the pattern (the bounds are shown
-    for a DATE or DATETIME column, where every value does).
-    """
-    return f"CASE WHEN prefix({c}, ' ') OR suffix({c}, ' ') THEN trim({c}) ELSE {c} END"
-
-
 def _dates(c: str) -> str:
     return (
         f"count_if(regexp_full_match({c}, {_sql(DATE_PATTERN)}) "
-        f"AND TRY_CAST({_trimmed(c)} AS DATE) IS NOT NULL)"
+        f"AND TRY_CAST({trimmed(c)} AS DATE) IS NOT NULL)"
     )
 
 
 def _datetimes(c: str) -> str:
     return (
         f"count_if(regexp_full_match({c}, {_sql(DATETIME_PATTERN)}) "
-        f"AND TRY_CAST({_trimmed(c)} AS TIMESTAMP) IS NOT NULL)"
+        f"AND TRY_CAST({trimmed(c)} AS TIMESTAMP) IS NOT NULL)"
     )
 
 
@@ -323,7 +314,9 @@ def _number_bounds(c: str, limit: int) -> dict[str, str]:
 
 
 def _temporal_bounds(c: str, limit: int) -> dict[str, str]:
-    as_timestamp = f"TRY_CAST({_trimmed(c)} AS TIMESTAMP)"
+    # Shown only for a DATE or DATETIME column, whose values all match the pattern ``trimmed``
+    # asks for (as do the values the date counts cast).
+    as_timestamp = f"TRY_CAST({trimmed(c)} AS TIMESTAMP)"
     return {
         "temporal_min": _cut(f"arg_min({c}, {as_timestamp})", limit),
         "temporal_max": _cut(f"arg_max({c}, {as_timestamp})", limit),

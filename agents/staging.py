@@ -314,13 +314,19 @@ def stage_file(
 
 
 def apply_types(
-    con: duckdb.DuckDBPyConnection, *, staged: StagedRelation, types: Mapping[str, str]
+    con: duckdb.DuckDBPyConnection,
+    *,
+    staged: StagedRelation,
+    types: Mapping[str, str],
+    inferred: Collection[str] = (),
 ) -> None:
     """(Re)create the typed view ``staged.relation`` over ``staged.raw_relation``.
 
     ``types`` maps staged column names to MySQL types; each such column is cast to the matching
     DuckDB type (``TRY_CAST`` for text, so a value that does not fit becomes NULL — the executor
     compares with the raw relation to reject it). Columns not in ``types`` pass through.
+    ``inferred`` names text columns whose type was inferred from all their values (see
+    :func:`~agents.type_inference.cast_expression`).
     """
     known = {name for name, _ in staged.columns}
     unknown = sorted(set(types) - known)
@@ -331,7 +337,8 @@ def apply_types(
     for name, _ in staged.columns:
         column = quote_ident(name)
         if name in types:
-            select.append(f"{cast_expression(column, raw_types[name], types[name])} AS {column}")
+            cast = cast_expression(column, raw_types[name], types[name], inferred=name in inferred)
+            select.append(f"{cast} AS {column}")
         else:
             select.append(column)
     con.execute(

@@ -534,12 +534,16 @@ def _when(condition: str, value: str) -> str:
     return f"CASE WHEN {condition} THEN {value} END"
 
 
-def cast_expression(column: str, raw_type: str, mysql_type: str) -> str:
+def cast_expression(column: str, raw_type: str, mysql_type: str, *, inferred: bool = False) -> str:
     """SQL giving ``column`` (of DuckDB ``raw_type``) as ``mysql_type``; NULL where it does not fit.
 
     Text is cast only where it matches the inference patterns (so ``1.5`` never rounds into an
     INT, ``0x10`` or ``1_000`` never parse, a UTC offset is never silently dropped); NaN and
     infinities become NULL.
+
+    ``inferred``: ``mysql_type`` is the type inferred from this very text column, so every value
+    is known to match its pattern (all were counted); the number and date casts then skip the
+    per-value pattern checks, which would all pass.
     """
     target = duckdb_type(mysql_type)
     kind = native_kind(raw_type)
@@ -550,7 +554,8 @@ def cast_expression(column: str, raw_type: str, mysql_type: str) -> str:
             return f"CAST(to_json({column}) AS VARCHAR)"
         return f"CAST({column} AS VARCHAR)"
     if kind == "varchar":
-        return _cast_text(column, target)
+        cast = _inferred_cast(column, target) if inferred else None
+        return cast or _cast_text(column, target)
     if target in ("DOUBLE", "FLOAT"):
         return _when(f"isfinite(TRY_CAST({column} AS DOUBLE))", f"TRY_CAST({column} AS {target})")
     if target == "TIMESTAMP" and kind == "timestamptz":
@@ -560,6 +565,29 @@ def cast_expression(column: str, raw_type: str, mysql_type: str) -> str:
     if target == "BLOB":
         return f"TRY_CAST({column} AS BLOB)"
     return f"TRY_CAST({column} AS {target})"
+
+
+def trimmed(column: str) -> str:
+    """``trim(column)`` for a value matching a number or date pattern (its ends can only be
+    ASCII whitespace, of which trim strips the spaces), computed only where an end is a space:
+    the same value, and trim is slow."""
+    return (
+        f"CASE WHEN prefix({column}, ' ') OR suffix({column}, ' ') "
+        f"THEN trim({column}) ELSE {column} END"
+    )
+
+
+def _inferred_cast(column: str, target: str) -> str | None:
+    """The cast of text whose every value matches the pattern of the type inferred for it: what
+    :func:`_cast_text` gives such a value (its pattern check passes; a value matching
+    ``DATETIME_PATTERN`` has no UTC offset), or None for the other targets."""
+    if target in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "DOUBLE"):
+        return f"TRY_CAST({column} AS {target})"
+    if target.startswith("DECIMAL"):
+        return f"TRY_CAST({column} AS {target})"
+    if target in ("DATE", "TIMESTAMP"):
+        return f"TRY_CAST({trimmed(column)} AS {target})"
+    return None
 
 
 def _cast_text(column: str, target: str) -> str:
