@@ -106,11 +106,27 @@ class TableProposal(Artifact):
     sources: list[str] = Field(description="Staged relations that feed this table.")
 
 
+class SchemaEdit(Artifact):
+    """One change to the baseline proposal; code applies it and writes the DDL."""
+
+    action: Literal["fold_into", "rename", "skip", "set_key", "set_type"] = Field(
+        description="fold_into: put this table's columns into `target` (joined on their key); "
+        "rename: call this table `target`; skip: do not import it; set_key: make `columns` "
+        "its primary key; set_type: give `columns` the MySQL type `target`."
+    )
+    table: str = Field(description="A table of the current proposal.")
+    target: str | None = Field(None, description="Table (fold_into), new name, or type.")
+    columns: list[str] = Field(default_factory=list, description="Columns for set_key/set_type.")
+
+
 class SchemaProposal(Artifact):
     status: Literal["ok", "cannot"] = "ok"
     reason: str | None = Field(None, max_length=300)
     tables: list[TableProposal] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="What the person should know.")
+    edits: list[SchemaEdit] = Field(
+        default_factory=list, description="The edits applied to the baseline, in order."
+    )
 
     @property
     def ddl(self) -> list[str]:

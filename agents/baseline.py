@@ -6,7 +6,8 @@ It is what the product does with no LLM, and the starting proposal an LLM edits.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from agents.artifacts import (
     ForeignKeyCandidate,
@@ -14,6 +15,7 @@ from agents.artifacts import (
     ImportRequest,
     Inspection,
     PlanStep,
+    SchemaEdit,
     SchemaProposal,
     SourceProfile,
     TableProposal,
@@ -21,14 +23,28 @@ from agents.artifacts import (
 from agents.ddl_builder import ColumnSpec, ForeignKeySpec, add_column, bq, create_table
 from agents.errors import ProposalInvalid
 from dolt.models import WriteMode
+from dolt.names import validate_identifier
 
 _KEYISH = re.compile(r"(^id$|_id$|^id_)", re.IGNORECASE)
 _SMALL_INTEGERS = ("TINYINT", "SMALLINT", "MEDIUMINT")
 
 
-def propose_schema(request: ImportRequest, inspection: Inspection) -> SchemaProposal:
-    """One table per top-level source (or all into the named table), keys and FKs."""
+@dataclass
+class _Overrides:
+    """What edits change in the baseline: keys, types, and join columns folded away."""
+
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    types: dict[tuple[str, str], str] = field(default_factory=dict)
+    dropped_columns: dict[str, set[str]] = field(default_factory=dict)
+
+
+def propose_schema(
+    request: ImportRequest, inspection: Inspection, edits: Sequence[SchemaEdit] = ()
+) -> SchemaProposal:
+    """One table per top-level source (or all into the named table), keys and FKs, with
+    `edits` applied (`ProposalInvalid` names an edit that cannot be applied)."""
     groups = _target_groups(request, inspection.profiles)
+    overrides = _apply_edits(groups, edits, inspection)
     existing = {name.lower(): name for name in inspection.target_schema}
     tables: list[TableProposal] = []
     for table, profiles in groups.items():
@@ -48,8 +64,77 @@ def propose_schema(request: ImportRequest, inspection: Inspection) -> SchemaProp
                 reason=f"Table {table!r} does not exist in {inspection.database!r} and the "
                 "request says not to create tables.",
             )
-        tables.append(_new_table(table, profiles, request, inspection, groups))
-    return SchemaProposal(tables=_parents_first(tables, inspection.foreign_keys, groups))
+        tables.append(_new_table(table, profiles, request, inspection, groups, overrides))
+    return SchemaProposal(
+        tables=_parents_first(tables, inspection.foreign_keys, groups), edits=list(edits)
+    )
+
+
+def _apply_edits(
+    groups: dict[str, list[SourceProfile]],
+    edits: Sequence[SchemaEdit],
+    inspection: Inspection,
+) -> _Overrides:
+    overrides = _Overrides()
+    for edit in edits:
+        if edit.table not in groups:
+            raise ProposalInvalid(
+                f"Edit {edit.action} names table {edit.table!r}; the tables are "
+                f"{', '.join(groups)}."
+            )
+        if edit.action == "skip":
+            del groups[edit.table]
+        elif edit.action == "rename":
+            new_name = validate_identifier(edit.target or "", kind="table")
+            if new_name in groups:
+                raise ProposalInvalid(f"Cannot rename {edit.table!r}: {new_name!r} exists.")
+            groups[new_name] = groups.pop(edit.table)
+        elif edit.action == "fold_into":
+            _fold(groups, edit, inspection, overrides)
+        elif edit.action == "set_key":
+            known = {c.name for p in groups[edit.table] for c in p.columns}
+            if not edit.columns or set(edit.columns) - known:
+                raise ProposalInvalid(
+                    f"set_key on {edit.table!r} needs columns of that table: {sorted(known)}."
+                )
+            overrides.keys[edit.table] = list(edit.columns)
+        elif edit.action == "set_type":
+            if not edit.target:
+                raise ProposalInvalid(f"set_type on {edit.table!r} needs the type in target.")
+            for column in edit.columns:
+                overrides.types[(edit.table, column)] = edit.target
+    return overrides
+
+
+def _fold(
+    groups: dict[str, list[SourceProfile]],
+    edit: SchemaEdit,
+    inspection: Inspection,
+    overrides: _Overrides,
+) -> None:
+    """Move the columns of `edit.table` into `edit.target`, joined on a confirmed key."""
+    target = edit.target or ""
+    if target not in groups or target == edit.table:
+        raise ProposalInvalid(
+            f"fold_into needs another table of the proposal as target: {target!r}."
+        )
+    driving = groups[target][0].relation
+    folded = groups[edit.table]
+    links = [
+        fk
+        for fk in inspection.foreign_keys
+        if fk.relation in {p.relation for p in folded} and fk.references_table == driving
+    ]
+    if not links:
+        raise ProposalInvalid(
+            f"No confirmed key links {edit.table!r} to {target!r}, so its rows cannot be "
+            "joined to that table's rows."
+        )
+    groups[target] = [*groups[target], *folded]
+    del groups[edit.table]
+    overrides.dropped_columns.setdefault(target, set()).update(
+        column for fk in links for column in fk.columns
+    )
 
 
 def _target_groups(
@@ -68,10 +153,21 @@ def _target_groups(
     return groups
 
 
-def _column_specs(profiles: Sequence[SourceProfile], key: Sequence[str]) -> list[ColumnSpec]:
+def _column_specs(
+    profiles: Sequence[SourceProfile],
+    key: Sequence[str],
+    *,
+    dropped: Collection[str] = (),
+    types: Mapping[str, str] | None = None,
+) -> list[ColumnSpec]:
     columns: dict[str, ColumnSpec] = {}
-    for profile in profiles:
+    for index, profile in enumerate(profiles):
         for column in profile.columns:
+            if index and column.name in dropped:  # a folded source's join key
+                continue
+            if types and column.name in types:
+                columns[column.name] = ColumnSpec(name=column.name, type=types[column.name])
+                continue
             spec = ColumnSpec(name=column.name, type=_widen(column.inferred_type, column.name, key))
             previous = columns.get(column.name)
             if previous is not None and previous.type != spec.type:
@@ -126,9 +222,14 @@ def _new_table(
     request: ImportRequest,
     inspection: Inspection,
     groups: dict[str, list[SourceProfile]],
+    overrides: _Overrides,
 ) -> TableProposal:
-    key = _primary_key(request, profiles)
-    columns = _column_specs(profiles, key)
+    driving = profiles[:1] if table in overrides.dropped_columns else profiles  # folded: joined
+    key = overrides.keys.get(table) or _primary_key(request, driving)
+    types = {column: kind for (name, column), kind in overrides.types.items() if name == table}
+    columns = _column_specs(
+        profiles, key, dropped=overrides.dropped_columns.get(table, ()), types=types
+    )
     missing = [k for k in key if k not in {c.name for c in columns}]
     if missing:
         raise ProposalInvalid(
@@ -144,6 +245,7 @@ def _new_table(
         )
         for fk in inspection.foreign_keys
         if fk.relation in relations
+        and not set(fk.columns) & overrides.dropped_columns.get(table, set())
         and (fk.existing_table or _target_of(fk.references_table, groups) is not None)
         and _target_of(fk.references_table, groups) != table
     ]

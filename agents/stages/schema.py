@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
-from agents.artifacts import ImportRequest, Inspection, SchemaProposal
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.artifacts import ImportRequest, Inspection, SchemaEdit, SchemaProposal
+from agents.baseline import propose_schema
 from agents.errors import ProposalInvalid
 from agents.stages.context import UNTRUSTED_NOTE, as_json, conversation_lines, inspection_summary
 from agents.stages.dry_run import dry_run_ddl
@@ -13,18 +17,27 @@ from dolt.interface import Database
 from dolt.names import validate_identifier
 from dolt.policy import check_ddl
 
-INSTRUCTIONS = f"""You design the target tables of a data import into a Dolt (MySQL-compatible)
-database. You are given the request, profiles of the staged sources, the existing tables, a
-baseline proposal made by code, the answers to follow-up questions and the person's feedback.
-Edit the baseline so it fits the request and the feedback; keep what needs no change.
-- Each table: name, action ("create" a new table, "existing" to import into a table as it is,
-  "alter" an existing table with ALTER TABLE ... ADD COLUMN), ddl (MySQL statements; CREATE
-  TABLE for create, ALTER TABLE for alter, none for existing), sources (the staged relations
-  whose rows feed it; a source may feed a table as extra columns joined on a key).
-- Every source must appear in some table's sources. Use only CREATE TABLE, ALTER TABLE ... ADD
-  COLUMN and CREATE INDEX; no DROP, DELETE, UPDATE or other statements; one statement per item.
-- Keep the inferred types unless asked; keys and foreign keys as in the baseline unless asked.
-- If the request cannot be met, answer status "cannot" with the reason. {UNTRUSTED_NOTE}"""
+
+class SchemaRevision(BaseModel):
+    """The model's answer: edits to the proposal in front of it, or why it cannot."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["ok", "cannot"] = "ok"
+    reason: str | None = Field(None, max_length=300)
+    edits: list[SchemaEdit] = Field(default_factory=list, max_length=8)
+
+
+INSTRUCTIONS = f"""You review the tables proposed for a data import into a Dolt (MySQL) database
+and answer with edits to that proposal; code applies them and writes the DDL.
+Edits (action, table, target, columns):
+- fold_into: the table's columns go into the target table as extra columns, joined on their
+  key; the table itself is not created. Example: "add date_of_birth to people instead of a
+  birthdays table" -> {{"action": "fold_into", "table": "birthdays", "target": "people"}}
+- rename: target is the new table name.   - skip: do not import the table.
+- set_key: columns become the primary key.   - set_type: columns get the MySQL type in target.
+Answer with no edits when the proposal already fits the request, the answers and the feedback.
+Use status "cannot" only if no edits can meet the request. {UNTRUSTED_NOTE}"""
 
 
 def validate(
@@ -60,7 +73,8 @@ def validate(
         for statement in table.ddl:
             check_ddl(statement, known_tables=known)
         known.add(table.name)
-    unused = sorted(relations - used)
+    skipped = {edit.table for edit in proposal.edits if edit.action == "skip"}
+    unused = sorted(relations - used - skipped)
     if unused:
         raise ProposalInvalid(
             f"The source(s) {unused} go nowhere: add each to the sources of a table."
@@ -79,22 +93,37 @@ def run(
     answers: dict[str, str] | None = None,
     conversation: Sequence[str] = (),
 ) -> SchemaProposal:
-    """A validated proposal from the model (`RepairExhausted` if it keeps failing)."""
+    """The proposal with the model's edits applied and validated (`RepairExhausted` if its
+    edits keep failing). `baseline` is the proposal being revised, with its earlier edits."""
+    tables = {
+        t.name: {"action": t.action, "ddl": t.ddl, "sources": t.sources} for t in baseline.tables
+    }
     messages = [
         {"role": "system", "content": INSTRUCTIONS},
         {
             "role": "user",
             "content": f"Request: {request.model_dump_json(exclude={'status', 'reason'})}\n"
             f"Inspection: {as_json(inspection_summary(inspection))}\n"
-            f"Baseline proposal: {baseline.model_dump_json()}\n"
+            f"Proposed tables: {as_json(tables)}\n"
             f"Answers to questions: {as_json(answers or {})}\n"
             f"Conversation and feedback:\n{conversation_lines(conversation)}",
         },
     ]
-    return ask_and_validate(
-        llm,
-        stage="propose_schema",
-        messages=messages,
-        output=SchemaProposal,
-        validate=lambda proposal: validate(proposal, inspection=inspection, database=database),
+
+    result: dict[str, SchemaProposal] = {}
+
+    def applied(revision: SchemaRevision) -> SchemaRevision:
+        edits = [*baseline.edits, *revision.edits]
+        proposal = propose_schema(request, inspection, edits)
+        if proposal.status == "cannot":
+            raise ProposalInvalid(proposal.reason or "These edits leave no valid proposal.")
+        validate(proposal, inspection=inspection, database=database)
+        result["proposal"] = proposal
+        return revision
+
+    revision = ask_and_validate(
+        llm, stage="propose_schema", messages=messages, output=SchemaRevision, validate=applied
     )
+    if revision.status == "cannot":
+        return baseline.model_copy(update={"status": "cannot", "reason": revision.reason})
+    return result["proposal"]

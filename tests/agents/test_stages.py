@@ -7,21 +7,18 @@ from pathlib import Path
 import pytest
 
 from agents import pipeline
-from agents.artifacts import ImportPlan, ImportRequest, PlanStep, SchemaProposal, TableProposal
+from agents.artifacts import ImportPlan, ImportRequest, PlanStep, SchemaEdit
 from agents.errors import RepairExhausted, RequestNotUnderstood
 from agents.llm_client import LlmClient, LlmSettings
 from agents.sources import SourcePolicy
 from agents.stages import ask, understand
 from agents.stages.ask import FollowUpQuestions, Question
+from agents.stages.schema import SchemaRevision
 from tests.conftest import REQUESTER
 from tests.fakes.openai_server import ScriptedOpenAI
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "families"
 REQUEST_B = "Import all CSV files in families into the database families. Create tables as needed."
-PEOPLE_DDL = (
-    "CREATE TABLE `people` (`id` INT NOT NULL, `name` VARCHAR(32), `age` TINYINT, "
-    "`date_of_birth` DATE, PRIMARY KEY (`id`))"
-)
 
 
 @pytest.fixture
@@ -137,16 +134,18 @@ def test_questions_with_a_default_outside_the_choices_are_repaired(model, famili
 
 
 # schema -----------------------------------------------------------------------------------
-def test_a_drop_or_a_stacked_statement_in_the_ddl_never_runs(model, families):
+def test_hostile_edits_never_reach_the_database(model, families):
     server, client = model
     request, database, inspection, _ = families
     baseline = pipeline.baseline_schema(request, inspection)
-    people = baseline.tables[0]
-    for hostile in ("DROP TABLE people", f"{people.ddl[0]}; DROP TABLE birthdays"):
-        poisoned = baseline.model_copy(
-            update={"tables": [people.model_copy(update={"ddl": [hostile]}), *baseline.tables[1:]]}
-        )
-        server.add([poisoned] * 4)
+    for hostile in (
+        SchemaEdit(
+            action="set_type", table="people", columns=["age"], target="INT); DROP TABLE x; --"
+        ),
+        SchemaEdit(action="rename", table="people", target="dolt_branches"),
+        SchemaEdit(action="fold_into", table="marriages", target="birthdays"),  # no key links them
+    ):
+        server.add([SchemaRevision(edits=[hostile])] * 4)
         proposal = pipeline.propose(request, inspection, database=database, llm=client)
         assert proposal.tables == baseline.tables  # fell back to the baseline
         assert "failed validation 4 times" in proposal.notes[0]
@@ -157,17 +156,16 @@ def test_revision_folds_birthdays_into_people(model, families):
     server, client = model
     request, database, inspection, staging = families
     baseline = pipeline.baseline_schema(request, inspection)
-    others = [t for t in baseline.tables if t.name not in ("people", "birthdays")]
-    revised = SchemaProposal(
-        tables=[
-            TableProposal(
-                name="people", action="create", ddl=[PEOPLE_DDL], sources=["people", "birthdays"]
-            ),
-            *others,
+    feedback = "instead of creating a birthdays table, add a date_of_birth column to people"
+    server.add(
+        [
+            SchemaRevision(
+                edits=[
+                    SchemaEdit(action="fold_into", table="birthdays", target="people"),
+                ]
+            )
         ]
     )
-    feedback = "instead of creating a birthdays table, add a date_of_birth column to people"
-    server.add([revised])
     schema = pipeline.propose(
         request,
         inspection,

@@ -247,6 +247,7 @@ def test_import_uses_the_configured_model(workspace):
     from agents.artifacts import ImportRequest
     from agents.sources import SourcePolicy
     from agents.stages.ask import FollowUpQuestions
+    from agents.stages.schema import SchemaRevision
     from tests.fakes.openai_server import ScriptedOpenAI
 
     understood = ImportRequest(
@@ -267,7 +268,7 @@ def test_import_uses_the_configured_model(workspace):
         schema = pipeline.baseline_schema(understood, inspection)
         plan = pipeline.plan(understood, inspection, schema, staging=staging, database=database)
         staging.close()
-    script = [understood, FollowUpQuestions(questions=[]), schema, plan]
+    script = [understood, FollowUpQuestions(questions=[]), SchemaRevision(), plan]
     with ScriptedOpenAI(script) as model:
         env = {
             "IMPORTBOT_LLM": "openai",
