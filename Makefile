@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= doltlite:demo-data
 
-.PHONY: demo test lint bench venv services clean
+.PHONY: demo test test-model lint bench venv services clean
 
 venv: $(STAMP)
 
@@ -27,7 +27,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 test: $(STAMP) services lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not local_llm" $(PYTEST_ARGS)
+
+# The real-model tests (Qwen2.5-Coder-1.5B on llama.cpp, a few minutes on 2 cores).
+test-model: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,local]'
+	$(BIN)/importbot model fetch
+	$(BIN)/python -m pytest -m local_llm -rs $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/dolt_load.py

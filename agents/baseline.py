@@ -116,7 +116,8 @@ def _fold(
     target = edit.target or ""
     if target not in groups or target == edit.table:
         raise ProposalInvalid(
-            f"fold_into needs another table of the proposal as target: {target!r}."
+            f"fold_into {edit.table!r} -> {target!r}: `table` must be the table that goes away "
+            "and `target` another table of the proposal that receives its columns."
         )
     driving = groups[target][0].relation
     folded = groups[edit.table]

@@ -158,6 +158,7 @@ def propose(
     previous: SchemaProposal | None = None,
     answers: dict[str, str] | None = None,
     conversation: Sequence[str] = (),
+    feedback: str | None = None,
 ) -> SchemaProposal:
     """The schema proposal: the baseline, edited by the model when one is configured.
 
@@ -176,6 +177,7 @@ def propose(
             baseline=previous or baseline,
             answers=answers,
             conversation=conversation,
+            feedback=feedback,
         )
     except RepairExhausted as error:
         return baseline.model_copy(

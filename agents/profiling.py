@@ -6,7 +6,8 @@ choose which counts a text column needs: a plain word there settles "text"; othe
 one type, and the pass takes just the counts that confirm it over the whole column
 (:func:`~agents.type_inference.confirm_guess`). A column whose guess is not confirmed gets a
 second pass with every pattern count of its families, which decides as before. Then the typed
-view is created with the inferred types, candidate keys are checked exactly on it, and the first
+view is created with the inferred types, candidate keys are checked exactly on it (a column whose
+values strictly rise or fall from record to record is unique without counting), and the first
 records become samples.
 
 The profile's size does not grow with the data: samples are a fixed number of records with cells
@@ -29,7 +30,6 @@ from agents.type_inference import (
     FIXED_PATTERN,
     FLOAT_PATTERN,
     INTEGER_PATTERN,
-    INTEGER_WITHOUT_LEADING_ZERO_PATTERN,
     LEADING_ZERO_PATTERN,
     PLAIN_FIXED_PATTERN,
     Inferred,
@@ -230,13 +230,15 @@ def _guess_measures(c: str, guess: str, limit: int) -> dict[str, str]:
     if guess == "boolean":
         measures["booleans"] = _booleans(c)
     elif guess == "integer":
-        as_double = f"TRY_CAST({c} AS DOUBLE)"
-        plain = _sql(INTEGER_WITHOUT_LEADING_ZERO_PATTERN)
+        as_bigint = f"TRY_CAST({c} AS BIGINT)"
         measures |= {
-            "integers_without_leading_zeros": f"count_if(regexp_full_match({c}, {plain}))",
-            "number_low": f"min({as_double})",
-            "number_high": f"max({as_double})",
-            **_number_bounds(c, limit),
+            # A value that is its BIGINT's text is an integer without a leading zero, and the
+            # only text of that number: the text of the least BIGINT is the least value.
+            "canonical_integers": f"count_if(CAST({as_bigint} AS VARCHAR) = {c})",
+            "number_low": f"min({as_bigint})",
+            "number_high": f"max({as_bigint})",
+            "number_min": _cut(f"min({as_bigint})", limit),
+            "number_max": _cut(f"max({as_bigint})", limit),
         }
     elif guess == "decimal":
         as_double = f"TRY_CAST({c} AS DOUBLE)"
@@ -292,9 +294,13 @@ def _dates(c: str) -> str:
 
 
 def _datetimes(c: str) -> str:
+    """Date-times; a value that is its TIMESTAMP's 19-character text (``YYYY-MM-DD HH:MM:SS``)
+    is one without running the pattern."""
+    as_timestamp = f"TRY_CAST({trimmed(c)} AS TIMESTAMP)"
     return (
-        f"count_if(regexp_full_match({c}, {_sql(DATETIME_PATTERN)}) "
-        f"AND TRY_CAST({trimmed(c)} AS TIMESTAMP) IS NOT NULL)"
+        f"count_if(CASE WHEN length({c}) = 19 AND CAST({as_timestamp} AS VARCHAR) = {c} "
+        f"THEN true ELSE regexp_full_match({c}, {_sql(DATETIME_PATTERN)}) "
+        f"AND {as_timestamp} IS NOT NULL END)"
     )
 
 
@@ -565,15 +571,44 @@ def candidate_keys(
 def _unique_columns(
     con: duckdb.DuckDBPyConnection, relation: str, names: list[str], row_count: int, wanted: int
 ) -> list[str]:
-    """The first ``wanted`` of ``names`` (in their order) whose values are all distinct."""
-    ordered = _strictly_ordered(con, relation, names[:wanted], row_count)
+    """The first ``wanted`` of ``names`` (in their order) whose values are all distinct.
+
+    The first records show which of the first ``wanted`` may rise or fall throughout (checked in
+    one streaming pass) and which repeat a value already (not unique); the rest are counted.
+    """
+    first = _first_keys(con, relation, names[:wanted])
+    repeated = {name for name, values in first.items() if len(set(values)) < len(values)}
+    monotonic = [name for name, values in first.items() if _strictly_monotonic(values)]
+    ordered = _strictly_ordered(con, relation, monotonic, row_count)
     found: list[str] = []
     for name in names:
         if len(found) == wanted:
             break
+        if name in repeated:
+            continue
         if name in ordered or _unique(con, relation, [name], row_count):
             found.append(name)
     return found
+
+
+def _first_keys(
+    con: duckdb.DuckDBPyConnection, relation: str, names: list[str]
+) -> dict[str, list[Any]]:
+    """The typed values of the first records (a prefix of the relation, in record order)."""
+    if not names:
+        return {}
+    rows = con.execute(
+        f"SELECT {', '.join(quote_ident(name) for name in names)} FROM {quote_ident(relation)} "
+        f"WHERE __record <= {FAMILY_SAMPLE} ORDER BY __record"
+    ).fetchall()
+    return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+
+
+def _strictly_monotonic(values: list[Any]) -> bool:
+    if None in values:
+        return False
+    pairs = list(itertools.pairwise(values))
+    return all(a < b for a, b in pairs) or all(a > b for a, b in pairs)
 
 
 def _strictly_ordered(

@@ -109,8 +109,6 @@ GUESSES = (
     "datetime",
     "json",
 )
-INTEGER_WITHOUT_LEADING_ZERO_PATTERN = r"\s*[+-]?([1-9][0-9]*|0)\s*"
-"""The values of ``INTEGER_PATTERN`` that ``LEADING_ZERO_PATTERN`` does not match."""
 PLAIN_FIXED_PATTERN = r"-?(([1-9][0-9]*|0)(\.[0-9]*)?|\.[0-9]+)"
 """Fixed-point text without spaces, ``+`` or a leading zero: its scale is its length after the
 point (the values of ``FIXED_PATTERN`` without those)."""
@@ -152,8 +150,10 @@ def confirm_guess(guess: str, stats: Mapping[str, object]) -> dict[str, object] 
 
     * ``boolean``, ``date``, ``json``: every value matches the pattern (such values match no
       other pattern, nor the leading-zero one);
-    * ``integer``: every value is an integer without a leading zero, and min/max (exact as
-      DOUBLEs within 2**53) fit a type;
+    * ``integer``: every value is the text DuckDB gives its BIGINT (an integer without a leading
+      zero, spaces or ``+``, and the only text of its number, so the least value is the least
+      BIGINT's text), min/max fit a type and lie within 2**53 (where DOUBLEs, which order the
+      bounds the full counts show, are exact);
     * ``decimal``: every value is plain fixed-point without a leading zero
       (``PLAIN_FIXED_PATTERN``, so the scale is the length after the point), at least one has a
       point (so not all are integers), and the digits before the point follow exactly from the
@@ -185,7 +185,7 @@ def confirm_guess(guess: str, stats: Mapping[str, object]) -> dict[str, object] 
         return dict(stats) if every(key) else None
     if guess == "integer":
         low, high = (_exact_integer(stats.get(key)) for key in ("number_low", "number_high"))
-        if low is None or high is None or not every("integers_without_leading_zeros"):
+        if low is None or high is None or not every("canonical_integers"):
             return None
         integers = {"integers": values, "integer_min": low, "integer_max": high}
         return {**stats, **integers} if integer_type(low, high) is not None else None
@@ -203,8 +203,8 @@ def confirm_guess(guess: str, stats: Mapping[str, object]) -> dict[str, object] 
 
 
 def _exact_integer(number: object) -> int | None:
-    """An integer's DOUBLE as the integer, when the DOUBLE is exact (within 2**53)."""
-    if number is None or not abs(float(number)) <= 2**53:  # type: ignore[arg-type]
+    """An integer within 2**53 (so exact as a DOUBLE), else None."""
+    if number is None or not abs(int(number)) <= 2**53:  # type: ignore[call-overload]
         return None
     return int(number)  # type: ignore[call-overload]
 

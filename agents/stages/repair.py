@@ -43,7 +43,9 @@ def ask_and_validate(
             error = str(invalid)
             answer = "(an answer that was not valid JSON for the schema)"
         else:
-            if getattr(artifact, "status", "ok") == "cannot":
+            if getattr(artifact, "status", "ok") == "cannot" and not getattr(
+                artifact, "edits", None
+            ):
                 return artifact
             try:
                 return validate(artifact)

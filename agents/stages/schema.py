@@ -23,17 +23,17 @@ class SchemaRevision(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    edits: list[SchemaEdit] = Field(default_factory=list, max_length=8)
     status: Literal["ok", "cannot"] = "ok"
     reason: str | None = Field(None, max_length=300)
-    edits: list[SchemaEdit] = Field(default_factory=list, max_length=8)
 
 
 INSTRUCTIONS = f"""You review the tables proposed for a data import into a Dolt (MySQL) database
 and answer with edits to that proposal; code applies them and writes the DDL.
 Edits (action, table, target, columns):
-- fold_into: the table's columns go into the target table as extra columns, joined on their
-  key; the table itself is not created. Example: "add date_of_birth to people instead of a
-  birthdays table" -> {{"action": "fold_into", "table": "birthdays", "target": "people"}}
+- fold_into: `table` is the table that goes away; its columns become extra columns of
+  `target`, the table that stays, joined on their key. Example: "add date_of_birth to people
+  instead of a birthdays table" -> {{"action": "fold_into", "table": "birthdays", "target": "people"}}
 - rename: target is the new table name.   - skip: do not import the table.
 - set_key: columns become the primary key.   - set_type: columns get the MySQL type in target.
 Answer with no edits when the proposal already fits the request, the answers and the feedback.
@@ -92,9 +92,11 @@ def run(
     baseline: SchemaProposal,
     answers: dict[str, str] | None = None,
     conversation: Sequence[str] = (),
+    feedback: str | None = None,
 ) -> SchemaProposal:
     """The proposal with the model's edits applied and validated (`RepairExhausted` if its
-    edits keep failing). `baseline` is the proposal being revised, with its earlier edits."""
+    edits keep failing). `baseline` is the proposal being revised, with its earlier edits;
+    `feedback` is what the person just asked to change."""
     tables = {
         t.name: {"action": t.action, "ddl": t.ddl, "sources": t.sources} for t in baseline.tables
     }
@@ -106,7 +108,13 @@ def run(
             f"Inspection: {as_json(inspection_summary(inspection))}\n"
             f"Proposed tables: {as_json(tables)}\n"
             f"Answers to questions: {as_json(answers or {})}\n"
-            f"Conversation and feedback:\n{conversation_lines(conversation)}",
+            f"Conversation so far:\n{conversation_lines(conversation)}\n\n"
+            + (
+                f'The person asks for this change: "{feedback}"\n'
+                "Answer with the edits that make exactly this change."
+                if feedback
+                else "Answer with the edits the request and the answers call for, if any."
+            ),
         },
     ]
 
@@ -124,6 +132,6 @@ def run(
     revision = ask_and_validate(
         llm, stage="propose_schema", messages=messages, output=SchemaRevision, validate=applied
     )
-    if revision.status == "cannot":
+    if revision.status == "cannot" and not revision.edits:
         return baseline.model_copy(update={"status": "cannot", "reason": revision.reason})
     return result["proposal"]

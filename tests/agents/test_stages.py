@@ -173,6 +173,7 @@ def test_revision_folds_birthdays_into_people(model, families):
         llm=client,
         previous=baseline,
         conversation=[f"person: change the schema: {feedback}"],
+        feedback=feedback,
     )
     assert [t.name for t in schema.tables] == ["people", "marriages", "parents"]
     assert feedback in sent(server, 0) and "untrusted_sample_rows" in sent(server, 0)

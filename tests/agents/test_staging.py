@@ -448,3 +448,33 @@ def test_apply_types_casts_without_rounding_or_dropping_offsets(con, tmp_path):
     ]
     with pytest.raises(AgentError, match="no column"):
         apply_types(con, staged=staged, types={"missing": "INT"})
+
+
+def test_inferred_types_cast_as_the_checked_casts_do(con, tmp_path):
+    """Columns whose every value matches its type's pattern (as inference proved) may skip the
+    per-value checks; the typed values are the same."""
+    path = tmp_path / "clean.csv"
+    path.write_text(
+        "n,price,ratio,day,at\n"
+        "7,12.50,1e3,2024-02-29,2024-02-29 10:00:00\n"
+        " -3 , 3.5 ,-.5, 2024-03-01 ,2024-03-01T10:00:00.5Z\n"
+    )
+    staged = stage_one(con, path, tmp_path)
+    types = {
+        "n": "TINYINT",
+        "price": "DECIMAL(4,2)",
+        "ratio": "DOUBLE",
+        "day": "DATE",
+        "at": "DATETIME(1)",
+    }
+    apply_types(con, staged=staged, types=types)
+    checked = rows(con, "clean")
+    apply_types(con, staged=staged, types=types, inferred=list(types))
+    assert rows(con, "clean") == checked
+    assert checked[1][1:] == (
+        -3,
+        Decimal("3.50"),
+        -0.5,
+        dt.date(2024, 3, 1),
+        dt.datetime(2024, 3, 1, 10, 0, 0, 500000),
+    )
