@@ -32,8 +32,9 @@ INSTRUCTIONS = f"""You review the tables proposed for a data import into a Dolt 
 and answer with edits to that proposal; code applies them and writes the DDL.
 Edits (action, table, target, columns):
 - fold_into: `table` is the table that goes away; its columns become extra columns of
-  `target`, the table that stays, joined on their key. Example: "add date_of_birth to people
-  instead of a birthdays table" -> {{"action": "fold_into", "table": "birthdays", "target": "people"}}
+  `target`, the table that stays, joined on their key. Example: "add date_of_birth to
+  people instead of a birthdays table" ->
+  {{"action": "fold_into", "table": "birthdays", "target": "people"}}
 - rename: target is the new table name.   - skip: do not import the table.
 - set_key: columns become the primary key.   - set_type: columns get the MySQL type in target.
 Answer with no edits when the proposal already fits the request, the answers and the feedback.
