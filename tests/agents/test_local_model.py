@@ -255,6 +255,7 @@ def test_a_missing_model_file_is_a_clear_error(tmp_path):
         LocalModelServer(tmp_path / "absent.gguf").start()
 
 
+@pytest.mark.local_llm
 def test_a_server_that_cannot_load_its_model_reports_its_log(tmp_path):
     pytest.importorskip("xllamacpp")
     broken = tmp_path / "broken.gguf"
