@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import duckdb
@@ -579,14 +580,25 @@ def _unique_columns(
     first = _first_keys(con, relation, names[:wanted])
     repeated = {name for name, values in first.items() if len(set(values)) < len(values)}
     monotonic = [name for name, values in first.items() if _strictly_monotonic(values)]
-    ordered = _strictly_ordered(con, relation, monotonic, row_count)
+    counted = [name for name in first if name not in repeated and name not in monotonic]
+    # The streaming pass runs on one thread: count the other first columns meanwhile.
+    cursor = con.cursor()
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            streamed = pool.submit(_strictly_ordered, cursor, relation, monotonic, row_count)
+            unique = {name: _unique(con, relation, [name], row_count) for name in counted}
+            ordered = streamed.result()
+    finally:
+        cursor.close()
     found: list[str] = []
     for name in names:
         if len(found) == wanted:
             break
         if name in repeated:
             continue
-        if name in ordered or _unique(con, relation, [name], row_count):
+        if name not in unique:
+            unique[name] = name in ordered or _unique(con, relation, [name], row_count)
+        if unique[name]:
             found.append(name)
     return found
 

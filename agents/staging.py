@@ -466,16 +466,23 @@ def _python_codec(encoding: str, bom_length: int) -> str:
     return {"windows-1252": "cp1252"}.get(encoding, encoding)
 
 
-def decode_chunks(file: Path, *, codec: str, source: str) -> Iterator[str]:
-    """The file as text chunks; an undecodable byte is a FormatError naming its line."""
+def decode_chunks(file: Path, *, codec: str, source: str, text: bool = True) -> Iterator[str]:
+    """The file as text chunks; an undecodable byte is a FormatError naming its line.
+
+    With ``text=False`` a UTF-8 file is only checked (nothing is yielded), and chunks of ASCII,
+    which is valid UTF-8, are not decoded.
+    """
     decoder = codecs.getincrementaldecoder(codec)("strict")
     read = 0
     with file.open("rb") as handle:
         while True:
             chunk = handle.read(CHUNK)
             pending = decoder.getstate()[0]
+            if not text and read and not pending and chunk.isascii() and chunk:
+                read += len(chunk)
+                continue
             try:
-                text = decoder.decode(chunk, final=not chunk)
+                decoded = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as error:
                 bad = read - len(pending) + error.start
                 name = codec.removesuffix("-sig")
@@ -486,8 +493,8 @@ def decode_chunks(file: Path, *, codec: str, source: str) -> Iterator[str]:
                     line=_line_at(file, bad, codec=codec),
                 ) from None
             read += len(chunk)
-            if text:
-                yield text
+            if decoded and text:
+                yield decoded
             if not chunk:
                 return
 
@@ -512,7 +519,7 @@ def decode_to_utf8(job: StagingJob) -> Decoded:
     codec = _python_codec(encoding, bom)
     notes: list[str] = []
     if encoding == "utf-8":
-        for _ in decode_chunks(job.file, codec=codec, source=job.source):
+        for _ in decode_chunks(job.file, codec=codec, source=job.source, text=False):
             pass
         if bom:
             notes.append("encoding: UTF-8 with BOM")
