@@ -40,7 +40,8 @@ from dolt.interface import Database, WriteSession
 from dolt.models import Author, RejectedRow, WriteMode
 from dolt.policy import check_select
 
-BATCH_ROWS = 50_000  # rows per DuckDB batch and per savepoint
+BATCH_ROWS = 20_000  # rows per DuckDB batch and per savepoint
+ROWS_PER_TRANSACTION = 1_000_000
 MAX_REJECTS_KEPT = 10_000
 
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows expected)
@@ -186,26 +187,39 @@ def _write_fitting(
     rejects: list[Reject] = []
     selected = loaded = 0
     mode = WriteMode(step.mode)
-    with session.transaction():
-        if mode == WriteMode.REPLACE:
-            session.delete_all_rows(table=step.table)
-        write_mode = WriteMode.UPSERT if mode == WriteMode.UPSERT else WriteMode.APPEND
-        for batch in _fetch_batches(duckdb, query.fitting_rows()):
-            result = session.insert_rows(
-                table=step.table,
-                columns=names,
-                rows=[row[:-1] for row in batch],
-                mode=write_mode,
-                batch_rows=len(batch),
-                collect_rejects=True,
-            )
-            loaded += result.inserted
-            for refused in result.rejected:
-                record = batch[refused.index][-1]
-                rejects.append(_database_reject(step.table, source, record, refused, names))
-            selected += len(batch)
-            if on_progress is not None:
-                on_progress(step.table, selected, step.expected_rows)
+    write_mode = WriteMode.UPSERT if mode == WriteMode.UPSERT else WriteMode.APPEND
+    batches = _fetch_batches(duckdb, query.fitting_rows())
+    exhausted = False
+    first = True
+    while not exhausted:
+        # A transaction per million rows keeps memory flat (doltlite holds a transaction's
+        # rows until COMMIT); a crash in between is undone by resetting the branch on rerun.
+        with session.transaction():
+            if first and mode == WriteMode.REPLACE:
+                session.delete_all_rows(table=step.table)
+            first = False
+            in_transaction = 0
+            exhausted = True
+            for batch in batches:
+                result = session.insert_rows(
+                    table=step.table,
+                    columns=names,
+                    rows=[row[:-1] for row in batch],
+                    mode=write_mode,
+                    batch_rows=len(batch),
+                    collect_rejects=True,
+                )
+                loaded += result.inserted
+                for refused in result.rejected:
+                    record = batch[refused.index][-1]
+                    rejects.append(_database_reject(step.table, source, record, refused, names))
+                selected += len(batch)
+                in_transaction += len(batch)
+                if on_progress is not None:
+                    on_progress(step.table, selected, step.expected_rows)
+                if in_transaction >= ROWS_PER_TRANSACTION:
+                    exhausted = False
+                    break
     return rejects, selected, loaded
 
 
