@@ -7,11 +7,11 @@ artifact to the person; nothing here knows how it is shown.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from agents.artifacts import (
     ExecutionReport,
@@ -40,6 +40,8 @@ from agents.target_columns import target_columns
 from dolt.interface import Database
 from dolt.models import Author
 from dolt.policy import check_ddl
+
+A = TypeVar("A", SchemaProposal, ImportPlan)
 
 
 def new_job_id() -> str:
@@ -168,8 +170,8 @@ def propose(
     baseline = baseline_schema(request, inspection)
     if llm is None:
         return baseline
-    try:
-        proposal = schema_stage.run(
+    return _model_or_baseline(
+        lambda: schema_stage.run(
             llm,
             request=request,
             inspection=inspection,
@@ -178,21 +180,25 @@ def propose(
             answers=answers,
             conversation=conversation,
             feedback=feedback,
-        )
+        ),
+        baseline=baseline,
+        what="propose a schema",
+    )
+
+
+def _model_or_baseline(ask_model: Callable[[], A], *, baseline: A, what: str) -> A:
+    """The model's validated artifact, or the baseline with a note saying why not."""
+    try:
+        artifact = ask_model()
     except RepairExhausted as error:
-        return baseline.model_copy(
-            update={"notes": [f"{error} This is the proposal made without the model."]}
-        )
-    if proposal.status == "cannot":
-        return baseline.model_copy(
-            update={
-                "notes": [
-                    f"The model said it cannot propose a schema ({proposal.reason}); "
-                    "this is the proposal made without the model."
-                ]
-            }
-        )
-    return proposal
+        reason = str(error)
+    else:
+        if artifact.status != "cannot":
+            return artifact
+        reason = f"The model said it cannot {what} ({artifact.reason})."
+    return baseline.model_copy(
+        update={"notes": [f"{reason} This is the version made without the model."]}
+    )
 
 
 def target_schemas(database: Database, schema: SchemaProposal) -> dict[str, str]:
@@ -227,8 +233,8 @@ def plan(
     )
     if llm is None:
         return baseline
-    try:
-        proposal = plan_stage.run(
+    return _model_or_baseline(
+        lambda: plan_stage.run(
             llm,
             request=request,
             inspection=inspection,
@@ -238,21 +244,10 @@ def plan(
             relations=relations,
             duckdb=staging.duckdb,
             conversation=conversation,
-        )
-    except RepairExhausted as error:
-        return baseline.model_copy(
-            update={"notes": [f"{error} This is the plan made without the model."]}
-        )
-    if proposal.status == "cannot":
-        return baseline.model_copy(
-            update={
-                "notes": [
-                    f"The model said it cannot plan the import ({proposal.reason}); "
-                    "this is the plan made without the model."
-                ]
-            }
-        )
-    return proposal
+        ),
+        baseline=baseline,
+        what="plan the import",
+    )
 
 
 def run(
