@@ -112,7 +112,18 @@ def _fold(
     inspection: Inspection,
     overrides: _Overrides,
 ) -> None:
-    """Move the columns of `edit.table` into `edit.target`, joined on a confirmed key."""
+    """Move the columns of `edit.table` into `edit.target`, joined on a confirmed key.
+
+    "Add columns c to table t" (table == target, or no target, with columns) is read as
+    folding the one other table that has those columns and a confirmed key to t.
+    """
+    if edit.columns and edit.target in (None, edit.table):
+        edit = edit.model_copy(
+            update={
+                "table": _owner_of(edit.columns, edit.table, groups, inspection),
+                "target": edit.table,
+            }
+        )
     target = edit.target or ""
     if target not in groups or target == edit.table:
         raise ProposalInvalid(
@@ -152,6 +163,32 @@ def _target_groups(
         if profile.parent is not None:
             groups[profile.relation] = [profile]
     return groups
+
+
+def _owner_of(
+    columns: Sequence[str],
+    target: str,
+    groups: dict[str, list[SourceProfile]],
+    inspection: Inspection,
+) -> str:
+    """The one table (not `target`) holding `columns` with a confirmed key to `target`."""
+    driving = groups[target][0].relation
+    owners = [
+        name
+        for name, profiles in groups.items()
+        if name != target
+        and set(columns) <= {c.name for p in profiles for c in p.columns}
+        and any(
+            fk.relation == profiles[0].relation and fk.references_table == driving
+            for fk in inspection.foreign_keys
+        )
+    ]
+    if len(owners) != 1:
+        raise ProposalInvalid(
+            f"Adding {', '.join(columns)} to {target!r} needs exactly one other table with those "
+            f"columns and a key to {target!r}; found {owners or 'none'}."
+        )
+    return owners[0]
 
 
 def _column_specs(

@@ -242,3 +242,31 @@ def test_usage_is_recorded_per_stage(model):
     (usage,) = client.usage
     assert (usage.stage, usage.job, usage.model) == ("understand", "test", "scripted")
     assert usage.prompt_tokens > 0 and usage.completion_tokens > 0
+
+
+def test_add_columns_to_a_table_is_read_as_folding_the_table_that_has_them(model, families):
+    server, client = model
+    request, database, inspection, _ = families
+    server.add(
+        [
+            SchemaRevision(
+                edits=[
+                    SchemaEdit(
+                        action="fold_into",
+                        table="people",
+                        target="people",
+                        columns=["date_of_birth"],
+                    ),
+                ]
+            )
+        ]
+    )
+    schema = pipeline.propose(
+        request,
+        inspection,
+        database=database,
+        llm=client,
+        feedback="add a date_of_birth column to people instead of birthdays",
+    )
+    assert [t.name for t in schema.tables] == ["people", "marriages", "parents"]
+    assert "`date_of_birth` DATE" in schema.tables[0].ddl[0]
