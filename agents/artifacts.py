@@ -38,6 +38,9 @@ class ImportRequest(Artifact):
     summary: str = Field(
         "", max_length=600, description="One paragraph: this is my understanding..."
     )
+    understood_by: Literal["grammar", "model"] = Field(
+        "grammar", description="Set by the code, not the model: who read the request."
+    )
 
 
 # 2. inspect ------------------------------------------------------------------------------

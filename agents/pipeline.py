@@ -168,7 +168,7 @@ def propose(
     A model answer that keeps failing validation falls back to the baseline, saying why.
     """
     baseline = baseline_schema(request, inspection)
-    if llm is None:
+    if llm is None or _baseline_is_exact(request, previous, answers):
         return baseline
     return _model_or_baseline(
         lambda: schema_stage.run(
@@ -184,6 +184,14 @@ def propose(
         baseline=baseline,
         what="propose a schema",
     )
+
+
+def _baseline_is_exact(
+    request: ImportRequest, previous: object | None, answers: dict[str, str] | None
+) -> bool:
+    """A request the grammar read, with no answers and nothing to revise, is implemented
+    exactly by the baseline: there is nothing for the model to edit."""
+    return request.understood_by == "grammar" and previous is None and not answers
 
 
 def _model_or_baseline(ask_model: Callable[[], A], *, baseline: A, what: str) -> A:
@@ -231,7 +239,7 @@ def plan(
     baseline = plan_stage.validate(
         draft, schema=schema, target_schemas=schemas, relations=relations, duckdb=staging.duckdb
     )
-    if llm is None:
+    if llm is None or _baseline_is_exact(request, previous, answers=None):
         return baseline
     return _model_or_baseline(
         lambda: plan_stage.run(

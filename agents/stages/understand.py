@@ -58,6 +58,7 @@ def run(llm: Parses, *, text: str, conversation: Sequence[str] = ()) -> ImportRe
     request = ask_and_validate(
         llm, stage="understand", messages=messages, output=ImportRequest, validate=_validated
     )
+    request = request.model_copy(update={"understood_by": "model"})
     if request.status == "cannot":
         raise RequestNotUnderstood(
             f"This does not look like an import request: {request.reason or 'no reason given'}"

@@ -35,7 +35,9 @@ def model():
 def families(doltlite_server, tmp_path):
     root = tmp_path / "data"
     shutil.copytree(EXAMPLES, root / "families")
-    request = ImportRequest(sources=["families/*.csv"], database="families", summary="import")
+    request = ImportRequest(
+        sources=["families/*.csv"], database="families", summary="import", understood_by="model"
+    )
     database = doltlite_server.database(name="families", create=True)
     inspection, staging = pipeline.inspect(
         request, database=database, policy=SourcePolicy(roots=(root,)), workdir=tmp_path / "w"
@@ -270,3 +272,13 @@ def test_add_columns_to_a_table_is_read_as_folding_the_table_that_has_them(model
     )
     assert [t.name for t in schema.tables] == ["people", "marriages", "parents"]
     assert "`date_of_birth` DATE" in schema.tables[0].ddl[0]
+
+
+def test_a_grammar_request_without_answers_takes_the_baseline_without_asking(model, families):
+    server, client = model
+    request, database, inspection, staging = families
+    exact = request.model_copy(update={"understood_by": "grammar"})
+    schema = pipeline.propose(exact, inspection, database=database, llm=client)
+    plan = pipeline.plan(exact, inspection, schema, staging=staging, database=database, llm=client)
+    assert schema == pipeline.baseline_schema(exact, inspection) and len(plan.steps) == 4
+    assert server.completions == []
