@@ -186,7 +186,7 @@ def test_a_process_killed_mid_load_leaves_main_untouched_and_the_rerun_is_exact(
         assert database.list_tables() == []
 
 
-def _run_on_a_terminal(args, *, cwd, answers: bytes) -> str:
+def _run_on_a_terminal(args, *, cwd, answers: bytes, env=None) -> str:
     """Run importbot with a pseudo-terminal as stdin/stdout, typing `answers`."""
     import pty
     import select
@@ -198,7 +198,12 @@ def _run_on_a_terminal(args, *, cwd, answers: bytes) -> str:
         stdin=follower,
         stdout=follower,
         stderr=follower,
-        env={**os.environ, "IMPORTBOT_AUTHOR": "Ada Lovelace <ada@example.com>", "COLUMNS": "120"},
+        env={
+            **os.environ,
+            "IMPORTBOT_AUTHOR": "Ada Lovelace <ada@example.com>",
+            "COLUMNS": "120",
+            **(env or {}),
+        },
     )
     os.close(follower)
     output = b""
@@ -301,3 +306,36 @@ def test_import_uses_the_configured_model(workspace):
         "propose_schema",
         "plan",
     ]
+
+
+def test_on_a_terminal_a_change_in_your_own_words_revises_the_schema(workspace):
+    from agents.artifacts import SchemaEdit
+    from agents.stages.ask import FollowUpQuestions
+    from agents.stages.schema import SchemaRevision
+    from tests.fakes.openai_server import ScriptedOpenAI
+
+    fold = SchemaEdit(action="fold_into", table="birthdays", target="people")
+    with ScriptedOpenAI([FollowUpQuestions(), SchemaRevision(edits=[fold])]) as model:
+        env = {
+            "IMPORTBOT_LLM": "openai",
+            "OPENAI_API_KEY": "sk-test",
+            "OPENAI_BASE_URL": model.base_url,
+            "IMPORTBOT_MODELS": "scripted",
+        }
+        text = "Import all CSV files in examples/families into the database families."
+        change = b"instead of creating a birthdays table, add a date_of_birth column to people"
+        output = _run_on_a_terminal(
+            ["import", text, "--db", "doltlite:dbs"],
+            cwd=workspace,
+            answers=b"y\n" + change + b"\ny\ny\n",
+            env=env,
+        )
+        model.assert_exhausted()
+        revision_prompt = model.completions[1].messages[1]["content"]
+    assert change.decode() in revision_prompt
+    assert "birthdays (create" not in output.split("Approve this schema?")[-2]
+    with open_server(f"doltlite://{workspace / 'dbs'}") as server:
+        database = server.database(name="families")
+        (branch,) = [b.name for b in database.list_branches() if b.name != "main"]
+        assert sorted(database.list_tables(ref=branch)) == ["marriages", "parents", "people"]
+        assert database.count_rows(table="people", ref=branch, where="date_of_birth IS NULL") == 0
