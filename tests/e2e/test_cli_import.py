@@ -339,3 +339,36 @@ def test_on_a_terminal_a_change_in_your_own_words_revises_the_schema(workspace):
         (branch,) = [b.name for b in database.list_branches() if b.name != "main"]
         assert sorted(database.list_tables(ref=branch)) == ["marriages", "parents", "people"]
         assert database.count_rows(table="people", ref=branch, where="date_of_birth IS NULL") == 0
+
+
+def test_on_a_terminal_questions_are_answered_and_the_answer_reaches_the_model(workspace):
+    from agents.stages.ask import FollowUpQuestions, Question
+    from agents.stages.schema import SchemaRevision
+    from tests.fakes.openai_server import ScriptedOpenAI
+
+    question = Question(
+        id="marriage_key",
+        text="What identifies a marriage?",
+        choices=["nothing", "both ids"],
+        default="nothing",
+        why="A key refuses duplicate marriages on the next import.",
+    )
+    with ScriptedOpenAI([FollowUpQuestions(questions=[question]), SchemaRevision()]) as model:
+        env = {
+            "IMPORTBOT_LLM": "openai",
+            "OPENAI_API_KEY": "sk-test",
+            "OPENAI_BASE_URL": model.base_url,
+            "IMPORTBOT_MODELS": "scripted",
+        }
+        text = "Import all CSV files in examples/families into the database families."
+        output = _run_on_a_terminal(
+            ["import", text, "--db", "doltlite:dbs"],
+            cwd=workspace,
+            answers=b"y\nboth ids\nn\n",
+            env=env,
+        )
+        model.assert_exhausted()
+        schema_prompt = model.completions[1].messages[1]["content"]
+    assert "What identifies a marriage?" in output
+    assert '"marriage_key":"both ids"' in schema_prompt
+    assert "Stopped at schema" in output
