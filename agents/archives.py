@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from agents.errors import ArchiveRefused, FormatError, SourceNotFound
+from agents.sizes import format_size
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ class _Meter:
         cap = self.limits.max_unpacked_bytes
         if self.total > cap:
             raise ArchiveRefused(
-                f"{self.shown} unpacks to more than the {_format_size(cap)} limit; refused."
+                f"{self.shown} unpacks to more than the {format_size(cap)} limit; refused."
             )
         ratio = self.limits.max_compression_ratio
         if written > RATIO_GRACE_BYTES and written > ratio * max(compressed_size, 1):
@@ -224,7 +225,7 @@ def _select_members(
         declared_total += info.file_size
         if declared_total > limits.max_unpacked_bytes:
             raise ArchiveRefused(
-                f"{shown} declares more than the {_format_size(limits.max_unpacked_bytes)}"
+                f"{shown} declares more than the {format_size(limits.max_unpacked_bytes)}"
                 " unpacked-size limit; refused."
             )
         ratio = limits.max_compression_ratio
@@ -270,14 +271,3 @@ def _refuse_unsafe_entry(info: zipfile.ZipInfo, shown: str) -> None:
         raise ArchiveRefused(f"{shown}:{info.filename} is a symbolic link; refused.")
     if mode and stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise ArchiveRefused(f"{shown}:{info.filename} is not a regular file; refused.")
-
-
-def _format_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    value = size / 1024
-    for unit in ("KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            break
-        value /= 1024
-    return f"{value:.1f} {unit}"

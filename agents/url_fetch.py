@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from agents.errors import DownloadFailed, SourceNotFound, UnsafeUrl
+from agents.sizes import format_size
 
 logger = logging.getLogger(__name__)
 
@@ -336,10 +337,10 @@ def _save(
     shown: str,
 ) -> Path:
     """Stream the body to `file` through a `.part` file that is removed on any failure."""
-    limit = f"the {_format_size(max_bytes)} download limit"
+    limit = f"the {format_size(max_bytes)} download limit"
     declared = (response.getheader("Content-Length") or "").strip()
     if declared.isdigit() and int(declared) > max_bytes:
-        raise DownloadFailed(f"{shown} is {_format_size(int(declared))}, more than {limit}.")
+        raise DownloadFailed(f"{shown} is {format_size(int(declared))}, more than {limit}.")
     file.parent.mkdir(parents=True, exist_ok=True)
     partial = file.with_name(file.name + ".part")
     received = 0
@@ -402,14 +403,3 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     except ValueError:
         port = None
     return parts.scheme.lower(), (parts.hostname or "").lower(), port
-
-
-def _format_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    value = size / 1024
-    for unit in ("KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            break
-        value /= 1024
-    return f"{value:.1f} {unit}"
