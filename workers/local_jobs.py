@@ -125,6 +125,7 @@ def _inspect_and_run(job, text, request, *, database, workdir, setup, conversati
                 previous=previous,
                 answers=answers,
                 conversation=talk.lines,
+                feedback=said or None,
             ),
             conversation.approve_schema,
             stage="schema",

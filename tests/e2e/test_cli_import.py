@@ -332,7 +332,7 @@ def test_on_a_terminal_a_change_in_your_own_words_revises_the_schema(workspace):
         )
         model.assert_exhausted()
         revision_prompt = model.completions[1].messages[1]["content"]
-    assert change.decode() in revision_prompt
+    assert f'The person asks for this change: "{change.decode()}"' in revision_prompt
     assert "birthdays (create" not in output.split("Approve this schema?")[-2]
     with open_server(f"doltlite://{workspace / 'dbs'}") as server:
         database = server.database(name="families")
