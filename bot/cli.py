@@ -48,7 +48,7 @@ def _setup(db: str | None, author: str | None, *, llm=None) -> local_jobs.LocalS
     who = parse_author(author) if author else settings.author or local_author()
     return local_jobs.LocalSetup(
         server=open_server(db or settings.dolt_url),
-        policy=SourcePolicy.from_env(settings.environ or {}, cwd=Path.cwd()),
+        policy=SourcePolicy.from_env(settings.environ, cwd=Path.cwd()),
         jobs_dir=Path.cwd() / JOBS_DIR,
         author=who,
         llm=llm,
@@ -163,7 +163,7 @@ def import_(
     conversation = TerminalConversation(
         ask=not yes and not as_json and sys.stdin.isatty(), quiet=as_json
     )
-    with open_llm(Settings.from_environment().environ or {}) as llm:
+    with open_llm(Settings.from_environment().environ) as llm:
         outcome = local_jobs.run_import(
             request, setup=_setup(db, author, llm=llm), conversation=conversation
         )
@@ -228,7 +228,7 @@ def demo(db: DbOption = None) -> None:
     """Import the bundled examples/families into database `families`, review, and merge."""
     console.print(f"$ importbot import '{DEMO_REQUEST}' --yes")
     conversation = TerminalConversation(ask=False, quiet=False)
-    with open_llm(Settings.from_environment().environ or {}) as llm:
+    with open_llm(Settings.from_environment().environ) as llm:
         setup = _setup(db, None, llm=llm)
         outcome = local_jobs.run_import(DEMO_REQUEST, setup=setup, conversation=conversation)
     console.print(f"$ importbot merge {outcome.job}")
@@ -249,7 +249,7 @@ def model_fetch(
 
     if name not in MODELS:
         raise typer.BadParameter(f"unknown model {name!r}; known: {', '.join(MODELS)}")
-    environ = Settings.from_environment().environ or {}
+    environ = Settings.from_environment().environ
     path = fetch_model(
         MODELS[name], cache_dir=default_cache_dir(environ), on_progress=console.print
     )

@@ -19,17 +19,17 @@ _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
 
 @dataclass(frozen=True)
 class Settings:
+    environ: Mapping[str, str]  # passed on to the parts that read their own settings from it
     dolt_url: str = DEFAULT_DOLT_URL
     author: Author | None = None
-    environ: Mapping[str, str] | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
         return cls(
+            environ=env,
             dolt_url=env.get("IMPORTBOT_DOLT_URL") or DEFAULT_DOLT_URL,
             author=parse_author(env["IMPORTBOT_AUTHOR"]) if env.get("IMPORTBOT_AUTHOR") else None,
-            environ=env,
         )
 
 

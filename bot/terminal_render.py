@@ -10,7 +10,7 @@ from rich.text import Text
 from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
 from agents.review import Review
 from agents.stages.ask import Question
-from dolt.models import BranchInfo, ConflictPreview, DiffSummary, MergeResult, RowChange
+from dolt.models import BranchInfo, ConflictPreview, MergeResult
 
 
 def branches_table(branches: list[BranchInfo], *, title: str = "Branches") -> Table:
@@ -22,40 +22,8 @@ def branches_table(branches: list[BranchInfo], *, title: str = "Branches") -> Ta
     return table
 
 
-def diff_summary_table(summary: DiffSummary) -> Table:
-    table = Table(title=f"Changes on {summary.branch} since it left {summary.base}")
-    for column in ("table", "change", "added", "modified", "deleted", "rows before", "rows after"):
-        table.add_column(column, justify="left" if column in ("table", "change") else "right")
-    for diff in summary.tables:
-        change = diff.change.value + (
-            " + schema" if diff.schema_changed and diff.change == "modified" else ""
-        )
-        table.add_row(
-            diff.name,
-            change,
-            f"{diff.rows_added:,}",
-            f"{diff.rows_modified:,}",
-            f"{diff.rows_deleted:,}",
-            f"{diff.old_row_count:,}",
-            f"{diff.new_row_count:,}",
-        )
-    return table
-
-
 def ddl_block(statements: list[str]) -> Syntax:
     return Syntax(";\n\n".join(statements) + ";", "sql", word_wrap=True)
-
-
-def sample_rows_table(title: str, changes: list[RowChange]) -> Table:
-    table = Table(title=title)
-    rows = [c.to_row or c.from_row or {} for c in changes]
-    columns = list(rows[0]) if rows else []
-    table.add_column("change")
-    for column in columns:
-        table.add_column(column)
-    for change, row in zip(changes, rows, strict=True):
-        table.add_row(change.diff_type.value, *(repr(row.get(c)) for c in columns))
-    return table
 
 
 def conflict_preview_text(preview: ConflictPreview) -> Group | Text:
