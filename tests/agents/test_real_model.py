@@ -85,6 +85,7 @@ def run_stages(text, *, llm, server, root, feedback=None):
                 previous=schema,
                 answers=answers,
                 conversation=[f"person: change the schema: {feedback}"],
+                feedback=feedback,
             )
         plan = pipeline.plan(
             request, inspection, schema, staging=staging, database=database, llm=llm
