@@ -19,13 +19,14 @@ from agents.artifacts import (
     ImportRequest,
     Inspection,
     SchemaProposal,
+    SourceProfile,
 )
 from agents.baseline import plan_import, propose_schema
 from agents.errors import ProposalInvalid, RepairExhausted, RequestNotUnderstood
 from agents.executor import ExecutionInput, Progress, execute
 from agents.foreign_keys import find_foreign_keys
 from agents.grammar import parse_request
-from agents.profiling import profile_relation
+from agents.profiling import profile_relation, retype_relation
 from agents.review import Review, build_review
 from agents.sources import SourcePolicy, resolve_sources
 from agents.stages import ask as ask_stage
@@ -71,15 +72,17 @@ def understand(
     return request
 
 
-def inspect(
+def stage_sources(
     request: ImportRequest,
     *,
-    database: Database,
     policy: SourcePolicy,
     workdir: Path,
     attachments: Sequence[Path] = (),
-) -> tuple[Inspection, Staging]:
-    """Resolve and stage the sources, profile them, find keys and references."""
+    profiles: Sequence[SourceProfile] = (),
+) -> Staging:
+    """Resolve the request's sources and stage each file in the job's DuckDB. Staging again
+    (another worker, a retry) gives the same relations; `profiles` from the inspection give
+    them the types that were inferred and approved."""
     sources = resolve_sources(
         request.sources,
         policy=policy,
@@ -100,6 +103,28 @@ def inspect(
                 workdir=workdir,
             ):
                 staging.relations[staged.relation] = staged
+        for profile in profiles:
+            if profile.relation in staging.relations:
+                retype_relation(
+                    staging.duckdb, staged=staging.relations[profile.relation], profile=profile
+                )
+    except BaseException:
+        staging.close()
+        raise
+    return staging
+
+
+def inspect(
+    request: ImportRequest,
+    *,
+    database: Database,
+    policy: SourcePolicy,
+    workdir: Path,
+    attachments: Sequence[Path] = (),
+) -> tuple[Inspection, Staging]:
+    """Resolve and stage the sources, profile them, find keys and references."""
+    staging = stage_sources(request, policy=policy, workdir=workdir, attachments=attachments)
+    try:
         profiles = [profile_relation(staging.duckdb, staged=s) for s in staging.relations.values()]
         target_schema = database.create_statements()
         existing_keys = {

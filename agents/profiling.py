@@ -122,6 +122,16 @@ def profile_relation(
     )
 
 
+def retype_relation(
+    con: duckdb.DuckDBPyConnection, *, staged: StagedRelation, profile: SourceProfile
+) -> None:
+    """Recreate the typed view of a freshly staged file with the types its profile chose."""
+    raw_types = relation_types(con, staged.raw_relation)
+    text = {name for name, _ in staged.columns if _reads_as_text(staged, raw_types[name])}
+    types = {column.name: column.inferred_type for column in profile.columns}
+    apply_types(con, staged=staged, types=types, inferred=text)
+
+
 def _reads_as_text(staged: StagedRelation, duck_type: str) -> bool:
     """Text columns get pattern inference; Parquet strings are strings by the file's own types."""
     return native_kind(duck_type) == "varchar" and staged.format != "parquet"

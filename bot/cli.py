@@ -9,20 +9,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
 from agents.errors import AgentError
-from agents.review import Review
 from agents.sources import SourcePolicy
-from agents.stages.ask import Question
 from bot import terminal_render as render
 from bot.llm_provider import open_llm
 from bot.settings import JOBS_DIR, Settings, local_author, parse_author
+from bot.terminal_port import TerminalPort
 from dolt import open_server
 from dolt.errors import DoltError, MergeConflict
 from workers import local_jobs
-from workers.conversation import APPROVE, CANCEL, Decision
+from workers.errors import JobError
 
 app = typer.Typer(help="Import data into Dolt branches, review, merge.", no_args_is_help=True)
 console = Console()
@@ -55,77 +52,8 @@ def _setup(db: str | None, author: str | None, *, llm=None) -> local_jobs.LocalS
     )
 
 
-class TerminalConversation:
-    """Shows each artifact; on a TTY asks: approve, cancel, or say what to change."""
-
-    def __init__(self, *, ask: bool, quiet: bool) -> None:
-        self.ask = ask
-        self.quiet = quiet
-        self._progress: Progress | None = None
-        self._tasks: dict[str, int] = {}
-
-    def _show(self, renderable) -> None:
-        if not self.quiet:
-            console.print(renderable)
-
-    def _decide(self, question: str) -> Decision:
-        if not self.ask:
-            return APPROVE
-        answer = typer.prompt(
-            f"{question} [y = yes, n = cancel, or say what to change]", default="y"
-        )
-        word = answer.strip().lower()
-        if word in ("y", "yes", "ok", "looks right", "approve"):
-            return APPROVE
-        if word in ("n", "no", "cancel", "stop"):
-            return CANCEL
-        return Decision("revise", feedback=answer.strip())
-
-    def confirm_understanding(self, request: ImportRequest) -> Decision:
-        self._show(render.request_text(request))
-        return self._decide("Looks right?")
-
-    def answer_questions(self, questions: list[Question]) -> dict[str, str]:
-        answers = {}
-        for question in questions:
-            self._show(render.question_text(question))
-            if not self.ask:
-                answers[question.id] = question.default
-                continue
-            answers[question.id] = typer.prompt(question.text, default=question.default)
-        return answers
-
-    def approve_schema(self, proposal: SchemaProposal) -> Decision:
-        self._show(render.schema_block(proposal))
-        return self._decide("Approve this schema?")
-
-    def approve_plan(self, plan: ImportPlan) -> Decision:
-        self._show(render.plan_table(plan))
-        return self._decide("Run the import?")
-
-    def notice(self, text: str) -> None:
-        self._show(render.notice_text(text))
-
-    def progress(self, table: str, done: int, expected: int) -> None:
-        if self.quiet:
-            return
-        if self._progress is None:
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=console,
-                transient=False,
-            )
-            self._progress.start()
-        if table not in self._tasks:
-            self._tasks[table] = self._progress.add_task(table, total=expected)
-        self._progress.update(self._tasks[table], completed=done)
-
-    def show_review(self, review: Review) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-        self._show(render.review_group(review))
+def _terminal(setup: local_jobs.LocalSetup, *, ask: bool, quiet: bool) -> TerminalPort:
+    return TerminalPort(ask=ask, quiet=quiet, console=console, person=setup.person)
 
 
 def _review_json(outcome: local_jobs.ImportOutcome) -> dict:
@@ -160,18 +88,17 @@ def import_(
     author: AuthorOption = None,
 ) -> None:
     """Run an import up to review: the branch is kept for `importbot merge` or `discard`."""
-    conversation = TerminalConversation(
-        ask=not yes and not as_json and sys.stdin.isatty(), quiet=as_json
-    )
     with open_llm(Settings.from_environment().environ) as llm:
-        outcome = local_jobs.run_import(
-            request, setup=_setup(db, author, llm=llm), conversation=conversation
-        )
+        setup = _setup(db, author, llm=llm)
+        port = _terminal(setup, ask=not yes and not as_json and sys.stdin.isatty(), quiet=as_json)
+        outcome = local_jobs.run_import(request, setup=setup, port=port)
 
     if as_json:
         print(json.dumps(_review_json(outcome)))
     elif outcome.status == "cancelled":
         console.print(f"Stopped at {outcome.stopped_at}; nothing was written.")
+    elif outcome.status == "failed":
+        raise SystemExit(1)
     else:
         console.print(
             f"Review it, then `importbot merge {outcome.job}` or `importbot discard {outcome.job}`."
@@ -193,7 +120,10 @@ def merge(
     job: str, db: DbOption = None, as_json: JsonOption = False, author: AuthorOption = None
 ) -> None:
     """Merge a reviewed import into main (refused, with the conflicts, if it would conflict)."""
-    database, branch, result = local_jobs.merge_import(job, setup=_setup(db, author))
+    setup = _setup(db, author)
+    database, branch, commit = local_jobs.merge_import(
+        job, setup=setup, port=_terminal(setup, ask=False, quiet=as_json)
+    )
     if as_json:
         print(
             json.dumps(
@@ -202,19 +132,21 @@ def merge(
                     "database": database,
                     "branch": branch,
                     "status": "merged",
-                    "commit": result.hash,
-                    "fast_forward": result.fast_forward,
+                    "commit": commit,
                 }
             )
         )
     else:
-        console.print(render.merge_result_text(result, branch=branch, into="main"))
+        console.print(f"Merged {branch} into main: merge commit {(commit or '')[:12]}.")
 
 
 @app.command()
 def discard(job: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Delete an import's branch; main never saw it."""
-    database, branch = local_jobs.discard_import(job, setup=_setup(db, None))
+    setup = _setup(db, None)
+    database, branch = local_jobs.discard_import(
+        job, setup=setup, port=_terminal(setup, ask=False, quiet=as_json)
+    )
     if as_json:
         print(
             json.dumps({"job": job, "database": database, "branch": branch, "status": "discarded"})
@@ -227,13 +159,90 @@ def discard(job: str, db: DbOption = None, as_json: JsonOption = False) -> None:
 def demo(db: DbOption = None) -> None:
     """Import the bundled examples/families into database `families`, review, and merge."""
     console.print(f"$ importbot import '{DEMO_REQUEST}' --yes")
-    conversation = TerminalConversation(ask=False, quiet=False)
     with open_llm(Settings.from_environment().environ) as llm:
         setup = _setup(db, None, llm=llm)
-        outcome = local_jobs.run_import(DEMO_REQUEST, setup=setup, conversation=conversation)
+        port = _terminal(setup, ask=False, quiet=False)
+        outcome = local_jobs.run_import(DEMO_REQUEST, setup=setup, port=port)
     console.print(f"$ importbot merge {outcome.job}")
-    _, branch, result = local_jobs.merge_import(outcome.job, setup=setup)
-    console.print(render.merge_result_text(result, branch=branch, into="main"))
+    _, branch, commit = local_jobs.merge_import(outcome.job, setup=setup, port=port)
+    console.print(f"Merged {branch} into main: merge commit {(commit or '')[:12]}.")
+
+
+@app.command()
+def worker(
+    queues: Annotated[
+        str | None, typer.Option("--queues", "-Q", help="Comma-separated queues to consume.")
+    ] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1)] = 1,
+    loglevel: Annotated[str, typer.Option("--loglevel")] = "INFO",
+) -> None:
+    """Start a Celery worker for the import stages (Redis: IMPORTBOT_REDIS_URL)."""
+    from bot import worker_setup
+    from workers import worker_context
+    from workers.celery_app import app as celery_app
+
+    settings = Settings.from_environment()
+    chosen = (queues or ",".join(worker_setup.routing_for(settings).all_queues())).split(",")
+    if concurrency > 1 and any(q.startswith("doltlite.") for q in chosen):
+        raise typer.BadParameter(
+            "a doltlite queue must have one writer: use --concurrency 1, or more shards "
+            "(IMPORTBOT_DOLTLITE_SHARDS) with one worker each",
+            param_hint="--concurrency",
+        )
+    worker_context.register(lambda: worker_setup.build_context(settings.environ))
+    celery_app.worker_main(
+        [
+            "worker",
+            f"--queues={','.join(chosen)}",
+            f"--concurrency={concurrency}",
+            f"--loglevel={loglevel}",
+            "--prefetch-multiplier=1",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+def _job_store():
+    settings = Settings.from_environment()
+    if settings.redis_url:
+        from bot.worker_setup import job_store
+
+        return job_store(settings)
+    from workers.file_store import FileJobStore
+
+    return FileJobStore(Path.cwd() / settings.jobs_dir)
+
+
+@app.command()
+def jobs(
+    status: Annotated[str | None, typer.Option("--status", help="Only jobs in this state.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List import jobs, newest first (Redis with IMPORTBOT_REDIS_URL, else this folder's)."""
+    from workers.states import Status
+
+    try:
+        wanted = Status(status) if status else None
+    except ValueError:
+        raise typer.BadParameter(
+            f"one of {', '.join(s.value for s in Status)}", param_hint="--status"
+        ) from None
+    found = _job_store().jobs(status=wanted)
+    if as_json:
+        print(json.dumps([render.job_row(job) for job in found]))
+    else:
+        console.print(render.jobs_table(found))
+
+
+@app.command()
+def show(job: str, as_json: JsonOption = False) -> None:
+    """One job: its state, artifacts (with versions), LLM usage and audit log."""
+    record = _job_store().get(job.removeprefix("import/"))
+    if as_json:
+        print(record.model_dump_json())
+    else:
+        console.print(render.job_detail(record))
 
 
 model_app = typer.Typer(help="The local language model (IMPORTBOT_LLM=local).")
@@ -287,6 +296,6 @@ def main() -> None:
         errors.print(f"[red]merge refused:[/red] {error}")
         errors.print(render.conflict_preview_text(error.preview))
         raise SystemExit(1) from None
-    except (DoltError, AgentError) as error:
+    except (DoltError, AgentError, JobError) as error:
         errors.print(f"[red]error:[/red] {error}")
         raise SystemExit(1) from None

@@ -11,6 +11,7 @@ from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
 from agents.review import Review
 from agents.stages.ask import Question
 from dolt.models import BranchInfo, ConflictPreview, MergeResult
+from workers.job import Job
 
 
 def branches_table(branches: list[BranchInfo], *, title: str = "Branches") -> Table:
@@ -126,3 +127,61 @@ def question_text(question: Question) -> Text:
 
 def notice_text(text: str) -> Text:
     return Text(f"note: {text}", style="yellow")
+
+
+def job_row(job: Job) -> dict:
+    return {
+        "job": job.id,
+        "status": job.status.value,
+        "requester": job.requester.name,
+        "database": job.database,
+        "branch": job.branch,
+        "created": job.created_at.isoformat(timespec="seconds"),
+        "request": job.text,
+    }
+
+
+def jobs_table(jobs: list[Job]) -> Table:
+    table = Table(title="Import jobs")
+    for column in ("job", "status", "requester", "database", "created", "request"):
+        table.add_column(column)
+    for job in jobs:
+        row = job_row(job)
+        table.add_row(
+            *(str(row[c] or "") for c in ("job", "status", "requester", "database", "created")),
+            job.text[:60],
+        )
+    return table
+
+
+def job_detail(job: Job) -> Group:
+    lines = [
+        Text(f"Job {job.id}: {job.status.value}", style="bold"),
+        Text(f"requested by {job.requester.name}: {job.text}"),
+    ]
+    if job.database:
+        lines.append(Text(f"database {job.database}, branch {job.branch or '-'}"))
+    if job.error:
+        lines.append(Text(f"error: {job.error}", style="red"))
+    for stage, versions in job.artifacts.items():
+        latest = versions[-1]
+        approved = f", approved by {latest.approved_by}" if latest.approved_by else ""
+        lines.append(Text(f"{stage}: version {latest.version}{approved}"))
+    if job.llm_usage:
+        tokens = sum(
+            int(u.get("prompt_tokens", 0)) + int(u.get("completion_tokens", 0))
+            for u in job.llm_usage
+        )
+        lines.append(Text(f"LLM: {len(job.llm_usage)} call(s), {tokens} tokens"))
+    audit = Table(title="Audit log")
+    for column in ("when", "who", "what", "status"):
+        audit.add_column(column)
+    for entry in job.audit:
+        moved = f"{entry.status_from} → {entry.status_to}" if entry.status_to else ""
+        audit.add_row(
+            entry.at.isoformat(timespec="seconds"),
+            entry.actor,
+            f"{entry.action} {entry.detail}".strip(),
+            moved,
+        )
+    return Group(*lines, audit)

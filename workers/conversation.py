@@ -1,38 +1,34 @@
-"""The port through which the stages talk to a person (terminal now, Slack later, tests)."""
+"""The port through which stages talk to people: the terminal, Slack, or a test's recording.
+
+Stages only *send* through it (artifacts, questions, progress, results). What people decide comes
+back as a `DecisionRequest` to `workers.decisions.decide`, from whichever surface they used.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
 from agents.review import Review
 from agents.stages.ask import Question
+from workers.job import Job
 
 
-@dataclass(frozen=True)
-class Decision:
-    """What the person said about an artifact: approve it, cancel, or change it (in words)."""
+class ConversationPort(Protocol):
+    def understanding(self, job: Job, request: ImportRequest, *, version: int) -> None: ...
 
-    action: Literal["approve", "cancel", "revise"]
-    feedback: str = ""
+    def questions(self, job: Job, questions: list[Question], *, version: int) -> None: ...
 
+    def schema(self, job: Job, proposal: SchemaProposal, *, version: int) -> None: ...
 
-APPROVE = Decision("approve")
-CANCEL = Decision("cancel")
+    def plan(self, job: Job, plan: ImportPlan, *, version: int) -> None: ...
 
+    def progress(self, job: Job, table: str, done: int, expected: int) -> None: ...
 
-class Conversation(Protocol):
-    def confirm_understanding(self, request: ImportRequest) -> Decision: ...
+    def review(self, job: Job, review: Review, *, version: int) -> None: ...
 
-    def answer_questions(self, questions: list[Question]) -> dict[str, str]: ...
+    def notice(self, job: Job, text: str) -> None: ...
 
-    def approve_schema(self, proposal: SchemaProposal) -> Decision: ...
-
-    def approve_plan(self, plan: ImportPlan) -> Decision: ...
-
-    def notice(self, text: str) -> None: ...
-
-    def progress(self, table: str, done: int, expected: int) -> None: ...
-
-    def show_review(self, review: Review) -> None: ...
+    def finished(self, job: Job) -> None:
+        """The job reached a final state (merged, discarded, cancelled, failed)."""
+        ...

@@ -1,17 +1,13 @@
-"""Import jobs run in this process (the terminal): the stages in order, nothing queued.
-
-The job's branch and its commit message carry its state in the database; the job's own
-folder keeps what must not go into the database (the artifacts and the rejected rows).
+"""Import jobs run in this process (the terminal), through the same steps and decisions as a
+worker: the job lives in a file store under the jobs folder, steps run inline, and the
+terminal's answers go to `decide` like Slack clicks do.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from agents import pipeline
 from agents.executor import branch_name
 from agents.review import Review, build_review
 from agents.sources import SourcePolicy
@@ -19,14 +15,23 @@ from agents.stages.repair import Parses
 from dolt.errors import BranchNotFound, DoltError
 from dolt.interface import Database, DoltServer
 from dolt.models import Author, MergeResult
-from workers.conversation import Conversation, Decision
+from workers.context import StageContext
+from workers.decisions import DecisionRequest, decide
+from workers.errors import JobNotFound
+from workers.file_store import FileJobStore
+from workers.inline_scheduler import InlineScheduler
+from workers.job import Job, Person, Place
+from workers.states import Status
+from workers.submit import submit_job
 
-Status = Literal["awaiting_review", "cancelled", "merged", "discarded"]
-MAX_REVISIONS = 5
-NEEDS_MODEL = (
-    "Changes in your own words need a language model (set IMPORTBOT_LLM); without one, "
-    "approve, cancel, or run a new request."
-)
+_STOPPED_AT = {
+    Status.RECEIVED: "understand",
+    Status.AWAITING_CONFIRMATION: "understand",
+    Status.INSPECTING: "inspect",
+    Status.AWAITING_ANSWERS: "questions",
+    Status.AWAITING_SCHEMA_APPROVAL: "schema",
+    Status.AWAITING_PLAN_APPROVAL: "plan",
+}
 
 
 @dataclass(frozen=True)
@@ -37,166 +42,91 @@ class LocalSetup:
     author: Author
     llm: Parses | None = None
 
+    @property
+    def person(self) -> Person:
+        return Person(id=self.author.email, name=self.author.name, email=self.author.email)
+
 
 @dataclass(frozen=True)
 class ImportOutcome:
     job: str
-    status: Status
+    status: str
     database: str | None
     branch: str | None
     review: Review | None = None
     stopped_at: str | None = None
 
 
-@dataclass
-class _Talk:
-    """The conversation so far, as the stages see it."""
-
-    lines: list[str] = field(default_factory=list)
-
-    def add(self, who: str, text: str) -> None:
-        self.lines.append(f"{who}: {text}")
-
-
-class _Cancelled(Exception):
-    def __init__(self, stage: str) -> None:
-        self.stage = stage
-
-
-def run_import(text: str, *, setup: LocalSetup, conversation: Conversation) -> ImportOutcome:
-    job = pipeline.new_job_id()
-    talk = _Talk()
-    talk.add("person", text)
-    try:
-        request = _agreed(
-            lambda previous, said: pipeline.understand(
-                f"{text}\n{said}" if said and setup.llm is None else text,
-                llm=setup.llm,
-                conversation=talk.lines,
-            ),
-            conversation.confirm_understanding,
-            stage="understand",
-            talk=talk,
-            conversation=conversation,
-            llm=setup.llm,
-            revise_without_model=True,
-        )
-        workdir = setup.jobs_dir / job
-        workdir.mkdir(parents=True, exist_ok=True)
-        database = setup.server.database(name=request.database, create=True)
-    except _Cancelled as stop:
-        return ImportOutcome(job, "cancelled", None, None, stopped_at=stop.stage)
-    try:
-        return _inspect_and_run(
-            job,
-            text,
-            request,
-            database=database,
-            workdir=workdir,
-            setup=setup,
-            conversation=conversation,
-            talk=talk,
-        )
-    except _Cancelled as stop:
-        return ImportOutcome(job, "cancelled", database.name, None, stopped_at=stop.stage)
-    finally:
-        database.close()
-
-
-def _inspect_and_run(job, text, request, *, database, workdir, setup, conversation, talk):
-    inspection, staging = pipeline.inspect(
-        request, database=database, policy=setup.policy, workdir=workdir
+def _context(setup: LocalSetup, port, scheduler: InlineScheduler) -> StageContext:
+    return StageContext(
+        store=FileJobStore(setup.jobs_dir),
+        server=setup.server,
+        policy=setup.policy,
+        jobs_dir=setup.jobs_dir,
+        scheduler=scheduler,
+        port_for=lambda job: port,
+        llm=setup.llm,
+        stagings={},
     )
+
+
+def _drive(ctx: StageContext, scheduler: InlineScheduler, port) -> None:
+    """Run scheduled steps; hand each answer the terminal gave to `decide`; until quiet."""
+    while True:
+        scheduler.run_pending(ctx)
+        decision = port.take_decision()
+        if decision is None:
+            return
+        decide(ctx, decision)
+
+
+def run_import(text: str, *, setup: LocalSetup, port) -> ImportOutcome:
+    """understand → inspect → ask → schema → plan → execute, stopping at review."""
+    scheduler = InlineScheduler()
+    ctx = _context(setup, port, scheduler)
+    job, _ = submit_job(ctx, text=text, requester=setup.person, place=Place(kind="terminal"))
     try:
-        baseline = pipeline.baseline_schema(request, inspection)
-        questions = pipeline.ask(request, inspection, baseline=baseline, llm=setup.llm)
-        answers = conversation.answer_questions(questions) if questions else {}
-        for question in questions:
-            talk.add(
-                "question",
-                f"{question.text} — answer: {answers.get(question.id, question.default)}",
-            )
-        schema = _agreed(
-            lambda previous, said: pipeline.propose(
-                request,
-                inspection,
-                database=database,
-                llm=setup.llm,
-                previous=previous,
-                answers=answers,
-                conversation=talk.lines,
-                feedback=said or None,
-            ),
-            conversation.approve_schema,
-            stage="schema",
-            talk=talk,
-            conversation=conversation,
-            llm=setup.llm,
-        )
-        plan = _agreed(
-            lambda previous, said: pipeline.plan(
-                request,
-                inspection,
-                schema,
-                staging=staging,
-                database=database,
-                llm=setup.llm,
-                previous=previous,
-                conversation=talk.lines,
-            ),
-            conversation.approve_plan,
-            stage="plan",
-            talk=talk,
-            conversation=conversation,
-            llm=setup.llm,
-        )
-        review = pipeline.run(
-            job_id=job,
-            text=text,
-            author=setup.author,
-            schema=schema,
-            import_plan=plan,
-            database=database,
-            staging=staging,
-            on_progress=conversation.progress,
-        )
+        _drive(ctx, scheduler, port)
     finally:
-        staging.close()
-    _save(
-        workdir,
-        request=request.model_dump(mode="json"),
-        schema=schema.model_dump(mode="json"),
-        plan=plan.model_dump(mode="json"),
-        review=review.model_dump(mode="json"),
-        conversation=talk.lines,
-        llm_usage=[asdict(usage) for usage in getattr(setup.llm, "usage", [])],
+        for staging in ctx.stagings.values():
+            staging.close()
+    job = ctx.store.get(job.id)
+    review = job.latest("review")
+    return ImportOutcome(
+        job=job.id,
+        status=job.status.value,
+        database=job.database,
+        branch=job.branch,
+        review=Review.model_validate(review.artifact) if review else None,
+        stopped_at=_stopped_at(job),
     )
-    conversation.show_review(review)
-    return ImportOutcome(job, "awaiting_review", database.name, review.branch, review=review)
 
 
-def _agreed(make, ask, *, stage, talk, conversation, llm, revise_without_model=False):
-    """Make an artifact and ask the person until they approve it (or cancel)."""
-    artifact = make(None, "")
-    for _ in range(MAX_REVISIONS + 1):
-        for note in getattr(artifact, "notes", []):
-            conversation.notice(note)
-        decision: Decision = ask(artifact)
-        if decision.action == "approve":
-            talk.add("person", f"approved the {stage}")
-            return artifact
-        if decision.action == "cancel":
-            raise _Cancelled(stage)
-        if llm is None and not revise_without_model:
-            conversation.notice(NEEDS_MODEL)
-            continue
-        talk.add("person", f"change the {stage}: {decision.feedback}")
-        artifact = make(artifact, decision.feedback)
-    raise _Cancelled(stage)
+def _stopped_at(job: Job) -> str | None:
+    if job.status != Status.CANCELLED:
+        return None
+    cancelled = next(e for e in reversed(job.audit) if e.status_to == Status.CANCELLED)
+    return _STOPPED_AT.get(cancelled.status_from)
 
 
-def _save(workdir: Path, **artifacts: object) -> None:
-    (workdir / "job.json").write_text(json.dumps(artifacts, indent=2, default=str))
+def _recorded_job(setup: LocalSetup, job_or_branch: str) -> Job | None:
+    job_id = job_or_branch.removeprefix("import/")
+    try:
+        job = FileJobStore(setup.jobs_dir).get(job_id)
+    except JobNotFound:
+        return None
+    return job if job.status == Status.AWAITING_REVIEW else None
+
+
+def _decide_review(setup: LocalSetup, job: Job, action: str, port) -> Job:
+    scheduler = InlineScheduler()
+    ctx = _context(setup, port, scheduler)
+    decide(
+        ctx,
+        DecisionRequest(job.id, "review", job.version("review"), action, setup.person),
+    )
+    scheduler.run_pending(ctx)
+    return ctx.store.get(job.id)
 
 
 def find_branch(server: DoltServer, job_or_branch: str) -> tuple[Database, str]:
@@ -218,8 +148,8 @@ def find_branch(server: DoltServer, job_or_branch: str) -> tuple[Database, str]:
 def review_import(job_or_branch: str, *, setup: LocalSetup) -> Review:
     database, branch = find_branch(setup.server, job_or_branch)
     try:
-        saved = _saved_review(setup.jobs_dir, branch)
         review = build_review(database, branch=branch)
+        saved = _saved_review(setup.jobs_dir, branch)
         if saved is not None:
             review = review.model_copy(
                 update={
@@ -234,26 +164,37 @@ def review_import(job_or_branch: str, *, setup: LocalSetup) -> Review:
 
 
 def _saved_review(jobs_dir: Path, branch: str) -> Review | None:
-    path = jobs_dir / branch.removeprefix("import/") / "job.json"
-    if not path.is_file():
+    try:
+        job = FileJobStore(jobs_dir).get(branch.removeprefix("import/"))
+    except JobNotFound:
         return None
-    return Review.model_validate(json.loads(path.read_text())["review"])
+    latest = job.latest("review")
+    return Review.model_validate(latest.artifact) if latest else None
 
 
-def merge_import(job_or_branch: str, *, setup: LocalSetup) -> tuple[str, str, MergeResult]:
-    """Merge a reviewed import into main (refused with the preview on conflicts)."""
+def merge_import(job_or_branch: str, *, setup: LocalSetup, port) -> tuple[str, str, str | None]:
+    """Merge a reviewed import into main (refused with the preview on conflicts); returns the
+    database, the branch and the merge commit."""
+    job = _recorded_job(setup, job_or_branch)
+    if job is not None:
+        job = _decide_review(setup, job, "merge", port)
+        return job.database, job.branch, job.merge_commit
     database, branch = find_branch(setup.server, job_or_branch)
     try:
-        result = database.merge(
+        result: MergeResult = database.merge(
             branch=branch, message=f"Merge {branch}", author=setup.author, into="main"
         )
         database.delete_branch(name=branch)
-        return database.name, branch, result
+        return database.name, branch, result.hash
     finally:
         database.close()
 
 
-def discard_import(job_or_branch: str, *, setup: LocalSetup) -> tuple[str, str]:
+def discard_import(job_or_branch: str, *, setup: LocalSetup, port) -> tuple[str, str]:
+    job = _recorded_job(setup, job_or_branch)
+    if job is not None:
+        job = _decide_review(setup, job, "discard", port)
+        return job.database, job.branch
     database, branch = find_branch(setup.server, job_or_branch)
     try:
         database.delete_branch(name=branch)

@@ -1,0 +1,46 @@
+"""What a stage needs around it, composed by the entry point (worker, CLI or test)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from agents.sources import SourcePolicy
+from agents.stages.repair import Parses
+from dolt.interface import DoltServer
+from dolt.models import Author
+from workers.conversation import ConversationPort
+from workers.job import Job, Person
+from workers.job_store import JobStore
+
+
+class Scheduler(Protocol):
+    def schedule(self, step: str, job: Job, **arguments: str) -> None:
+        """Run `step` for `job` later (a Celery task, or next in this process)."""
+        ...
+
+
+def author_of(person: Person) -> Author:
+    """Dolt commits name the person: their real name and email (or an id-based address)."""
+    return Author(name=person.name, email=person.email or f"{person.id}@users.importbot")
+
+
+@dataclass(frozen=True)
+class StageContext:
+    store: JobStore
+    server: DoltServer
+    policy: SourcePolicy
+    jobs_dir: Path
+    scheduler: Scheduler
+    port_for: Callable[[Job], ConversationPort]
+    llm: Parses | None = None
+    stagings: dict[str, Any] | None = None
+    """Jobs' staged sources kept open between steps in one process (the terminal); None on
+    workers, whose next step may run elsewhere and stages again."""
+
+    def workdir(self, job_id: str) -> Path:
+        folder = self.jobs_dir / job_id
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder

@@ -1,0 +1,23 @@
+"""Steps run one after another in this process: the terminal's way to run a job."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from workers.job import Job
+
+
+class InlineScheduler:
+    def __init__(self) -> None:
+        self.pending: deque[tuple[str, str, dict[str, str]]] = deque()
+
+    def schedule(self, step: str, job: Job, **arguments: str) -> None:
+        self.pending.append((step, job.id, arguments))
+
+    def run_pending(self, context) -> None:
+        """Run scheduled steps (and the ones they schedule) until none is left."""
+        from workers.steps import run_step
+
+        while self.pending:
+            step, job_id, arguments = self.pending.popleft()
+            run_step(context, step, job_id, reraise=True, **arguments)

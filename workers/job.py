@@ -1,0 +1,146 @@
+"""The job record: everything about one import request, from the first message to merge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workers.errors import OutdatedVersion
+from workers.states import Status, check_transition
+
+Stage = Literal["understanding", "inspection", "questions", "schema", "plan", "review"]
+STAGE_WORDS: dict[str, str] = {
+    "understanding": "understanding",
+    "inspection": "inspection",
+    "questions": "questions",
+    "schema": "schema proposal",
+    "plan": "plan",
+    "review": "review",
+}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    email: str | None = None
+
+
+class Place(BaseModel):
+    """Where the job is talked about: a Slack thread, the terminal, or a test's recording."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["slack", "terminal", "recording"]
+    channel: str | None = None
+    thread_ts: str | None = None
+
+
+class Attachment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    url: str | None = Field(None, description="Where the surface got it (a Slack file URL).")
+    path: str | None = Field(None, description="The downloaded copy in the job's folder.")
+
+
+class ArtifactVersion(BaseModel):
+    version: int
+    artifact: dict[str, Any]
+    at: datetime = Field(default_factory=now)
+    feedback: str | None = Field(None, description="The words this version answers.")
+    approved_by: str | None = None
+
+
+class AuditEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime = Field(default_factory=now)
+    actor: str = Field(description="A person's id, or 'worker' / 'system'.")
+    action: str
+    detail: str = ""
+    status_from: Status | None = None
+    status_to: Status | None = None
+
+
+class Job(BaseModel):
+    id: str
+    requester: Person
+    place: Place
+    text: str
+    attachments: list[Attachment] = Field(default_factory=list)
+    status: Status = Status.RECEIVED
+    artifacts: dict[str, list[ArtifactVersion]] = Field(default_factory=dict)
+    answers: dict[str, str] = Field(default_factory=dict)
+    conversation: list[str] = Field(default_factory=list)
+    pending: str | None = Field(
+        "understand", description="The step owed next (set by a decision, cleared by the step)."
+    )
+    pending_by: Person | None = Field(None, description="Who asked for the pending step.")
+    database: str | None = None
+    branch: str | None = None
+    commit: str | None = None
+    merge_commit: str | None = None
+    review_summary: dict[str, Any] | None = None
+    llm_usage: list[dict[str, Any]] = Field(default_factory=list)
+    audit: list[AuditEntry] = Field(default_factory=list)
+    error: str | None = None
+    created_at: datetime = Field(default_factory=now)
+    updated_at: datetime = Field(default_factory=now)
+
+    # -- reading ---------------------------------------------------------------------------
+    def latest(self, stage: Stage) -> ArtifactVersion | None:
+        versions = self.artifacts.get(stage)
+        return versions[-1] if versions else None
+
+    def version(self, stage: Stage) -> int:
+        latest = self.latest(stage)
+        return latest.version if latest else 0
+
+    def check_version(self, stage: Stage, version: int) -> ArtifactVersion:
+        """The latest version of a stage's artifact, if `version` is it; else refuse."""
+        latest = self.latest(stage)
+        if latest is None:
+            raise OutdatedVersion(f"Job {self.id} has no {STAGE_WORDS[stage]} yet.", current=0)
+        if version != latest.version:
+            raise OutdatedVersion(
+                f"This {STAGE_WORDS[stage]} (version {version}) was replaced by version "
+                f"{latest.version}; use the newest message.",
+                current=latest.version,
+            )
+        return latest
+
+    # -- changing (the store saves the result) ----------------------------------------------
+    def add_artifact(
+        self, stage: Stage, artifact: BaseModel, *, feedback: str | None = None
+    ) -> int:
+        version = self.version(stage) + 1
+        self.artifacts.setdefault(stage, []).append(
+            ArtifactVersion(
+                version=version, artifact=artifact.model_dump(mode="json"), feedback=feedback
+            )
+        )
+        return version
+
+    def move(self, to: Status, *, actor: str, action: str, detail: str = "") -> None:
+        """Change status through the state machine; the audit log records it."""
+        check_transition(self.id, self.status, to)
+        self.audit.append(
+            AuditEntry(
+                actor=actor, action=action, detail=detail, status_from=self.status, status_to=to
+            )
+        )
+        self.status = to
+        self.updated_at = now()
+
+    def record(self, *, actor: str, action: str, detail: str = "") -> None:
+        """An audit entry that changes no status (an approval, a revision request)."""
+        self.audit.append(AuditEntry(actor=actor, action=action, detail=detail))
+        self.updated_at = now()

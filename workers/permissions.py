@@ -1,0 +1,52 @@
+"""Who may decide what: the requester and importers approve; mergers merge."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from workers.errors import NotAllowed
+from workers.job import Job, Person
+
+MERGE_ACTIONS = frozenset({"merge", "discard"})
+
+
+@dataclass(frozen=True)
+class Permissions:
+    importers: frozenset[str] = frozenset()
+    """Besides the requester, these may confirm and approve (user or group ids)."""
+    mergers: frozenset[str] | None = None
+    """Who may merge and discard (user or group ids); None: whoever may approve."""
+    require_second_approver: bool = False
+    members_of: Callable[[str], frozenset[str]] = field(default=lambda group: frozenset())
+    """Resolves a user-group id to its members (cached by the surface)."""
+
+    def check(self, action: str, actor: Person, job: Job) -> None:
+        if action in MERGE_ACTIONS:
+            self._check_merge(action, actor, job)
+        elif not self._may_approve(actor, job):
+            raise NotAllowed(
+                f"Only the requester (<@{job.requester.id}>) or an importer can {action} this "
+                "import."
+            )
+
+    def _may_approve(self, actor: Person, job: Job) -> bool:
+        return actor.id == job.requester.id or self._listed(actor.id, self.importers)
+
+    def _check_merge(self, action: str, actor: Person, job: Job) -> None:
+        if self.mergers is None:
+            allowed = self._may_approve(actor, job)
+        else:
+            allowed = self._listed(actor.id, self.mergers)
+        if not allowed:
+            raise NotAllowed(f"You are not allowed to {action} imports; ask one of the mergers.")
+        if action == "merge" and self.require_second_approver and actor.id == job.requester.id:
+            raise NotAllowed(
+                "A second person must merge this import: you requested it, and this workspace "
+                "requires a second approver."
+            )
+
+    def _listed(self, user: str, ids: frozenset[str]) -> bool:
+        if user in ids:
+            return True
+        return any(user in self.members_of(group) for group in ids if group.startswith("S"))

@@ -1,0 +1,434 @@
+"""The stages of a job as plain functions, for Celery tasks and the terminal alike.
+
+Each step re-reads the job, returns quietly unless the job owes exactly this step (`job.pending`
+and the status say so — a repeated delivery finds it done), does its work outside the store,
+saves the artifact and the next state in one optimistic update, then tells the conversation and
+schedules what follows. Every write to Dolt happens on the job's own branch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import redis
+
+from agents import pipeline
+from agents.artifacts import ImportPlan, ImportRequest, Inspection, SchemaProposal
+from agents.errors import AgentError, LlmUnavailable
+from agents.review import Review
+from agents.stages.ask import FollowUpQuestions
+from dolt.errors import BranchNotFound, Busy, ConnectionLost, DoltError, MergeConflict
+from workers.context import StageContext, author_of
+from workers.errors import JobBusy
+from workers.job import Job, Person
+from workers.states import OPEN, Status
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    Busy,
+    ConnectionLost,
+    LlmUnavailable,
+    JobBusy,
+    redis.ConnectionError,
+)
+"""Errors a task is retried on (with backoff); anything else fails the job with its message."""
+
+
+def run_step(ctx: StageContext, step: str, job_id: str, *, reraise: bool = False, **arguments):
+    """Run one step under the job's lock; a non-transient error fails the job, saying why."""
+    try:
+        with ctx.store.lock(job_id):
+            STEPS[step](ctx, job_id, **arguments)
+    except TRANSIENT:
+        raise
+    except MergeConflict:
+        if reraise:  # the terminal shows the conflicts; a worker has told the thread already
+            raise
+    except (AgentError, DoltError) as error:
+        fail(ctx, job_id, str(error))
+        if reraise:
+            raise
+    except Exception as error:
+        log.exception("step %s of job %s failed", step, job_id)
+        fail(ctx, job_id, f"Internal error in {step}: {type(error).__name__}. Nothing was merged.")
+        raise
+
+
+def fail(ctx: StageContext, job_id: str, reason: str) -> None:
+    def apply(job: Job) -> bool:
+        if job.status not in OPEN:
+            return False
+        job.error = reason
+        job.pending = None
+        job.move(Status.FAILED, actor="worker", action="failed", detail=reason)
+        return True
+
+    job, changed = ctx.store.update(job_id, apply)
+    if changed:
+        ctx.port_for(job).finished(job)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _owes(job: Job, step: str, *statuses: Status) -> bool:
+    return job.pending == step and job.status in statuses
+
+
+def _artifact(job: Job, stage, model: type[T]) -> T:
+    return model.model_validate(job.latest(stage).artifact)
+
+
+def _attachments(job: Job) -> list[Path]:
+    return [Path(a.path) for a in job.attachments if a.path]
+
+
+@contextmanager
+def _staged(ctx: StageContext, job: Job, request: ImportRequest) -> Iterator[pipeline.Staging]:
+    """The job's staged sources: kept from inspection in this process, or staged again (this
+    worker may not be the one that inspected them)."""
+    if ctx.stagings is not None and job.id in ctx.stagings:
+        yield ctx.stagings[job.id]
+        return
+    staging = pipeline.stage_sources(
+        request,
+        policy=ctx.policy,
+        workdir=ctx.workdir(job.id),
+        attachments=_attachments(job),
+        profiles=_artifact(job, "inspection", Inspection).profiles,
+    )
+    try:
+        yield staging
+    finally:
+        staging.close()
+
+
+def _keep_or_close(ctx: StageContext, job_id: str, staging: pipeline.Staging) -> None:
+    if ctx.stagings is None:
+        staging.close()
+    else:
+        ctx.stagings[job_id] = staging
+
+
+def _with_usage(ctx: StageContext, job_id: str, call: Callable[[], T]) -> T:
+    """Run a call that may ask the model; its token usage is added to the job's record."""
+    usage = getattr(ctx.llm, "usage", None)
+    before = len(usage) if usage is not None else 0
+    try:
+        return call()
+    finally:
+        spent = [vars(u) for u in usage[before:]] if usage is not None else []
+        if spent:
+            ctx.store.update(job_id, lambda job: job.llm_usage.extend(_jsonable(spent)))
+
+
+def _jsonable(records: list[dict]) -> list[dict]:
+    return [
+        {
+            key: str(value) if not isinstance(value, (int, float, str, bool, type(None))) else value
+            for key, value in record.items()
+        }
+        for record in records
+    ]
+
+
+def _save(ctx: StageContext, job_id: str, apply: Callable[[Job], T | None]) -> tuple[Job, T | None]:
+    return ctx.store.update(job_id, apply)
+
+
+# -- the steps -------------------------------------------------------------------------------
+def understand(ctx: StageContext, job_id: str, feedback: str = "") -> None:
+    job = ctx.store.get(job_id)
+    statuses = (Status.RECEIVED, Status.AWAITING_CONFIRMATION)
+    if not _owes(job, "understand", *statuses):
+        return
+    text = f"{job.text}\n{feedback}" if feedback and ctx.llm is None else job.text
+    request = _with_usage(
+        ctx,
+        job_id,
+        lambda: pipeline.understand(text, llm=ctx.llm, conversation=job.conversation),
+    )
+
+    def apply(job: Job) -> int | None:
+        if not _owes(job, "understand", *statuses):
+            return None
+        version = job.add_artifact("understanding", request, feedback=feedback or None)
+        job.database = request.database
+        job.pending = None
+        job.move(Status.AWAITING_CONFIRMATION, actor="worker", action=f"understanding v{version}")
+        return version
+
+    job, version = _save(ctx, job_id, apply)
+    if version:
+        ctx.port_for(job).understanding(job, request, version=version)
+
+
+def inspect(ctx: StageContext, job_id: str) -> None:
+    job = ctx.store.get(job_id)
+    if not _owes(job, "inspect", Status.INSPECTING):
+        return
+    request = _artifact(job, "understanding", ImportRequest)
+    database = ctx.server.database(name=request.database, create=True)
+    try:
+        inspection, staging = pipeline.inspect(
+            request,
+            database=database,
+            policy=ctx.policy,
+            workdir=ctx.workdir(job_id),
+            attachments=_attachments(job),
+        )
+        _keep_or_close(ctx, job_id, staging)
+        baseline = pipeline.baseline_schema(request, inspection)
+        questions = _with_usage(
+            ctx,
+            job_id,
+            lambda: pipeline.ask(request, inspection, baseline=baseline, llm=ctx.llm),
+        )
+    finally:
+        database.close()
+
+    def apply(job: Job) -> int | None:
+        if not _owes(job, "inspect", Status.INSPECTING):
+            return None
+        job.add_artifact("inspection", inspection)
+        if questions:
+            job.pending = None
+            version = job.add_artifact("questions", FollowUpQuestions(questions=questions))
+            job.move(Status.AWAITING_ANSWERS, actor="worker", action=f"questions v{version}")
+            return version
+        job.pending = "propose_schema"
+        job.record(actor="worker", action="inspected", detail="no questions")
+        return 0
+
+    job, version = _save(ctx, job_id, apply)
+    if version:
+        ctx.port_for(job).questions(job, questions, version=version)
+    elif version == 0:
+        ctx.scheduler.schedule("propose_schema", job)
+
+
+def propose_schema(ctx: StageContext, job_id: str, feedback: str = "") -> None:
+    job = ctx.store.get(job_id)
+    statuses = (Status.INSPECTING, Status.AWAITING_SCHEMA_APPROVAL)
+    if not _owes(job, "propose_schema", *statuses):
+        return
+    request = _artifact(job, "understanding", ImportRequest)
+    inspection = _artifact(job, "inspection", Inspection)
+    previous = _artifact(job, "schema", SchemaProposal) if job.latest("schema") else None
+    database = ctx.server.database(name=request.database)
+    try:
+        proposal = _with_usage(
+            ctx,
+            job_id,
+            lambda: pipeline.propose(
+                request,
+                inspection,
+                database=database,
+                llm=ctx.llm,
+                previous=previous,
+                answers=job.answers,
+                conversation=job.conversation,
+                feedback=feedback or None,
+            ),
+        )
+    finally:
+        database.close()
+
+    def apply(job: Job) -> int | None:
+        if not _owes(job, "propose_schema", *statuses):
+            return None
+        version = job.add_artifact("schema", proposal, feedback=feedback or None)
+        job.pending = None
+        job.move(Status.AWAITING_SCHEMA_APPROVAL, actor="worker", action=f"schema v{version}")
+        return version
+
+    job, version = _save(ctx, job_id, apply)
+    if version:
+        ctx.port_for(job).schema(job, proposal, version=version)
+
+
+def plan(ctx: StageContext, job_id: str, feedback: str = "") -> None:
+    job = ctx.store.get(job_id)
+    statuses = (Status.AWAITING_SCHEMA_APPROVAL, Status.AWAITING_PLAN_APPROVAL)
+    if not _owes(job, "plan", *statuses):
+        return
+    request = _artifact(job, "understanding", ImportRequest)
+    inspection = _artifact(job, "inspection", Inspection)
+    schema = _artifact(job, "schema", SchemaProposal)
+    previous = _artifact(job, "plan", ImportPlan) if job.latest("plan") else None
+    database = ctx.server.database(name=request.database)
+    try:
+        with _staged(ctx, job, request) as staging:
+            import_plan = _with_usage(
+                ctx,
+                job_id,
+                lambda: pipeline.plan(
+                    request,
+                    inspection,
+                    schema,
+                    staging=staging,
+                    database=database,
+                    llm=ctx.llm,
+                    previous=previous,
+                    conversation=job.conversation,
+                ),
+            )
+    finally:
+        database.close()
+
+    def apply(job: Job) -> int | None:
+        if not _owes(job, "plan", *statuses):
+            return None
+        version = job.add_artifact("plan", import_plan, feedback=feedback or None)
+        job.pending = None
+        job.move(Status.AWAITING_PLAN_APPROVAL, actor="worker", action=f"plan v{version}")
+        return version
+
+    job, version = _save(ctx, job_id, apply)
+    if version:
+        ctx.port_for(job).plan(job, import_plan, version=version)
+
+
+def execute(ctx: StageContext, job_id: str) -> None:
+    """Load the approved plan into `import/<job>`; a redelivered run resets the branch first."""
+    job = ctx.store.get(job_id)
+    if not _owes(job, "execute", Status.RUNNING):
+        return
+    request = _artifact(job, "understanding", ImportRequest)
+    port = ctx.port_for(job)
+    database = ctx.server.database(name=request.database)
+    try:
+        with _staged(ctx, job, request) as staging:
+            review = pipeline.run(
+                job_id=job.id,
+                text=job.text,
+                author=author_of(job.requester),
+                schema=_artifact(job, "schema", SchemaProposal),
+                import_plan=_artifact(job, "plan", ImportPlan),
+                database=database,
+                staging=staging,
+                on_progress=lambda table, done, expected: port.progress(job, table, done, expected),
+            )
+    finally:
+        database.close()
+
+    def apply(job: Job) -> int | None:
+        if not _owes(job, "execute", Status.RUNNING):
+            return None
+        version = job.add_artifact("review", review)
+        job.branch = review.branch
+        job.commit = review.commit
+        job.review_summary = _summary(review)
+        job.pending = None
+        job.move(Status.AWAITING_REVIEW, actor="worker", action="loaded", detail=review.commit)
+        return version
+
+    job, version = _save(ctx, job_id, apply)
+    if version:
+        port.review(job, review, version=version)
+
+
+def _summary(review: Review) -> dict:
+    return {
+        "tables": {
+            t.name: {"added": t.rows_added, "modified": t.rows_modified, "deleted": t.rows_deleted}
+            for t in review.tables
+        },
+        "rejected_rows": review.rejected_rows,
+        "conflicts": len(review.conflicts),
+    }
+
+
+def merge(ctx: StageContext, job_id: str) -> None:
+    job = ctx.store.get(job_id)
+    if not _owes(job, "merge", Status.AWAITING_REVIEW):
+        return
+    merger = job.pending_by or job.requester
+    database = ctx.server.database(name=job.database)
+    try:
+        try:
+            result = database.merge(
+                branch=job.branch,
+                message=f"Merge {job.branch} (import job {job.id})",
+                author=author_of(merger),
+                into="main",
+            )
+            merge_commit = result.hash
+        except MergeConflict as conflict:
+            _refuse_merge(ctx, job_id, merger, str(conflict))
+            raise
+        except BranchNotFound:
+            merge_commit = _merged_before(database, job)
+        with contextlib.suppress(BranchNotFound):
+            database.delete_branch(name=job.branch)
+    finally:
+        database.close()
+
+    def apply(job: Job) -> bool:
+        if not _owes(job, "merge", Status.AWAITING_REVIEW):
+            return False
+        job.merge_commit = merge_commit
+        job.pending = None
+        job.move(Status.MERGED, actor=merger.id, action="merged", detail=merge_commit or "")
+        return True
+
+    job, changed = _save(ctx, job_id, apply)
+    if changed:
+        ctx.port_for(job).finished(job)
+
+
+def _merged_before(database, job: Job) -> str | None:
+    """A redelivered merge whose branch is gone: fine if main already holds its commit."""
+    if job.commit and database.merge_base(branch=job.commit, other="main") == job.commit:
+        return None
+    raise BranchNotFound(f"The branch {job.branch} is gone and main does not hold its commit.")
+
+
+def _refuse_merge(ctx: StageContext, job_id: str, merger: Person, reason: str) -> None:
+    def apply(job: Job) -> None:
+        job.pending = None
+        job.record(actor=merger.id, action="merge refused", detail=reason)
+
+    job, _ = _save(ctx, job_id, apply)
+    ctx.port_for(job).notice(job, f"Merge refused, nothing changed on main: {reason}")
+
+
+def discard(ctx: StageContext, job_id: str) -> None:
+    job = ctx.store.get(job_id)
+    if not _owes(job, "discard", Status.AWAITING_REVIEW):
+        return
+    who = job.pending_by or job.requester
+    database = ctx.server.database(name=job.database)
+    try:
+        with contextlib.suppress(BranchNotFound):
+            database.delete_branch(name=job.branch)
+        database.gc()
+    finally:
+        database.close()
+
+    def apply(job: Job) -> bool:
+        if not _owes(job, "discard", Status.AWAITING_REVIEW):
+            return False
+        job.pending = None
+        job.move(Status.DISCARDED, actor=who.id, action="discarded", detail=job.branch or "")
+        return True
+
+    job, changed = _save(ctx, job_id, apply)
+    if changed:
+        ctx.port_for(job).finished(job)
+
+
+STEPS: dict[str, Callable[..., None]] = {
+    "understand": understand,
+    "inspect": inspect,
+    "propose_schema": propose_schema,
+    "plan": plan,
+    "execute": execute,
+    "merge": merge,
+    "discard": discard,
+}

@@ -1,0 +1,33 @@
+"""The stage context of this worker process, built once per process by a factory the entry
+point registers (after the fork: connections and model clients are not shared across
+processes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from workers.context import StageContext
+from workers.permissions import Permissions
+
+_factory: Callable[[], tuple[StageContext, Permissions]] | None = None
+_built: tuple[StageContext, Permissions] | None = None
+
+
+def register(factory: Callable[[], tuple[StageContext, Permissions]]) -> None:
+    global _factory, _built
+    _factory, _built = factory, None
+
+
+def current() -> tuple[StageContext, Permissions]:
+    global _built
+    if _built is None:
+        if _factory is None:
+            raise RuntimeError("Start workers with `importbot worker`: it sets up their context.")
+        _built = _factory()
+    return _built
+
+
+def forget() -> None:
+    """After a fork: the child builds its own context."""
+    global _built
+    _built = None
