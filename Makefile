@@ -41,6 +41,7 @@ test-model: $(STAMP) model
 bench: $(STAMP)
 	$(BIN)/python bench/dolt_load.py
 	$(BIN)/python bench/import_csv.py
+	$(BIN)/python bench/jobs_load.py
 
 clean:
 	rm -rf $(VENV) demo-data

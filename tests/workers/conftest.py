@@ -132,4 +132,6 @@ def wait_for_status(store, job_id: str, *statuses, timeout: float = 90.0, worker
             return job
         time.sleep(0.1)
     logs = workers.logs()[-4000:] if workers else ""
-    raise AssertionError(f"job {job_id} is {job.status} (error {job.error}), not {statuses}\n{logs}")
+    raise AssertionError(
+        f"job {job_id} is {job.status} (error {job.error}), not {statuses}\n{logs}"
+    )
