@@ -19,4 +19,22 @@ if command -v mariadbd >/dev/null 2>&1 && ! mariadb -uroot -h127.0.0.1 -e 'selec
     sleep 1
   done
 fi
+# docker-compose: tests/test_deployment.py validates docker-compose.yml with it (Debian's package;
+# without Recommends it does not pull in the Docker daemon).
+if ! command -v docker-compose >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    as_root=""
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    as_root="sudo -n"
+  else
+    as_root="no"
+  fi
+  if [ "$as_root" != "no" ]; then
+    echo "installing docker-compose (apt-get)"
+    apt_install="env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose"
+    $as_root $apt_install >/dev/null 2>&1 \
+      || { $as_root apt-get update -qq >/dev/null 2>&1 && $as_root $apt_install >/dev/null 2>&1; } \
+      || echo "could not install docker-compose; tests/test_deployment.py will say how"
+  fi
+fi
 exit 0
