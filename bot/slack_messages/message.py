@@ -1,0 +1,32 @@
+"""The rendered message: fallback text, Block Kit blocks, and files too long to show inline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.slack_messages.limits import fit
+from bot.slack_messages.mrkdwn import fallback_text
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A text file to upload into the thread with the message (files_upload_v2)."""
+
+    filename: str
+    content: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """One Slack message: `text` is the notification fallback, `blocks` what people see."""
+
+    text: str
+    blocks: list[dict]
+    files: tuple[OutgoingFile, ...] = ()
+
+
+def finish(text: str, blocks: list[dict], files: Iterable[OutgoingFile] = ()) -> Message:
+    """The message a renderer returns: escaped fallback text and blocks within Slack's limits."""
+    return Message(text=fallback_text(text), blocks=fit(blocks), files=tuple(files))

@@ -1,0 +1,76 @@
+import pytest
+
+from bot.slack_messages.decided import render_decided, render_error, render_final, render_notice
+from bot.slack_messages.questions import render_questions
+from bot.slack_messages.review import render_review
+from tests.bot.slack_messages.blockkit import assert_valid_message, elements, mrkdwn_text
+from tests.bot.slack_messages.factories import HOSTILE, ref
+
+
+def test_decided_removes_every_actions_block_and_names_the_user(review):
+    original = render_review(review, ref=ref("review"))
+    assert any(b["type"] == "actions" for b in original.blocks)
+    decided = render_decided(original, decision="Merge into main", user_id="U0123ABC")
+    assert_valid_message(decided)
+    assert all(b["type"] != "actions" for b in decided.blocks)
+    assert decided.blocks[-1]["type"] == "context"
+    assert decided.blocks[-1]["elements"][0]["text"] == "<@U0123ABC> chose *Merge into main*"
+    assert decided.blocks[:-1] == [b for b in original.blocks if b["type"] != "actions"]
+    assert decided.files == ()
+
+
+def test_decided_also_removes_question_selects(questions):
+    decided = render_decided(
+        render_questions(questions, ref=ref("questions")), decision="Skip", user_id="U1"
+    )
+    assert_valid_message(decided)
+    assert elements(decided.blocks, "static_select") == []
+    assert elements(decided.blocks, "button") == []
+
+
+def test_decided_does_not_trust_its_arguments(review):
+    decided = render_decided(
+        render_review(review, ref=ref("review")), decision=HOSTILE, user_id="<!channel>"
+    )
+    assert_valid_message(decided)
+    assert "<!channel>" not in mrkdwn_text(decided)
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        ("merged", "<@U0123ABC> merged `import/j` into `main` of `families`."),
+        ("discarded", "<@U0123ABC> discarded `import/j`; `main` never saw it."),
+        ("cancelled", "<@U0123ABC> cancelled the import; nothing was written to `main`."),
+        ("failed", "The import failed; nothing was written to `main`."),
+        ("odd_{state}", "The import is now odd_{state}."),
+    ],
+)
+def test_final_states(status, says):
+    message = render_final(
+        job="j",
+        status=status,
+        database="families",
+        branch="import/j",
+        user_id="U0123ABC",
+        detail="DuckDB ran out of <memory>",
+    )
+    assert_valid_message(message)
+    text = mrkdwn_text(message.blocks)
+    assert says in text and "DuckDB ran out of &lt;memory&gt;" in text
+    assert elements(message.blocks, "button") == []
+
+
+def test_final_without_user_or_branch():
+    message = render_final(job="j", status="failed", database=None, branch=None, user_id=None)
+    assert_valid_message(message)
+    assert "The import failed" in mrkdwn_text(message.blocks)
+    cancelled = render_final(job="j", status="cancelled", database=None, branch=None, user_id=None)
+    assert "The import was cancelled" in mrkdwn_text(cancelled.blocks)
+
+
+def test_notice_and_error_escape_and_stay_within_limits():
+    for render in (render_notice, render_error):
+        message = render(HOSTILE * 200)
+        assert_valid_message(message)
+        assert "<!channel>" not in mrkdwn_text(message)

@@ -1,0 +1,114 @@
+import csv
+import io
+
+from agents.review import Review
+from bot.slack_messages.actions import DISCARD, MERGE, ButtonRef
+from bot.slack_messages.review import render_review
+from tests.bot.slack_messages.blockkit import (
+    assert_no_markup_from,
+    assert_valid_message,
+    elements,
+    mrkdwn_text,
+)
+from tests.bot.slack_messages.factories import HOSTILE, ref, reject, table_review
+
+
+def test_review_shows_changes_schema_samples_rejects_checks_and_clean_merge(review):
+    message = render_review(review, ref=ref("review"))
+    assert_valid_message(message)
+    text = mrkdwn_text(message.blocks)
+    assert "*people* — added (schema changed): +870 added, 0 modified, 0 deleted" in text
+    assert "rows 0 → 870" in text
+    assert "Schema:\n```\nCREATE TABLE `people`" in text
+    assert "Sample rows:\n```\nadded    id=1, name='Ann', age=34\n```" in text
+    assert "*2 row(s) rejected*" in text
+    assert "people.csv:7 column age value 'abc': not an integer" in text
+    assert "✓ source rows = loaded + filtered + rejected" in text
+    assert "Merges cleanly into `main`" in text
+    assert "commit `0123456789ab`" in text
+    assert message.files == ()
+
+
+def test_merge_is_primary_with_a_confirm_dialog_and_discard_asks_too(review):
+    message = render_review(review, ref=ref("review", 4))
+    merge, discard = elements(message.blocks, "button")
+    assert (merge["action_id"], merge["text"]["text"]) == (MERGE, "Merge into main")
+    assert merge["style"] == "primary"
+    assert merge["confirm"]["confirm"]["text"] == "Merge"
+    assert "import/20250101-abc123" in merge["confirm"]["text"]["text"]
+    assert (discard["action_id"], discard["style"]) == (DISCARD, "danger")
+    assert "confirm" in discard
+    assert ButtonRef.decode(merge["value"]) == ref("review", 4)
+
+
+def test_people_who_cannot_merge_get_discard_only(review):
+    message = render_review(review, ref=ref("review"), can_merge=False)
+    assert_valid_message(message)
+    assert [x["action_id"] for x in elements(message.blocks, "button")] == [DISCARD]
+    assert "Only people allowed to merge" in mrkdwn_text(message.blocks)
+
+
+def test_conflicts_are_previewed_and_merge_is_not_offered(review):
+    conflicted = review.model_copy(update={"conflicts": ["people: 3 conflicting row(s)"]})
+    message = render_review(conflicted, ref=ref("review"))
+    assert_valid_message(message)
+    text = mrkdwn_text(message.blocks)
+    assert "Merging into main would conflict" in text and "people: 3 conflicting row(s)" in text
+    assert MERGE not in [x["action_id"] for x in elements(message.blocks, "button")]
+
+
+def test_a_review_with_60_tables_stays_within_limits_and_attaches_the_full_review(review):
+    tables = [table_review(f"table_{i:02}", rows_added=i) for i in range(60)]
+    big = review.model_copy(update={"tables": tables})
+    message = render_review(big, ref=ref("review"))
+    assert_valid_message(message)
+    [file] = message.files
+    assert file.filename == "review-20250101-abc123.txt"
+    assert all(f"table_{i:02}" in file.content for i in range(60))
+    assert "CREATE TABLE `table_59`" in file.content
+    text = mrkdwn_text(message.blocks)
+    assert "full review is attached as a file" in text and "table_00" in text
+    assert [x["action_id"] for x in elements(message.blocks, "button")] == [MERGE, DISCARD]
+
+
+def test_many_rejects_show_the_first_few_and_attach_a_csv(review):
+    rejects = [reject(i, '=HYPERLINK("http://evil")' if i == 3 else str(i)) for i in range(40)]
+    many = review.model_copy(update={"rejected_rows": 40, "rejects": rejects})
+    message = render_review(many, ref=ref("review"))
+    assert_valid_message(message)
+    text = mrkdwn_text(message.blocks)
+    assert "people.csv:4 column age" in text and "people.csv:5 column" not in text
+    assert "full list is attached as a file: `rejects-20250101-abc123.csv`" in text
+    [file] = [f for f in message.files if f.filename.endswith(".csv")]
+    rows = list(csv.DictReader(io.StringIO(file.content)))
+    assert len(rows) == 40 and rows[7]["line"] == "7"
+    assert rows[3]["value"].startswith("'=")  # no formula runs when the file is opened
+
+
+def test_hostile_cells_names_and_conflicts_are_escaped(review):
+    hostile = Review(
+        job="j",
+        database=HOSTILE,
+        branch="import/j",
+        commit=None,
+        tables=[
+            table_review(
+                HOSTILE,
+                change="modified",
+                schema_before="CREATE TABLE x (a INT)",
+                schema_after=f"CREATE TABLE x (a INT, `{HOSTILE}` TEXT)",
+                samples=[{"change": "added", HOSTILE: HOSTILE}],
+            )
+        ],
+        rejected_rows=1,
+        rejects=[reject(1, HOSTILE)],
+        conflicts=[HOSTILE],
+        checks_passed=[HOSTILE],
+    )
+    message = render_review(hostile, ref=ref("review"))
+    assert_valid_message(message)
+    assert_no_markup_from("channel", message)
+    for block in message.blocks:
+        text = block.get("text", {}).get("text", "")
+        assert text.count("```") % 2 == 0  # every code block still closes where we closed it
+    assert "+CREATE TABLE x (a INT, `" in mrkdwn_text(message.blocks)
