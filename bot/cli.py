@@ -203,6 +203,34 @@ def worker(
     )
 
 
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option("--port", help="HTTP port for /slack/events.")] = 3000,
+    host: Annotated[str, typer.Option("--host")] = "0.0.0.0",
+    socket: Annotated[
+        bool, typer.Option("--socket", help="Socket Mode (SLACK_APP_TOKEN).")
+    ] = False,
+) -> None:
+    """Run the Slack bot: HTTP (events, interactivity, /import on /slack/events) or Socket Mode."""
+    from bot.slack_app import build_app, http_server, serve_socket_mode
+    from bot.slack_settings import SlackSettingsError
+    from bot.slack_setup import build_intake
+
+    environ = Settings.from_environment().environ
+    try:
+        intake, secret = build_intake(environ, socket=socket)
+    except SlackSettingsError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise SystemExit(2) from None
+    slack_app = build_app(intake, signing_secret=secret)
+    if socket:
+        serve_socket_mode(slack_app, app_token=environ["SLACK_APP_TOKEN"])
+        return
+    server = http_server(slack_app, host=host, port=port)
+    console.print(f"Listening on http://{host}:{server.server_port}/slack/events")
+    server.serve_forever()
+
+
 def _job_store():
     settings = Settings.from_environment()
     if settings.redis_url:

@@ -48,9 +48,10 @@ def build_context(environ: Mapping[str, str]) -> tuple[StageContext, Permissions
     llm = resources.enter_context(open_llm(settings.environ))
     server = resources.enter_context(open_server(settings.dolt_url))
     recording = RedisRecordingPort(store.redis)
+    slack_port, fetch, directory = _slack_parts(settings, store)
 
     def port_for(job: Job):
-        return recording
+        return slack_port if job.place.kind == "slack" and slack_port else recording
 
     context = StageContext(
         store=store,
@@ -60,10 +61,33 @@ def build_context(environ: Mapping[str, str]) -> tuple[StageContext, Permissions
         scheduler=CeleryScheduler(app, routing_for(settings)),
         port_for=port_for,
         llm=llm,
+        fetch_attachment=fetch,
     )
-    permissions = Permissions(
-        importers=settings.importers,
-        mergers=settings.mergers,
-        require_second_approver=settings.require_second_approver,
-    )
-    return context, permissions
+    from bot.slack_setup import permissions
+
+    return context, permissions(settings, directory)
+
+
+def _slack_parts(settings: Settings, store: RedisJobStore):
+    """The Slack port, attachment download and directory, when Slack is configured."""
+    if not settings.environ.get("SLACK_BOT_TOKEN"):
+        return None, None, None
+    from bot.slack_directory import SlackDirectory
+    from bot.slack_files import download_attachment
+    from bot.slack_port import SlackPort
+    from bot.slack_settings import SlackSettings
+    from bot.slack_setup import web_client
+
+    slack = SlackSettings.from_environment(settings.environ)
+    client = web_client(slack)
+
+    def fetch(attachment, folder):
+        return download_attachment(
+            attachment.url,
+            attachment.name,
+            folder=folder,
+            token=slack.bot_token,
+            hosts=slack.file_hosts,
+        )
+
+    return SlackPort(client, store.redis), fetch, SlackDirectory(client)

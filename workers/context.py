@@ -36,6 +36,8 @@ class StageContext:
     scheduler: Scheduler
     port_for: Callable[[Job], ConversationPort]
     llm: Parses | None = None
+    fetch_attachment: Callable[[Any, Path], Path] | None = None
+    """Downloads an attachment the surface recorded by URL into the job's folder."""
     stagings: dict[str, Any] | None = None
     """Jobs' staged sources kept open between steps in one process (the terminal); None on
     workers, whose next step may run elsewhere and stages again."""

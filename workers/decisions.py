@@ -76,7 +76,12 @@ def decide(
     (permissions or Permissions()).check(decision.action, decision.actor, job)
     if key is not None and not ctx.store.claim(f"decision:{key}", ttl_seconds=DAY):
         return DecisionResult("Already done.", False, job)
-    job, effect = ctx.store.update(decision.job, lambda job: _apply(job, decision, ctx))
+    try:
+        job, effect = ctx.store.update(decision.job, lambda job: _apply(job, decision, ctx))
+    except Exception:
+        if key is not None:
+            ctx.store.unclaim(f"decision:{key}")  # nothing happened: a redelivery may try again
+        raise
     if effect.step:
         ctx.scheduler.schedule(effect.step, job, **effect.arguments)
     port = ctx.port_for(job)
@@ -92,8 +97,13 @@ def _apply(job: Job, decision: DecisionRequest, ctx: StageContext) -> _Effect:
     who = decision.actor
     if decision.action == "cancel":
         return _cancel(job, who)
-    latest = job.check_version(decision.stage, decision.version)
     words = STAGE_WORDS[decision.stage]
+    if job.latest(decision.stage) is None:
+        raise IllegalTransition(
+            f"Job {job.id} is {job.status.value.replace('_', ' ')}; it has no {words} to "
+            "decide about yet."
+        )
+    latest = job.check_version(decision.stage, decision.version)
     if latest.approved_by is not None:
         return _Effect(
             f"The {words} was already approved by {latest.approved_by}.", took_effect=False

@@ -26,15 +26,16 @@ class FileJobStore:
         return self.jobs_dir / job_id
 
     def create(self, job: Job) -> Job:
-        if job.place.channel and job.place.thread_ts:
-            existing = self.find_by_thread(job.place.channel, job.place.thread_ts)
-            if existing is not None:
-                return existing
-        self.folder(job.id).mkdir(parents=True, exist_ok=True)
-        with self._locked(job.id):
-            if self._path(job.id).exists():
-                return self.get(job.id)
-            self._write(job)
+        with self._locked(".threads"):  # one creator at a time: one job per thread
+            if job.place.channel and job.place.thread_ts:
+                existing = self.find_by_thread(job.place.channel, job.place.thread_ts)
+                if existing is not None:
+                    return existing
+            self.folder(job.id).mkdir(parents=True, exist_ok=True)
+            with self._locked(job.id):
+                if self._path(job.id).exists():
+                    return self.get(job.id)
+                self._write(job)
         return job
 
     def get(self, job_id: str) -> Job:
@@ -87,6 +88,11 @@ class FileJobStore:
             return self.claim(key, ttl_seconds=ttl_seconds)
         os.close(fd)
         return True
+
+    def unclaim(self, key: str) -> None:
+        (self.jobs_dir / ".claims" / hashlib.sha256(key.encode()).hexdigest()).unlink(
+            missing_ok=True
+        )
 
     @contextmanager
     def lock(self, job_id: str) -> Iterator[None]:

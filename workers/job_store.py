@@ -36,6 +36,10 @@ class JobStore(Protocol):
         """True for the first caller with this key within `ttl_seconds`, False for repeats."""
         ...
 
+    def unclaim(self, key: str) -> None:
+        """Give a key back (the work it guarded did not happen)."""
+        ...
+
     def lock(self, job_id: str) -> AbstractContextManager[None]:
         """Hold the job's lock, or raise JobBusy when another worker holds it."""
         ...

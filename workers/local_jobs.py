@@ -84,7 +84,13 @@ def run_import(text: str, *, setup: LocalSetup, port) -> ImportOutcome:
     """understand → inspect → ask → schema → plan → execute, stopping at review."""
     scheduler = InlineScheduler()
     ctx = _context(setup, port, scheduler)
-    job, _ = submit_job(ctx, text=text, requester=setup.person, place=Place(kind="terminal"))
+    job, _ = submit_job(
+        store=ctx.store,
+        scheduler=ctx.scheduler,
+        text=text,
+        requester=setup.person,
+        place=Place(kind="terminal"),
+    )
     try:
         _drive(ctx, scheduler, port)
     finally:

@@ -35,11 +35,8 @@ class RedisJobStore:
 
     # -- documents ---------------------------------------------------------------------------
     def create(self, job: Job) -> Job:
-        if job.place.channel and job.place.thread_ts:
-            thread_key = _thread_key(job.place.channel, job.place.thread_ts)
-            if not self.redis.set(thread_key, job.id, nx=True):
-                existing = self.redis.get(thread_key)
-                return self.get(existing.decode())
+        """The document is written before the thread claims it, so a thread key always names
+        a stored job; the loser of a race for a thread removes its own document."""
         pipe = self.redis.pipeline(transaction=True)
         pipe.set(_job_key(job.id), job.model_dump_json(), nx=True)
         pipe.sadd(_status_key(job.status), job.id)
@@ -48,7 +45,20 @@ class RedisJobStore:
         created, *_ = pipe.execute()
         if not created:
             return self.get(job.id)
+        if job.place.channel and job.place.thread_ts:
+            thread_key = _thread_key(job.place.channel, job.place.thread_ts)
+            if not self.redis.set(thread_key, job.id, nx=True):
+                self._remove(job)
+                return self.get(self.redis.get(thread_key).decode())
         return job
+
+    def _remove(self, job: Job) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(_job_key(job.id))
+        pipe.srem(_status_key(job.status), job.id)
+        pipe.srem(_requester_key(job.requester.id), job.id)
+        pipe.zrem(PREFIX + "jobs", job.id)
+        pipe.execute()
 
     def get(self, job_id: str) -> Job:
         raw = self.redis.get(_job_key(job_id))
@@ -109,11 +119,17 @@ class RedisJobStore:
     def claim(self, key: str, *, ttl_seconds: int) -> bool:
         return bool(self.redis.set(PREFIX + "claim:" + key, "1", nx=True, ex=ttl_seconds))
 
+    def unclaim(self, key: str) -> None:
+        self.redis.delete(PREFIX + "claim:" + key)
+
     @contextmanager
     def lock(self, job_id: str) -> Iterator[None]:
         """The job's lock, kept alive while held; it expires on its own if the holder dies."""
         lock = self.redis.lock(
-            PREFIX + "lock:" + job_id, timeout=self.lock_ttl_seconds, blocking=False
+            PREFIX + "lock:" + job_id,
+            timeout=self.lock_ttl_seconds,
+            blocking=False,
+            thread_local=False,  # the keeper thread renews it with the holder's token
         )
         if not lock.acquire():
             raise JobBusy(f"Job {job_id} is being worked on by another worker.")

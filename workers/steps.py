@@ -96,7 +96,7 @@ def _staged(ctx: StageContext, job: Job, request: ImportRequest) -> Iterator[pip
         yield ctx.stagings[job.id]
         return
     staging = pipeline.stage_sources(
-        request,
+        _without_attachment_words(request, job),
         policy=ctx.policy,
         workdir=ctx.workdir(job.id),
         attachments=_attachments(job),
@@ -147,7 +147,10 @@ def understand(ctx: StageContext, job_id: str, feedback: str = "") -> None:
     statuses = (Status.RECEIVED, Status.AWAITING_CONFIRMATION)
     if not _owes(job, "understand", *statuses):
         return
-    text = f"{job.text}\n{feedback}" if feedback and ctx.llm is None else job.text
+    text = job.text
+    if ctx.llm is None:  # the grammar reads the request with every change said so far
+        said = [v.feedback for v in job.artifacts.get("understanding", []) if v.feedback]
+        text = "\n".join([job.text, *said, *([feedback] if feedback else [])])
     request = _with_usage(
         ctx,
         job_id,
@@ -172,7 +175,8 @@ def inspect(ctx: StageContext, job_id: str) -> None:
     job = ctx.store.get(job_id)
     if not _owes(job, "inspect", Status.INSPECTING):
         return
-    request = _artifact(job, "understanding", ImportRequest)
+    job = _fetch_attachments(ctx, job)
+    request = _without_attachment_words(_artifact(job, "understanding", ImportRequest), job)
     database = ctx.server.database(name=request.database, create=True)
     try:
         inspection, staging = pipeline.inspect(
@@ -210,6 +214,52 @@ def inspect(ctx: StageContext, job_id: str) -> None:
         ctx.port_for(job).questions(job, questions, version=version)
     elif version == 0:
         ctx.scheduler.schedule("propose_schema", job)
+
+
+ATTACHMENT_WORDS = frozenset(
+    {
+        "this",
+        "it",
+        "these",
+        "attached",
+        "the attached file",
+        "the attached files",
+        "the attachment",
+        "the attachments",
+        "this file",
+        "these files",
+        "attachment",
+    }
+)
+
+
+def _fetch_attachments(ctx: StageContext, job: Job) -> Job:
+    """Attachments the surface recorded by URL, downloaded into the job's folder once."""
+    missing = [a for a in job.attachments if a.path is None and a.url]
+    if not missing or ctx.fetch_attachment is None:
+        return job
+    fetched = [
+        a
+        if a.path or not a.url
+        else a.model_copy(update={"path": str(ctx.fetch_attachment(a, ctx.workdir(job.id)))})
+        for a in job.attachments
+    ]
+
+    def apply(job: Job) -> None:
+        job.attachments = fetched
+
+    job, _ = _save(ctx, job.id, apply)
+    return job
+
+
+def _without_attachment_words(request: ImportRequest, job: Job) -> ImportRequest:
+    """'import people.csv into x' with people.csv attached names the attachment, not a path."""
+    if not job.attachments:
+        return request
+    names = {a.name.lower() for a in job.attachments} | ATTACHMENT_WORDS
+    return request.model_copy(
+        update={"sources": [s for s in request.sources if s.strip().lower() not in names]}
+    )
 
 
 def propose_schema(ctx: StageContext, job_id: str, feedback: str = "") -> None:

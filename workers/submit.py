@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agents import pipeline
-from workers.context import StageContext
+from workers.context import Scheduler
 from workers.job import Attachment, Job, Person, Place
+from workers.job_store import JobStore
 
 
 def submit_job(
-    ctx: StageContext,
     *,
+    store: JobStore,
+    scheduler: Scheduler,
     text: str,
     requester: Person,
     place: Place,
@@ -28,11 +30,9 @@ def submit_job(
         attachments=list(attachments),
         conversation=[f"person: {text}"],
     )
-    stored = ctx.store.create(job)
-    created = stored.id == job.id and not stored.audit
+    job.record(actor=requester.id, action="requested", detail=text)
+    stored = store.create(job)
+    created = stored is job  # the store hands back the existing job for a repeated request
     if created:
-        ctx.store.update(
-            job.id, lambda j: j.record(actor=requester.id, action="requested", detail=text)
-        )
-        ctx.scheduler.schedule("understand", stored)
+        scheduler.schedule("understand", stored)
     return stored, created

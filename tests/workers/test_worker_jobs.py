@@ -20,7 +20,8 @@ def test_a_job_goes_from_request_to_merge_through_the_workers(workers, bot_side)
     workers.start()
     store = bot_side.store
     job, created = submit_job(
-        bot_side,
+        store=bot_side.store,
+        scheduler=bot_side.scheduler,
         text=REQUEST,
         requester=ADA,
         place=Place(kind="recording", channel="C1", thread_ts="1.1"),
@@ -97,7 +98,8 @@ def test_every_state_including_questions_with_a_model(workers, bot_side, place):
         )
         store = bot_side.store
         job, _ = submit_job(
-            bot_side,
+            store=bot_side.store,
+            scheduler=bot_side.scheduler,
             text="bring in the grown-ups from the people file",
             requester=ADA,
             place=Place(kind="recording"),
@@ -133,7 +135,13 @@ def test_every_state_including_questions_with_a_model(workers, bot_side, place):
 
 
 def _to_plan_approval(bot_side, workers, text=REQUEST):
-    job, _ = submit_job(bot_side, text=text, requester=ADA, place=Place(kind="recording"))
+    job, _ = submit_job(
+        store=bot_side.store,
+        scheduler=bot_side.scheduler,
+        text=text,
+        requester=ADA,
+        place=Place(kind="recording"),
+    )
     store = bot_side.store
     job = wait_for_status(store, job.id, Status.AWAITING_CONFIRMATION, workers=workers)
     _decide(bot_side, job, "understanding", "approve")

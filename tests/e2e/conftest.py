@@ -1,0 +1,1 @@
+from tests.workers.conftest import place, redis_db, workers  # noqa: F401  (shared fixtures)

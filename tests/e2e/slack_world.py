@@ -1,0 +1,155 @@
+"""A whole Slack deployment on this machine: the Web API emulator, the bot's HTTP app (in a
+thread of the test process), real worker processes and the real Redis. Tests act as people:
+they post signed events and clicks, and read what the bot posted in the emulator."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from typing import Any
+
+from bot.slack_app import build_app, http_server
+from bot.slack_setup import build_intake
+from tests.fakes import slack_requests as slack
+from tests.fakes.slack_api import SlackApiEmulator
+from tests.workers.conftest import worker_env
+
+SECRET = "signing-secret-for-tests-8c1f"
+TOKEN = "xoxb-test-token"
+CHANNEL = "C0FAMILY"
+PEOPLE = {
+    "U_ADA": {"real_name": "Ada Lovelace", "email": "ada@example.com"},
+    "U_GRACE": {"real_name": "Grace Hopper", "email": "grace@example.com"},
+    "U_EVE": {"real_name": "Eve Mallory", "email": "eve@example.com"},
+}
+GROUPS = {"S_MERGERS": ["U_GRACE"]}
+_ts = itertools.count(1)
+
+
+class SlackWorld:
+    def __init__(self, place, workers, **env: str) -> None:
+        self.place = place
+        self.workers = workers
+        self.emulator = SlackApiEmulator(bot_token=TOKEN, users=PEOPLE, usergroups=GROUPS).start()
+        self.env = worker_env(
+            place,
+            SLACK_BOT_TOKEN=TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=self.emulator.base_url,
+            IMPORTBOT_MERGERS="S_MERGERS",
+            **env,
+        )
+        intake, secret = build_intake(self.env)
+        self.intake = intake
+        self.server = http_server(
+            build_app(intake, signing_secret=secret), host="127.0.0.1", port=0
+        )
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
+
+    def start_worker(self, *args: str, **env: str):
+        extra = {k: v for k, v in self.env.items() if k.startswith(("SLACK_", "IMPORTBOT_M"))}
+        return self.workers.start(*args, **extra, **env)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.emulator.close()
+
+    # -- people act --------------------------------------------------------------------------
+    def post_event(self, event: dict, *, event_id: str | None = None, **kwargs) -> int:
+        body = slack.json_body(slack.event_callback(event, event_id=event_id or f"Ev{next(_ts)}"))
+        status, _, _ = slack.post_signed(
+            self.url, body, secret=SECRET, content_type=slack.JSON, **kwargs
+        )
+        return status
+
+    def mention(self, text: str, *, user: str = "U_ADA", files=None, **kwargs) -> str:
+        ts = f"1700000{next(_ts):03d}.000100"
+        event = slack.app_mention(
+            user=user, channel=CHANNEL, text=f"<@UBOT> {text}", ts=ts, files=files
+        )
+        assert self.post_event(event, **kwargs) == 200
+        return ts
+
+    def reply(self, thread_ts: str, text: str, *, user: str = "U_ADA") -> None:
+        ts = f"1700001{next(_ts):03d}.000100"
+        event = slack.message_event(
+            user=user, channel=CHANNEL, text=text, ts=ts, thread_ts=thread_ts
+        )
+        assert self.post_event(event) == 200
+
+    def click(
+        self, message, action_id: str, *, user: str = "U_ADA", state: dict | None = None
+    ) -> int:
+        value = button_value(message.blocks, action_id)
+        payload = slack.block_actions(
+            user=user,
+            channel=CHANNEL,
+            message_ts=message.ts,
+            action_id=action_id,
+            value=value,
+            message_blocks=message.blocks,
+            thread_ts=message.thread_ts,
+        )
+        if state is not None:
+            payload["state"] = {"values": state}
+        status, _, _ = slack.post_signed(
+            self.url, slack.interactive_body(payload), secret=SECRET, content_type=slack.FORM
+        )
+        return status
+
+    # -- what the bot said -------------------------------------------------------------------
+    def wait_message(
+        self, thread_ts: str, action_id: str, *, timeout: float = 90.0, after: int = 0
+    ):
+        """The newest message in the thread with a button `action_id` (beyond `after` such)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [m for m in self.thread(thread_ts) if has_action(m.blocks, action_id)]
+            if len(found) > after:
+                return found[-1]
+            time.sleep(0.1)
+        said = "\n".join(m.text[:200] for m in self.thread(thread_ts))
+        raise AssertionError(
+            f"no message with {action_id} in the thread; it holds:\n{said}\n"
+            f"{self.workers.logs()[-3000:]}"
+        )
+
+    def wait_text(self, thread_ts: str, words: str, *, timeout: float = 90.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.thread(thread_ts):
+                if words in message.text or words in str(message.blocks):
+                    return message
+            time.sleep(0.1)
+        said = "\n".join(m.text[:200] for m in self.thread(thread_ts))
+        raise AssertionError(
+            f"{words!r} not said in the thread:\n{said}\n{self.workers.logs()[-3000:]}"
+        )
+
+    def thread(self, thread_ts: str):
+        return [m for m in self.emulator.messages(CHANNEL) if m.thread_ts == thread_ts]
+
+    def ephemerals_to(self, user: str) -> list[str]:
+        return [e.get("text", "") for e in self.emulator.ephemerals() if e.get("user") == user]
+
+
+def _elements(blocks: list[dict]) -> list[dict[str, Any]]:
+    found = []
+    for block in blocks:
+        found += block.get("elements", []) if block.get("type") == "actions" else []
+        if block.get("accessory"):
+            found.append(block["accessory"])
+    return found
+
+
+def has_action(blocks: list[dict], action_id: str) -> bool:
+    return any(e.get("action_id") == action_id for e in _elements(blocks))
+
+
+def button_value(blocks: list[dict], action_id: str) -> str:
+    for element in _elements(blocks):
+        if element.get("action_id") == action_id:
+            return element.get("value", "")
+    raise AssertionError(f"no {action_id} in the message")
