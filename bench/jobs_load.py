@@ -150,7 +150,13 @@ def run(ctx, count: int, databases: list[str]):
     submitted: dict[str, float] = {}
     for n in range(count):
         text = f"Import job{n}.csv into database {databases[n % len(databases)]} table t{n}"
-        job, _ = submit_job(ctx, text=text, requester=PERSON, place=Place(kind="recording"))
+        job, _ = submit_job(
+            store=ctx.store,
+            scheduler=ctx.scheduler,
+            text=text,
+            requester=PERSON,
+            place=Place(kind="recording"),
+        )
         submitted[job.id] = time.monotonic()
     ready: dict[str, float] = {}
     decided: set[tuple[str, str, int]] = set()
