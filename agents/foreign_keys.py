@@ -2,7 +2,8 @@
 
 Names propose, values decide. A column is a possible reference when its name ends in ``_id``,
 ``_key``, ``_code`` or ``_uuid`` (``person_id``, ``person1_id``, ``mother_id``), or equals another
-table's primary key column (its first candidate key, e.g. ``isbn``). Its stem (``person`` —
+table's primary key column (its first candidate key, e.g. ``isbn``) without being its own
+table's key. Its stem (``person`` —
 trailing digits dropped) proposes the tables
 named like it, singular or plural (``person``, ``persons``, ``people``); a stem that names no
 table (``mother``) proposes every table whose key is its own id (``id``, ``<table>_id``), not a
@@ -82,6 +83,8 @@ def find_foreign_keys(
             stem = _reference_stem(column.name)
             if stem is None and column.name not in key_columns:
                 continue
+            if stem is None and profile.candidate_keys[:1] == [[column.name]]:
+                continue  # a table's own key named like another's (`id`, `id`) is no reference
             if column.null_count >= profile.row_count:
                 continue
             kind = _kind(column.inferred_type)

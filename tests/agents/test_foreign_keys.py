@@ -143,3 +143,29 @@ def test_child_relation_references_its_parent(con, tmp_path):
         ("nested__tags", "nested_id", "nested", "id"),
         ("nested__children", "nested_id", "nested", "id"),
     }
+
+
+def test_tables_whose_own_keys_share_a_name_do_not_reference_each_other(tmp_path):
+    import duckdb
+
+    from agents.foreign_keys import find_foreign_keys
+    from agents.profiling import profile_relation
+    from agents.staging import configure_connection, stage_file
+
+    con = duckdb.connect()
+    configure_connection(con, workdir=tmp_path)
+    profiles = []
+    for name in ("t00", "t01"):
+        path = tmp_path / f"{name}.csv"
+        path.write_text("id,value\n1,a\n2,b\n")
+        for staged in stage_file(
+            con,
+            file=path,
+            source=path.name,
+            relation=name,
+            nested_lists="child_tables",
+            workdir=tmp_path,
+        ):
+            profiles.append(profile_relation(con, staged=staged))
+    assert all(p.candidate_keys[0] == ["id"] for p in profiles)
+    assert find_foreign_keys(con, profiles=profiles) == []

@@ -111,8 +111,9 @@ class SlackWorld:
                 return found[-1]
             time.sleep(0.1)
         said = "\n".join(m.text[:200] for m in self.thread(thread_ts))
+        jobs = [(j.id, j.status.value, j.pending, j.error) for j in self.intake.store.jobs()]
         raise AssertionError(
-            f"no message with {action_id} in the thread; it holds:\n{said}\n"
+            f"no message with {action_id} in the thread; jobs {jobs}; it holds:\n{said}\n"
             f"{self.workers.logs()[-3000:]}"
         )
 

@@ -4,13 +4,15 @@ and a Slack Web API emulator standing in for slack.com."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from bot.slack_messages import actions as ids
 from bot.slack_messages.actions import QuestionRef
 from dolt import open_server
-from tests.e2e.slack_world import CHANNEL, SlackWorld
+from tests.e2e.slack_world import CHANNEL, SECRET, SlackWorld
+from tests.workers.conftest import wait_for_status
 from workers.states import Status
 
 REQUEST = "import families/people.csv into database families table people where age >= 21"
@@ -129,3 +131,236 @@ def test_a_mention_goes_through_every_stage_to_a_merge_by_an_allowed_user(world)
     assert database.count_rows(table="people") == 39
     assert database.branch(name="main").author.startswith("Grace Hopper")
     assert [e.actor for e in job.audit if e.status_to == Status.MERGED] == ["U_GRACE"]
+
+
+def _to_review(world, thread):
+    for action in (ids.CONFIRM_UNDERSTANDING, ids.APPROVE_SCHEMA, ids.RUN_PLAN):
+        world.click(world.wait_message(thread, action), action)
+    return world.wait_message(thread, ids.MERGE)
+
+
+def test_a_csv_attached_to_the_request_is_imported_and_discard_removes_the_branch(world):
+    world.start_worker()
+    csv = b"sku,name,price\nA-1,Widget,2.50\nA-2,Gadget,10.00\nA-3,Gizmo,7.25\n"
+    attached = world.emulator.add_file("products.csv", csv)
+    thread = world.mention("import products.csv into database shop", files=[attached])
+    review = _to_review(world, thread)
+    job = _job(world, thread)
+    database = _database(world, "shop")
+    assert database.count_rows(table="products", ref=job.branch) == 3
+    downloads = [c for c in world.emulator.calls() if c.method.startswith("files-pri")]
+    assert all(c.headers.get("Authorization") == "Bearer xoxb-test-token" for c in downloads)
+
+    world.click(review, ids.DISCARD, user="U_GRACE")
+    world.wait_text(thread, "discarded")
+    assert _job(world, thread).status == Status.DISCARDED
+    assert job.branch not in [b.name for b in database.list_branches()]
+    assert "products" not in database.list_tables()
+
+
+def test_bad_signatures_and_stale_timestamps_get_401_and_make_no_job(world):
+
+    from tests.fakes import slack_requests as slack
+
+    event = slack.app_mention(
+        user="U_ADA", channel=CHANNEL, text=f"<@UBOT> {REQUEST}", ts="1700000999.000100"
+    )
+    body = slack.json_body(slack.event_callback(event, event_id="EvForged"))
+    forged, _, _ = slack.post_signed(
+        world.url, body, secret="not-the-secret", content_type=slack.JSON
+    )
+    stale, _, _ = slack.post_signed(
+        world.url,
+        body,
+        secret=SECRET,
+        content_type=slack.JSON,
+        timestamp=int(time.time()) - 600,
+    )
+    assert (forged, stale) == (401, 401)
+    time.sleep(0.5)
+    assert world.intake.store.jobs() == []
+    assert world.emulator.calls("chat.postMessage") == []
+
+
+def test_an_event_delivered_three_times_makes_one_job(world):
+
+    from tests.fakes import slack_requests as slack
+
+    world.start_worker()
+    event = slack.app_mention(
+        user="U_ADA", channel=CHANNEL, text=f"<@UBOT> {REQUEST}", ts="1700000777.000100"
+    )
+    statuses = [world.post_event(event, event_id="EvThrice", retry_num=n or None) for n in range(3)]
+    # … and the same message once more as a `message` event with another id
+    message = slack.message_event(
+        user="U_ADA", channel=CHANNEL, text=f"<@UBOT> {REQUEST}", ts="1700000777.000100"
+    )
+    statuses.append(world.post_event(message, event_id="EvAsMessage"))
+    assert statuses == [200, 200, 200, 200]
+    world.wait_message("1700000777.000100", ids.CONFIRM_UNDERSTANDING)
+    time.sleep(1.0)
+    assert len(world.intake.store.jobs()) == 1
+    assert (
+        len(
+            [
+                m
+                for m in world.thread("1700000777.000100")
+                if "understanding" in m.text.lower() or m.blocks
+            ]
+        )
+        == 1
+    )
+
+
+def test_an_outdated_button_and_a_double_click_have_no_second_effect(world):
+    world.start_worker()
+    thread = world.mention(REQUEST)
+    first = world.wait_message(thread, ids.CONFIRM_UNDERSTANDING)
+    world.reply(thread, "key id")  # without a model the grammar reads the change
+    second = world.wait_message(thread, ids.CONFIRM_UNDERSTANDING, after=1)
+    assert first.ts != second.ts
+    world.click(first, ids.CONFIRM_UNDERSTANDING)
+    world.emulator.wait_for("chat.postEphemeral")
+    assert any("replaced" in text for text in world.ephemerals_to("U_ADA"))
+    assert _job(world, thread).status == Status.AWAITING_CONFIRMATION
+    world.click(second, ids.CONFIRM_UNDERSTANDING)
+    world.click(second, ids.CONFIRM_UNDERSTANDING)
+    schema = world.wait_message(thread, ids.APPROVE_SCHEMA)
+    assert "PRIMARY KEY (`id`)" in json.dumps(schema.blocks)
+    job = _job(world, thread)
+    assert len([e for e in job.audit if e.action.startswith("approved understanding")]) == 1
+    assert len(job.artifacts["schema"]) == 1
+
+
+def test_someone_else_cannot_approve_and_cancel_in_the_thread_stops_the_job(world):
+    world.start_worker()
+    thread = world.mention(REQUEST)
+    understanding = world.wait_message(thread, ids.CONFIRM_UNDERSTANDING)
+    world.click(understanding, ids.CONFIRM_UNDERSTANDING, user="U_EVE")
+    world.emulator.wait_for("chat.postEphemeral", lambda c: c.args.get("user") == "U_EVE")
+    assert any("requester" in text for text in world.ephemerals_to("U_EVE"))
+    assert _job(world, thread).status == Status.AWAITING_CONFIRMATION
+    world.reply(thread, "cancel")
+    wait_for_status(world.intake.store, _job(world, thread).id, Status.CANCELLED)
+    world.wait_text(thread, "cancelled")
+
+
+def test_a_huge_ddl_goes_out_as_a_file(world, place):
+    wide = place / "data" / "wide"
+    wide.mkdir()
+    for n in range(14):
+        (wide / f"t{n:02d}.csv").write_text("id,value\n1,a\n2,b\n")
+    world.start_worker()
+    thread = world.mention("import all CSV files in wide into database wide")
+    world.click(world.wait_message(thread, ids.CONFIRM_UNDERSTANDING), ids.CONFIRM_UNDERSTANDING)
+    schema = world.wait_message(thread, ids.APPROVE_SCHEMA)
+    assert len(schema.blocks) <= 50
+    world.emulator.wait_for("files.completeUploadExternal")
+    (ddl,) = [f for f in world.emulator.uploaded_files() if f.filename.startswith("ddl-")]
+    assert ddl.thread_ts == thread
+    assert ddl.content.decode().count("CREATE TABLE") == 14
+
+
+def test_slash_command_and_app_home(world):
+    from tests.fakes import slack_requests as slack
+
+    world.start_worker()
+    fields = slack.slash_command(user="U_ADA", channel=CHANNEL, text=REQUEST)
+    status, _, seconds = slack.post_signed(
+        world.url,
+        slack.form_body(fields),
+        secret=SECRET,
+        content_type=slack.FORM,
+    )
+    assert status == 200 and seconds < 3
+    parent = world.emulator.wait_for("chat.postMessage")
+    thread = json.loads(parent.args.get("text") and "{}") or None  # noqa: F841
+    job = None
+    for _ in range(100):
+        jobs = world.intake.store.jobs()
+        if jobs:
+            job = jobs[0]
+            break
+
+        time.sleep(0.05)
+    assert job is not None and job.place.channel == CHANNEL
+    world.wait_message(job.place.thread_ts, ids.CONFIRM_UNDERSTANDING)
+    assert world.post_event(slack.app_home_opened(user="U_ADA")) == 200
+    published = world.emulator.wait_for("views.publish")
+    assert published.args["user_id"] == "U_ADA"
+    assert job.id in json.dumps(published.args["view"])
+
+
+def test_a_missing_file_gets_a_clear_message_in_the_thread_and_nothing_is_written(world):
+    world.start_worker()
+    thread = world.mention("import nowhere/missing.csv into database families")
+    world.click(world.wait_message(thread, ids.CONFIRM_UNDERSTANDING), ids.CONFIRM_UNDERSTANDING)
+    wait_for_status(world.intake.store, _job(world, thread).id, Status.FAILED)
+    said = world.wait_text(thread, "failed")
+    assert "missing.csv" in json.dumps(said.blocks)
+    assert _database(world).list_tables() == []
+
+
+def test_a_thread_reply_and_the_changes_modal_revise_the_ddl(world):
+    from agents.artifacts import ImportRequest, SchemaEdit
+    from agents.stages.ask import FollowUpQuestions
+    from agents.stages.schema import SchemaRevision
+    from tests.fakes import slack_requests as slack
+    from tests.fakes.openai_server import ScriptedOpenAI
+
+    understood = ImportRequest(
+        sources=["families/people.csv"],
+        database="families",
+        table="people",
+        summary="Import families/people.csv into families.people.",
+    )
+    rename = SchemaEdit(action="rename", table="people", target="persons")
+    script = [
+        understood,
+        FollowUpQuestions(questions=[]),
+        SchemaRevision(),
+        SchemaRevision(edits=[rename]),
+        SchemaRevision(edits=[SchemaEdit(action="rename", table="persons", target="folks")]),
+    ]
+    with ScriptedOpenAI(script) as model:
+        world.start_worker(
+            IMPORTBOT_LLM="openai",
+            OPENAI_API_KEY="sk-test",
+            OPENAI_BASE_URL=model.base_url,
+            IMPORTBOT_MODELS="scripted",
+        )
+        thread = world.mention("please load the people file of families")
+        world.click(
+            world.wait_message(thread, ids.CONFIRM_UNDERSTANDING), ids.CONFIRM_UNDERSTANDING
+        )
+        first = world.wait_message(thread, ids.APPROVE_SCHEMA)
+        assert "`people`" in json.dumps(first.blocks)
+
+        world.reply(thread, "call the table persons")
+        second = world.wait_message(thread, ids.APPROVE_SCHEMA, after=1)
+        assert "`persons`" in json.dumps(second.blocks)
+        assert "call the table persons" in model.completions[3].messages[-1]["content"]
+
+        world.click(second, ids.CHANGE_SCHEMA)
+        opened = world.emulator.wait_for("views.open")
+        view = opened.args["view"]
+        submitted = slack.view_submission(
+            user="U_ADA",
+            callback_id=view["callback_id"],
+            private_metadata=view["private_metadata"],
+            values={"feedback": {"feedback": {"type": "plain_text_input", "value": "folks"}}},
+        )
+        status, _, _ = slack.post_signed(
+            world.url, slack.interactive_body(submitted), secret=SECRET, content_type=slack.FORM
+        )
+        assert status == 200
+        third = world.wait_message(thread, ids.APPROVE_SCHEMA, after=2)
+        assert "`folks`" in json.dumps(third.blocks)
+        model.assert_exhausted()
+
+    world.click(first, ids.APPROVE_SCHEMA)  # an old version's button
+    world.emulator.wait_for("chat.postEphemeral")
+    assert any("replaced" in text for text in world.ephemerals_to("U_ADA"))
+    job = _job(world, thread)
+    assert [v.version for v in job.artifacts["schema"]] == [1, 2, 3]
+    assert job.artifacts["schema"][2].feedback == "folks"
