@@ -212,7 +212,7 @@ def serve(
     ] = False,
 ) -> None:
     """Run the Slack bot: HTTP (events, interactivity, /import on /slack/events) or Socket Mode."""
-    from bot.slack_app import build_app, http_server, serve_socket_mode
+    from bot.slack_app import build_app, http_server, serve_socket_mode, warm_up
     from bot.slack_settings import SlackSettingsError
     from bot.slack_setup import build_intake
 
@@ -223,6 +223,7 @@ def serve(
         errors.print(f"[red]error:[/red] {error}")
         raise SystemExit(2) from None
     slack_app = build_app(intake, signing_secret=secret)
+    warm_up(intake)
     if socket:
         serve_socket_mode(slack_app, app_token=environ["SLACK_APP_TOKEN"])
         return

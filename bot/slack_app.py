@@ -7,11 +7,13 @@ from __future__ import annotations
 import logging
 import re
 import socketserver
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.authorization import AuthorizeResult
 
 from bot.slack_intake import DAY, SlackIntake
 from bot.slack_messages.actions import CHANGES_MODAL_CALLBACK
@@ -21,11 +23,21 @@ log = logging.getLogger(__name__)
 
 
 def build_app(intake: SlackIntake, *, signing_secret: str) -> App:
+    identity = AuthorizeResult(
+        enterprise_id=None,
+        team_id=intake.team_id,
+        bot_user_id=intake.bot_user_id,
+        bot_id=intake.bot_id,
+        bot_token=intake.client.token,
+    )
     app = App(
         client=intake.client,
         signing_secret=signing_secret,
         token_verification_enabled=False,
         process_before_response=False,
+        # One workspace: who the bot is was read once at start (auth.test), not per request.
+        authorize=lambda **_: identity,
+        listener_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="listener"),
     )
 
     def first_delivery(body: dict[str, Any]) -> bool:
@@ -89,6 +101,13 @@ def wsgi_app(app: App):
         return [b"not found"]
 
     return application
+
+
+def warm_up(intake: SlackIntake) -> None:
+    """Open the Redis and broker connections before the first request needs them."""
+    intake.store.redis.ping()
+    with intake.scheduler.app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=3)
 
 
 def http_server(app: App, *, host: str = "0.0.0.0", port: int = 3000) -> WSGIServer:

@@ -64,6 +64,8 @@ class SlackIntake:
     directory: SlackDirectory
     permissions: Permissions
     bot_user_id: str
+    bot_id: str | None = None
+    team_id: str | None = None
 
     # -- requests ----------------------------------------------------------------------------
     def on_event(self, body: dict[str, Any]) -> None:

@@ -49,7 +49,7 @@ def build_intake(environ: Mapping[str, str], *, socket: bool = False) -> tuple[S
     slack = SlackSettings.from_environment(settings.environ, socket=socket)
     client = web_client(slack)
     directory = SlackDirectory(client)
-    bot_user = client.auth_test()["user_id"]
+    identity = client.auth_test()
     intake = SlackIntake(
         store=job_store(settings),
         scheduler=CeleryScheduler(
@@ -59,6 +59,8 @@ def build_intake(environ: Mapping[str, str], *, socket: bool = False) -> tuple[S
         client=client,
         directory=directory,
         permissions=permissions(settings, directory),
-        bot_user_id=bot_user,
+        bot_user_id=identity["user_id"],
+        bot_id=identity.get("bot_id"),
+        team_id=identity.get("team_id"),
     )
     return intake, slack.signing_secret
