@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/dolt_load.py
 	$(BIN)/python bench/import_csv.py
 	$(BIN)/python bench/jobs_load.py
+	$(BIN)/python bench/slack_ack.py
 
 clean:
 	rm -rf $(VENV) demo-data

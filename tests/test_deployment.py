@@ -26,7 +26,7 @@ MANIFEST = ROOT / "slack-manifest.yml"
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERFILE = ROOT / "Dockerfile"
-SETUP_GUIDE = ROOT / "docs" / "slack-setup.md"
+SETUP_GUIDE = ROOT / "README.md"  # its section "Running the Slack bot"
 
 PLACEHOLDER_URL = "https://YOUR-HOST" + slack_surface.EVENTS_PATH
 
