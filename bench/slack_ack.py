@@ -155,8 +155,10 @@ def run(base: str, count: int, rounds: int) -> None:
         all_health += burst(count, health)
         this_round = burst(count, event)
         all_events += this_round
-        print(f"  round {round_number + 1}: p50 {percentile(this_round, 0.5) * 1000:.1f} ms, "
-              f"p99 {percentile(this_round, 0.99) * 1000:.1f} ms")
+        print(
+            f"  round {round_number + 1}: p50 {percentile(this_round, 0.5) * 1000:.1f} ms, "
+            f"p99 {percentile(this_round, 0.99) * 1000:.1f} ms"
+        )
         time.sleep(1.0)  # let the listeners finish recording before the next burst
     all_events.sort()
     all_health.sort()
