@@ -11,7 +11,7 @@ import pytest
 from bot.slack_messages import actions as ids
 from bot.slack_messages.actions import QuestionRef
 from dolt import open_server
-from tests.e2e.slack_world import CHANNEL, SECRET, SlackWorld
+from tests.e2e.slack_world import CHANNEL, SECRET, SlackWorld, has_action
 from tests.workers.conftest import wait_for_status
 from workers.states import Status
 
@@ -364,3 +364,62 @@ def test_a_thread_reply_and_the_changes_modal_revise_the_ddl(world):
     job = _job(world, thread)
     assert [v.version for v in job.artifacts["schema"]] == [1, 2, 3]
     assert job.artifacts["schema"][2].feedback == "folks"
+
+
+def test_a_direct_message_request_with_progress_edited_in_place(world):
+    from tests.fakes import slack_requests as slack
+
+    world.start_worker()
+    dm = slack.message_event(
+        user="U_ADA", channel="D0ADA", text=REQUEST, ts="1700000555.000100", channel_type="im"
+    )
+    assert world.post_event(dm) == 200
+    deadline = time.monotonic() + 30
+    while not world.intake.store.jobs() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (job,) = world.intake.store.jobs()
+    assert (job.place.channel, job.place.thread_ts) == ("D0ADA", "1700000555.000100")
+    for action in (ids.CONFIRM_UNDERSTANDING, ids.APPROVE_SCHEMA, ids.RUN_PLAN):
+        world.emulator.wait_for(
+            "chat.postMessage", lambda c, a=action: a in json.dumps(c.args.get("blocks", ""))
+        )
+        (message,) = [m for m in world.emulator.messages("D0ADA") if has_action(m.blocks, action)]
+        assert world.click_in(message, action, channel="D0ADA") == 200
+    wait_for_status(world.intake.store, job.id, Status.AWAITING_REVIEW)
+    progress = [
+        m for m in world.emulator.messages("D0ADA") if "Loading" in m.text or "Loaded" in m.text
+    ]
+    assert len(progress) == 1  # one message, edited in place
+    assert "39" in progress[0].text or "39" in json.dumps(progress[0].blocks)
+
+
+def test_a_merger_merges_from_the_app_home(world):
+    from tests.fakes import slack_requests as slack
+
+    world.start_worker()
+    thread = world.mention(REQUEST)
+    _to_review(world, thread)
+    job = _job(world, thread)
+    assert world.post_event(slack.app_home_opened(user="U_GRACE")) == 200
+    published = world.emulator.wait_for("views.publish", lambda c: c.args["user_id"] == "U_GRACE")
+    blocks = published.args["view"]["blocks"]
+    value = next(
+        e["value"]
+        for b in blocks
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == ids.MERGE
+    )
+    payload = slack.block_actions(
+        user="U_GRACE", channel="unused", message_ts="0", action_id=ids.MERGE, value=value
+    )
+    for key in ("message", "channel"):
+        payload.pop(key)
+    payload["container"] = {"type": "view", "view_id": "V1"}
+    payload["view"] = {"type": "home", "id": "V1", "blocks": blocks}
+    status, _, _ = slack.post_signed(
+        world.url, slack.interactive_body(payload), secret=SECRET, content_type=slack.FORM
+    )
+    assert status == 200
+    wait_for_status(world.intake.store, job.id, Status.MERGED)
+    assert _database(world).count_rows(table="people") == 39
