@@ -141,6 +141,44 @@ def _save(ctx: StageContext, job_id: str, apply: Callable[[Job], T | None]) -> t
     return ctx.store.update(job_id, apply)
 
 
+def _new_version(
+    ctx: StageContext,
+    job_id: str,
+    *,
+    step: str,
+    statuses: tuple[Status, ...],
+    stage,
+    artifact,
+    to: Status,
+    feedback: str = "",
+    also: Callable[[Job], None] | None = None,
+    action: str | None = None,
+) -> tuple[Job, int | None]:
+    """Save the step's artifact as the stage's next version and move on, if the job still owes
+    the step (else None: a repeated delivery, or the job moved on meanwhile)."""
+
+    def apply(job: Job) -> int | None:
+        if not _owes(job, step, *statuses):
+            return None
+        version = job.add_artifact(stage, artifact, feedback=feedback or None)
+        if also is not None:
+            also(job)
+        job.pending = None
+        job.move(to, actor="worker", action=action or f"{stage} v{version}")
+        return version
+
+    return _save(ctx, job_id, apply)
+
+
+@contextmanager
+def _database(ctx: StageContext, name: str, *, create: bool = False):
+    database = ctx.server.database(name=name, create=create)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
 # -- the steps -------------------------------------------------------------------------------
 def understand(ctx: StageContext, job_id: str, feedback: str = "") -> None:
     job = ctx.store.get(job_id)
@@ -157,16 +195,17 @@ def understand(ctx: StageContext, job_id: str, feedback: str = "") -> None:
         lambda: pipeline.understand(text, llm=ctx.llm, conversation=job.conversation),
     )
 
-    def apply(job: Job) -> int | None:
-        if not _owes(job, "understand", *statuses):
-            return None
-        version = job.add_artifact("understanding", request, feedback=feedback or None)
-        job.database = request.database
-        job.pending = None
-        job.move(Status.AWAITING_CONFIRMATION, actor="worker", action=f"understanding v{version}")
-        return version
-
-    job, version = _save(ctx, job_id, apply)
+    job, version = _new_version(
+        ctx,
+        job_id,
+        step="understand",
+        statuses=statuses,
+        stage="understanding",
+        artifact=request,
+        to=Status.AWAITING_CONFIRMATION,
+        feedback=feedback,
+        also=lambda job: setattr(job, "database", request.database),
+    )
     if version:
         ctx.port_for(job).understanding(job, request, version=version)
 
@@ -177,8 +216,7 @@ def inspect(ctx: StageContext, job_id: str) -> None:
         return
     job = _fetch_attachments(ctx, job)
     request = _without_attachment_words(_artifact(job, "understanding", ImportRequest), job)
-    database = ctx.server.database(name=request.database, create=True)
-    try:
+    with _database(ctx, request.database, create=True) as database:
         inspection, staging = pipeline.inspect(
             request,
             database=database,
@@ -193,8 +231,6 @@ def inspect(ctx: StageContext, job_id: str) -> None:
             job_id,
             lambda: pipeline.ask(request, inspection, baseline=baseline, llm=ctx.llm),
         )
-    finally:
-        database.close()
 
     def apply(job: Job) -> int | None:
         if not _owes(job, "inspect", Status.INSPECTING):
@@ -270,8 +306,7 @@ def propose_schema(ctx: StageContext, job_id: str, feedback: str = "") -> None:
     request = _artifact(job, "understanding", ImportRequest)
     inspection = _artifact(job, "inspection", Inspection)
     previous = _artifact(job, "schema", SchemaProposal) if job.latest("schema") else None
-    database = ctx.server.database(name=request.database)
-    try:
+    with _database(ctx, request.database) as database:
         proposal = _with_usage(
             ctx,
             job_id,
@@ -286,18 +321,16 @@ def propose_schema(ctx: StageContext, job_id: str, feedback: str = "") -> None:
                 feedback=feedback or None,
             ),
         )
-    finally:
-        database.close()
-
-    def apply(job: Job) -> int | None:
-        if not _owes(job, "propose_schema", *statuses):
-            return None
-        version = job.add_artifact("schema", proposal, feedback=feedback or None)
-        job.pending = None
-        job.move(Status.AWAITING_SCHEMA_APPROVAL, actor="worker", action=f"schema v{version}")
-        return version
-
-    job, version = _save(ctx, job_id, apply)
+    job, version = _new_version(
+        ctx,
+        job_id,
+        step="propose_schema",
+        statuses=statuses,
+        stage="schema",
+        artifact=proposal,
+        to=Status.AWAITING_SCHEMA_APPROVAL,
+        feedback=feedback,
+    )
     if version:
         ctx.port_for(job).schema(job, proposal, version=version)
 
@@ -311,35 +344,31 @@ def plan(ctx: StageContext, job_id: str, feedback: str = "") -> None:
     inspection = _artifact(job, "inspection", Inspection)
     schema = _artifact(job, "schema", SchemaProposal)
     previous = _artifact(job, "plan", ImportPlan) if job.latest("plan") else None
-    database = ctx.server.database(name=request.database)
-    try:
-        with _staged(ctx, job, request) as staging:
-            import_plan = _with_usage(
-                ctx,
-                job_id,
-                lambda: pipeline.plan(
-                    request,
-                    inspection,
-                    schema,
-                    staging=staging,
-                    database=database,
-                    llm=ctx.llm,
-                    previous=previous,
-                    conversation=job.conversation,
-                ),
-            )
-    finally:
-        database.close()
-
-    def apply(job: Job) -> int | None:
-        if not _owes(job, "plan", *statuses):
-            return None
-        version = job.add_artifact("plan", import_plan, feedback=feedback or None)
-        job.pending = None
-        job.move(Status.AWAITING_PLAN_APPROVAL, actor="worker", action=f"plan v{version}")
-        return version
-
-    job, version = _save(ctx, job_id, apply)
+    with _database(ctx, request.database) as database, _staged(ctx, job, request) as staging:
+        import_plan = _with_usage(
+            ctx,
+            job_id,
+            lambda: pipeline.plan(
+                request,
+                inspection,
+                schema,
+                staging=staging,
+                database=database,
+                llm=ctx.llm,
+                previous=previous,
+                conversation=job.conversation,
+            ),
+        )
+    job, version = _new_version(
+        ctx,
+        job_id,
+        step="plan",
+        statuses=statuses,
+        stage="plan",
+        artifact=import_plan,
+        to=Status.AWAITING_PLAN_APPROVAL,
+        feedback=feedback,
+    )
     if version:
         ctx.port_for(job).plan(job, import_plan, version=version)
 
@@ -351,34 +380,34 @@ def execute(ctx: StageContext, job_id: str) -> None:
         return
     request = _artifact(job, "understanding", ImportRequest)
     port = ctx.port_for(job)
-    database = ctx.server.database(name=request.database)
-    try:
-        with _staged(ctx, job, request) as staging:
-            review = pipeline.run(
-                job_id=job.id,
-                text=job.text,
-                author=author_of(job.requester),
-                schema=_artifact(job, "schema", SchemaProposal),
-                import_plan=_artifact(job, "plan", ImportPlan),
-                database=database,
-                staging=staging,
-                on_progress=lambda table, done, expected: port.progress(job, table, done, expected),
-            )
-    finally:
-        database.close()
+    with _database(ctx, request.database) as database, _staged(ctx, job, request) as staging:
+        review = pipeline.run(
+            job_id=job.id,
+            text=job.text,
+            author=author_of(job.requester),
+            schema=_artifact(job, "schema", SchemaProposal),
+            import_plan=_artifact(job, "plan", ImportPlan),
+            database=database,
+            staging=staging,
+            on_progress=lambda table, done, expected: port.progress(job, table, done, expected),
+        )
 
-    def apply(job: Job) -> int | None:
-        if not _owes(job, "execute", Status.RUNNING):
-            return None
-        version = job.add_artifact("review", review)
+    def record_result(job: Job) -> None:
         job.branch = review.branch
         job.commit = review.commit
         job.review_summary = _summary(review)
-        job.pending = None
-        job.move(Status.AWAITING_REVIEW, actor="worker", action="loaded", detail=review.commit)
-        return version
 
-    job, version = _save(ctx, job_id, apply)
+    job, version = _new_version(
+        ctx,
+        job_id,
+        step="execute",
+        statuses=(Status.RUNNING,),
+        stage="review",
+        artifact=review,
+        to=Status.AWAITING_REVIEW,
+        also=record_result,
+        action="loaded",
+    )
     if version:
         port.review(job, review, version=version)
 
@@ -399,8 +428,7 @@ def merge(ctx: StageContext, job_id: str) -> None:
     if not _owes(job, "merge", Status.AWAITING_REVIEW):
         return
     merger = job.pending_by or job.requester
-    database = ctx.server.database(name=job.database)
-    try:
+    with _database(ctx, job.database) as database:
         try:
             result = database.merge(
                 branch=job.branch,
@@ -416,15 +444,27 @@ def merge(ctx: StageContext, job_id: str) -> None:
             merge_commit = _merged_before(database, job)
         with contextlib.suppress(BranchNotFound):
             database.delete_branch(name=job.branch)
-    finally:
-        database.close()
+    _close(
+        ctx,
+        job_id,
+        step="merge",
+        to=Status.MERGED,
+        by=merger,
+        detail=merge_commit or "",
+        also=lambda job: setattr(job, "merge_commit", merge_commit),
+    )
+
+
+def _close(ctx, job_id, *, step, to, by: Person, detail: str, also=None) -> None:
+    """The last transition of a job the step finished (merged, discarded); told once."""
 
     def apply(job: Job) -> bool:
-        if not _owes(job, "merge", Status.AWAITING_REVIEW):
+        if not _owes(job, step, Status.AWAITING_REVIEW):
             return False
-        job.merge_commit = merge_commit
+        if also is not None:
+            also(job)
         job.pending = None
-        job.move(Status.MERGED, actor=merger.id, action="merged", detail=merge_commit or "")
+        job.move(to, actor=by.id, action=to.value, detail=detail)
         return True
 
     job, changed = _save(ctx, job_id, apply)
@@ -453,24 +493,11 @@ def discard(ctx: StageContext, job_id: str) -> None:
     if not _owes(job, "discard", Status.AWAITING_REVIEW):
         return
     who = job.pending_by or job.requester
-    database = ctx.server.database(name=job.database)
-    try:
+    with _database(ctx, job.database) as database:
         with contextlib.suppress(BranchNotFound):
             database.delete_branch(name=job.branch)
         database.gc()
-    finally:
-        database.close()
-
-    def apply(job: Job) -> bool:
-        if not _owes(job, "discard", Status.AWAITING_REVIEW):
-            return False
-        job.pending = None
-        job.move(Status.DISCARDED, actor=who.id, action="discarded", detail=job.branch or "")
-        return True
-
-    job, changed = _save(ctx, job_id, apply)
-    if changed:
-        ctx.port_for(job).finished(job)
+    _close(ctx, job_id, step="discard", to=Status.DISCARDED, by=who, detail=job.branch or "")
 
 
 STEPS: dict[str, Callable[..., None]] = {

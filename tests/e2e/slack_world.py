@@ -79,29 +79,19 @@ class SlackWorld:
         )
         assert self.post_event(event) == 200
 
-    def click_in(self, message, action_id: str, *, channel: str, user: str = "U_ADA") -> int:
-        value = button_value(message.blocks, action_id)
-        payload = slack.block_actions(
-            user=user,
-            channel=channel,
-            message_ts=message.ts,
-            action_id=action_id,
-            value=value,
-            message_blocks=message.blocks,
-            thread_ts=message.thread_ts,
-        )
-        status, _, _ = slack.post_signed(
-            self.url, slack.interactive_body(payload), secret=SECRET, content_type=slack.FORM
-        )
-        return status
-
     def click(
-        self, message, action_id: str, *, user: str = "U_ADA", state: dict | None = None
+        self,
+        message,
+        action_id: str,
+        *,
+        user: str = "U_ADA",
+        state: dict | None = None,
+        channel: str = CHANNEL,
     ) -> int:
         value = button_value(message.blocks, action_id)
         payload = slack.block_actions(
             user=user,
-            channel=CHANNEL,
+            channel=channel,
             message_ts=message.ts,
             action_id=action_id,
             value=value,

@@ -33,51 +33,12 @@ def _database(world, name="families"):
     return open_server(f"doltlite:{world.place / 'dbs'}").database(name=name)
 
 
-def _scripted_answers(world):
-    """What a model answers for REQUEST in plain words, with one follow-up question."""
-    from agents import pipeline
-    from agents.artifacts import ImportRequest
-    from agents.sources import SourcePolicy
-    from agents.stages.ask import FollowUpQuestions, Question
-    from agents.stages.schema import SchemaRevision
-
-    understood = ImportRequest(
-        sources=["families/people.csv"],
-        database="families",
-        table="people",
-        where="age >= 21",
-        summary="Import the people aged 21 or older into families.people.",
-    )
-    with open_server(f"doltlite:{world.place / 'scratch'}") as server:
-        database = server.database(name="families", create=True)
-        inspection, staging = pipeline.inspect(
-            understood,
-            database=database,
-            policy=SourcePolicy(roots=(world.place / "data",)),
-            workdir=world.place / "scratch",
-        )
-        plan = pipeline.plan(
-            understood,
-            inspection,
-            pipeline.baseline_schema(understood, inspection),
-            staging=staging,
-            database=database,
-        )
-        staging.close()
-    question = Question(
-        id="people_key",
-        text="Which column identifies a person?",
-        choices=["id", "name"],
-        default="id",
-        why="It becomes the primary key.",
-    )
-    return [understood, FollowUpQuestions(questions=[question]), SchemaRevision(), plan]
-
-
 def test_a_mention_goes_through_every_stage_to_a_merge_by_an_allowed_user(world):
     from tests.fakes.openai_server import ScriptedOpenAI
+    from tests.fakes.scripted_import import grown_ups_script
 
-    with ScriptedOpenAI(_scripted_answers(world)) as model:
+    script = grown_ups_script(data_root=world.place / "data", scratch=world.place / "scratch")
+    with ScriptedOpenAI(script) as model:
         world.start_worker(
             IMPORTBOT_LLM="openai",
             OPENAI_API_KEY="sk-test",
@@ -384,7 +345,7 @@ def test_a_direct_message_request_with_progress_edited_in_place(world):
             "chat.postMessage", lambda c, a=action: a in json.dumps(c.args.get("blocks", ""))
         )
         (message,) = [m for m in world.emulator.messages("D0ADA") if has_action(m.blocks, action)]
-        assert world.click_in(message, action, channel="D0ADA") == 200
+        assert world.click(message, action, channel="D0ADA") == 200
     wait_for_status(world.intake.store, job.id, Status.AWAITING_REVIEW)
     progress = [
         m for m in world.emulator.messages("D0ADA") if "Loading" in m.text or "Loaded" in m.text

@@ -54,41 +54,10 @@ def test_a_job_goes_from_request_to_merge_through_the_workers(workers, bot_side)
 
 def test_every_state_including_questions_with_a_model(workers, bot_side, place):
     """A free-text request read by a (scripted, OpenAI-compatible) model that asks a question."""
-    from agents import pipeline
-    from agents.artifacts import ImportRequest
-    from agents.stages.ask import FollowUpQuestions, Question
-    from agents.stages.schema import SchemaRevision
-    from dolt import open_server
     from tests.fakes.openai_server import ScriptedOpenAI
+    from tests.fakes.scripted_import import grown_ups_script
 
-    understood = ImportRequest(
-        sources=["families/people.csv"],
-        database="families",
-        table="people",
-        where="age >= 21",
-        summary="Import the people aged 21 or older into families.people.",
-    )
-    with open_server(f"doltlite:{place / 'scratch'}") as server:
-        database = server.database(name="families", create=True)
-        inspection, staging = pipeline.inspect(
-            understood, database=database, policy=bot_side.policy, workdir=place / "scratch-job"
-        )
-        plan = pipeline.plan(
-            understood,
-            inspection,
-            pipeline.baseline_schema(understood, inspection),
-            staging=staging,
-            database=database,
-        )
-        staging.close()
-    question = Question(
-        id="people_key",
-        text="Which column identifies a person?",
-        choices=["id", "name"],
-        default="id",
-        why="It becomes the primary key.",
-    )
-    script = [understood, FollowUpQuestions(questions=[question]), SchemaRevision(), plan]
+    script = grown_ups_script(data_root=place / "data", scratch=place / "scratch")
     with ScriptedOpenAI(script) as model:
         workers.start(
             IMPORTBOT_LLM="openai",

@@ -1,0 +1,51 @@
+"""What a model answers, stage by stage, for "the grown-ups of families/people.csv": built from
+the real baseline so the scripted plan is valid for the data (for ScriptedOpenAI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agents import pipeline
+from agents.artifacts import ImportRequest
+from agents.sources import SourcePolicy
+from agents.stages.ask import FollowUpQuestions, Question
+from agents.stages.schema import SchemaRevision
+from dolt import open_server
+
+UNDERSTOOD = ImportRequest(
+    sources=["families/people.csv"],
+    database="families",
+    table="people",
+    where="age >= 21",
+    summary="Import the people aged 21 or older into families.people.",
+)
+KEY_QUESTION = Question(
+    id="people_key",
+    text="Which column identifies a person?",
+    choices=["id", "name"],
+    default="id",
+    why="It becomes the primary key.",
+)
+
+
+def grown_ups_script(*, data_root: Path, scratch: Path) -> list:
+    """understand → ask (one question) → propose_schema (no edits) → plan."""
+    with open_server(f"doltlite:{scratch / 'dbs'}") as server:
+        database = server.database(name="families", create=True)
+        inspection, staging = pipeline.inspect(
+            UNDERSTOOD,
+            database=database,
+            policy=SourcePolicy(roots=(data_root,)),
+            workdir=scratch / "job",
+        )
+        try:
+            plan = pipeline.plan(
+                UNDERSTOOD,
+                inspection,
+                pipeline.baseline_schema(UNDERSTOOD, inspection),
+                staging=staging,
+                database=database,
+            )
+        finally:
+            staging.close()
+    return [UNDERSTOOD, FollowUpQuestions(questions=[KEY_QUESTION]), SchemaRevision(), plan]
