@@ -1,0 +1,102 @@
+"""Queues per database kind, the Celery settings that make redelivery safe, and which errors
+a task retries versus which fail the job."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.errors import LlmUnavailable, SourceNotFound
+from dolt.errors import Busy
+from workers import steps, tasks
+from workers.celery_app import app
+from workers.job import Job, Person, Place
+from workers.recording_port import MemoryRecordingPort
+from workers.routing import STAGES_QUEUE, Routing, doltlite_queue
+from workers.states import Status
+
+JOB = Job(
+    id="J1",
+    requester=Person(id="U1", name="Ada"),
+    place=Place(kind="terminal"),
+    text="import x into shop",
+    database="shop",
+)
+
+
+def test_database_steps_of_one_doltlite_database_share_one_queue():
+    routing = Routing(embedded=True, doltlite_shards=4)
+    queues = {routing.queue(step, JOB) for step in ("inspect", "plan", "execute", "merge")}
+    assert queues == {doltlite_queue("shop", 4)}
+    assert routing.queue("understand", JOB) == STAGES_QUEUE
+    assert routing.queue("execute", JOB) in routing.all_queues()
+    server = Routing(embedded=False)
+    assert server.queue("execute", JOB) == "server"
+
+
+def test_late_acks_prefetch_one_and_a_visibility_timeout_above_the_longest_task():
+    conf = app.conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+    for task in (
+        tasks.understand,
+        tasks.inspect,
+        tasks.propose_schema,
+        tasks.plan,
+        tasks.execute,
+        tasks.merge,
+        tasks.discard,
+        tasks.decide_task,
+    ):
+        assert task.name.startswith("workers.")
+        assert set(task.autoretry_for) == set(steps.TRANSIENT)
+        assert task.retry_jitter and task.retry_backoff
+
+
+class _Store:
+    def __init__(self, job):
+        self.job = job
+
+    def get(self, job_id):
+        return self.job
+
+    def update(self, job_id, change):
+        return self.job, change(self.job)
+
+    def lock(self, job_id):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+class _Context:
+    def __init__(self):
+        self.store = _Store(JOB.model_copy(deep=True))
+        self.port = MemoryRecordingPort()
+
+    def port_for(self, job):
+        return self.port
+
+
+@pytest.mark.parametrize("transient", [Busy("database is locked"), LlmUnavailable("429")])
+def test_transient_errors_are_raised_for_a_retry_and_leave_the_job_open(monkeypatch, transient):
+    def flaky(ctx, job_id):
+        raise transient
+
+    monkeypatch.setitem(steps.STEPS, "inspect", flaky)
+    ctx = _Context()
+    with pytest.raises(type(transient)):
+        steps.run_step(ctx, "inspect", "J1")
+    assert ctx.store.job.status == Status.RECEIVED and ctx.port.events == []
+
+
+def test_other_errors_fail_the_job_with_their_message(monkeypatch):
+    def missing(ctx, job_id):
+        raise SourceNotFound("x.csv does not exist under /data")
+
+    monkeypatch.setitem(steps.STEPS, "inspect", missing)
+    ctx = _Context()
+    steps.run_step(ctx, "inspect", "J1")
+    assert ctx.store.job.status == Status.FAILED
+    assert ctx.store.job.error == "x.csv does not exist under /data"
+    assert ctx.port.kinds() == ["finished"]
