@@ -212,7 +212,7 @@ def serve(
     ] = False,
 ) -> None:
     """Run the Slack bot: HTTP (events, interactivity, /import on /slack/events) or Socket Mode."""
-    from bot.slack_app import build_app, http_server, serve_socket_mode, warm_up
+    from bot.slack_app import build_app, http_server, socket_mode_handler, warm_up
     from bot.slack_settings import SlackSettingsError
     from bot.slack_setup import build_intake
 
@@ -225,7 +225,7 @@ def serve(
     slack_app = build_app(intake, signing_secret=secret)
     warm_up(intake)
     if socket:
-        serve_socket_mode(slack_app, app_token=environ["SLACK_APP_TOKEN"])
+        socket_mode_handler(slack_app, app_token=environ["SLACK_APP_TOKEN"]).start()
         return
     server = http_server(slack_app, host=host, port=port)
     console.print(f"Listening on http://{host}:{server.server_port}/slack/events")

@@ -117,7 +117,8 @@ def http_server(app: App, *, host: str = "0.0.0.0", port: int = 3000) -> WSGISer
     )
 
 
-def serve_socket_mode(app: App, *, app_token: str) -> None:
+def socket_mode_handler(app: App, *, app_token: str):
+    """Socket Mode: `.start()` blocks; `.connect()` connects and returns (tests)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    SocketModeHandler(app, app_token).start()
+    return SocketModeHandler(app, app_token)

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any
 
-from bot.slack_app import build_app, http_server
+from bot.slack_app import build_app, http_server, socket_mode_handler
 from bot.slack_setup import build_intake
 from tests.fakes import slack_requests as slack
 from tests.fakes.slack_api import SlackApiEmulator
@@ -17,6 +17,7 @@ from tests.workers.conftest import worker_env
 
 SECRET = "signing-secret-for-tests-8c1f"
 TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-A0001-test"
 CHANNEL = "C0FAMILY"
 PEOPLE = {
     "U_ADA": {"real_name": "Ada Lovelace", "email": "ada@example.com"},
@@ -28,31 +29,43 @@ _ts = itertools.count(1)
 
 
 class SlackWorld:
-    def __init__(self, place, workers, **env: str) -> None:
+    def __init__(self, place, workers, *, socket_url: str | None = None, **env: str) -> None:
         self.place = place
         self.workers = workers
-        self.emulator = SlackApiEmulator(bot_token=TOKEN, users=PEOPLE, usergroups=GROUPS).start()
+        self.emulator = SlackApiEmulator(
+            bot_token=TOKEN,
+            users=PEOPLE,
+            usergroups=GROUPS,
+            app_token=APP_TOKEN,
+            socket_url=socket_url,
+        ).start()
         self.env = worker_env(
             place,
             SLACK_BOT_TOKEN=TOKEN,
             SLACK_SIGNING_SECRET=SECRET,
+            SLACK_APP_TOKEN=APP_TOKEN,
             SLACK_API_URL=self.emulator.base_url,
             IMPORTBOT_MERGERS="S_MERGERS",
             **env,
         )
-        intake, secret = build_intake(self.env)
+        intake, secret = build_intake(self.env, socket=socket_url is not None)
         self.intake = intake
-        self.server = http_server(
-            build_app(intake, signing_secret=secret), host="127.0.0.1", port=0
-        )
+        self.app = build_app(intake, signing_secret=secret)
+        self.server = http_server(self.app, host="127.0.0.1", port=0)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
+        self.socket_mode = None
+        if socket_url is not None:
+            self.socket_mode = socket_mode_handler(self.app, app_token=APP_TOKEN)
+            self.socket_mode.connect()
 
     def start_worker(self, *args: str, **env: str):
         extra = {k: v for k, v in self.env.items() if k.startswith(("SLACK_", "IMPORTBOT_M"))}
         return self.workers.start(*args, **extra, **env)
 
     def close(self) -> None:
+        if self.socket_mode is not None:
+            self.socket_mode.close()
         self.server.shutdown()
         self.emulator.close()
 

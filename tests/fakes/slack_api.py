@@ -98,8 +98,11 @@ class SlackApiEmulator:
         team_id: str = "T0001",
         users: dict[str, dict[str, str]] | None = None,
         usergroups: dict[str, list[str]] | None = None,
+        app_token: str = "xapp-1-A0001-test",
+        socket_url: str | None = None,
     ) -> None:
         self.bot_token, self.bot_user_id, self.team_id = bot_token, bot_user_id, team_id
+        self.app_token, self.socket_url = app_token, socket_url
         self.users = dict(users or {})
         self.usergroups = dict(usergroups or {})
         self._lock = threading.Lock()
@@ -232,7 +235,8 @@ class SlackApiEmulator:
                 limit[0] -= 1
                 retry = {"Retry-After": str(limit[1])}
                 return 429, {"ok": False, "error": "ratelimited"}, retry
-            if (bearer or args.get("token")) != self.bot_token:
+            token = self.app_token if method == "apps.connections.open" else self.bot_token
+            if (bearer or args.get("token")) != token:
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
             answer = getattr(self, "_api_" + method.replace(".", "_"), None)
             if answer is None:
@@ -274,6 +278,12 @@ class SlackApiEmulator:
         if message.thread_ts:
             shape["thread_ts"] = message.thread_ts
         return shape
+
+    def _api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Socket Mode: where to connect (a SlackSocketServer), for the app-level token."""
+        if self.socket_url is None:
+            raise _SlackError("socket_mode_not_enabled")
+        return {"url": self.socket_url}
 
     def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
