@@ -24,7 +24,8 @@ from bot.slack_messages import (
 )
 from bot.slack_messages import actions as ids
 from workers.celery_scheduler import CeleryScheduler
-from workers.errors import JobError, JobNotFound, NotAllowed
+from workers.decisions import WAITING
+from workers.errors import JobError, JobNotFound, NotAllowed, OutdatedVersion
 from workers.job import STAGE_WORDS, Attachment, Job, Person, Place
 from workers.job_store import JobStore
 from workers.permissions import Permissions
@@ -45,6 +46,7 @@ _BUTTONS: dict[str, tuple[str, str]] = {
     ids.DISCARD: ("review", "discard"),
 }
 _CHANGES = {ids.EDIT_UNDERSTANDING, ids.CHANGE_SCHEMA, ids.CHANGE_PLAN}
+_AWAITED_STAGE = {status: stage for stage, status in WAITING.items() if stage != "review"}
 _WORDS = {
     "approve": "approve",
     "skip": "skip the questions",
@@ -104,8 +106,8 @@ class SlackIntake:
         self._request(text, user=user, channel=channel, thread_ts=started["ts"], files=None)
 
     def _request(self, text: str, *, user, channel, thread_ts, files) -> None:
-        if not text.lower().startswith("import"):
-            text = f"import {text}" if text else text
+        if text and not text.lower().startswith("import"):
+            text = f"import {text}"  # `/import people.csv into x`, or a mention without the verb
         attachments = [
             Attachment(
                 name=f.get("name") or f.get("title") or "attachment",
@@ -124,25 +126,18 @@ class SlackIntake:
 
     def _reply(self, job: Job, *, user: str, channel: str, text: str) -> None:
         """A reply in a job's thread: cancel, an answer, or a change to what is shown."""
-        person = self.directory.person(user)
         if not text:
             return
-        if text.strip().lower().rstrip(".!") in CANCEL_WORDS:
-            self._decide(
-                job,
-                "understanding",
-                job.version("understanding"),
-                "cancel",
-                person,
-                channel=channel,
-            )
+        person = self.directory.person(user)
+        try:
+            self.permissions.check("reply to", person, job)
+        except NotAllowed as refused:
+            self._ephemeral(channel, user, str(refused))
             return
-        stage = {
-            Status.AWAITING_CONFIRMATION: "understanding",
-            Status.AWAITING_ANSWERS: "questions",
-            Status.AWAITING_SCHEMA_APPROVAL: "schema",
-            Status.AWAITING_PLAN_APPROVAL: "plan",
-        }.get(job.status)
+        if text.strip().lower().rstrip(".!") in CANCEL_WORDS:
+            self._decide(job, "understanding", job.version("understanding"), "cancel", person)
+            return
+        stage = _AWAITED_STAGE.get(job.status)
         if stage is None or job.pending:
             self._ephemeral(
                 channel,
@@ -152,21 +147,12 @@ class SlackIntake:
             )
             return
         if stage == "questions":
-            free = [q for q in job.latest("questions").artifact["questions"] if not q["choices"]]
-            target = free[0] if free else job.latest("questions").artifact["questions"][0]
-            self._decide(
-                job,
-                stage,
-                job.version(stage),
-                "answer",
-                person,
-                channel=channel,
-                answers={target["id"]: text},
-            )
+            questions = job.latest("questions").artifact["questions"]
+            target = next((q for q in questions if not q["choices"]), questions[0])
+            answers = {target["id"]: text}
+            self._decide(job, stage, job.version(stage), "answer", person, answers=answers)
             return
-        self._decide(
-            job, stage, job.version(stage), "revise", person, channel=channel, feedback=text
-        )
+        self._decide(job, stage, job.version(stage), "revise", person, feedback=text)
 
     # -- clicks and modals -------------------------------------------------------------------
     def on_action(self, body: dict[str, Any]) -> None:
@@ -209,7 +195,6 @@ class SlackIntake:
             ref.version,
             decision,
             person,
-            channel=channel,
             answers=answers,
             key=f"{user}:{action.get('action_ts')}",
         )
@@ -242,7 +227,6 @@ class SlackIntake:
                 ref.version,
                 "revise",
                 person,
-                channel=job.place.channel,
                 feedback=feedback,
             )
 
@@ -264,8 +248,7 @@ class SlackIntake:
 
     # -- App Home ----------------------------------------------------------------------------
     def on_home(self, user: str) -> None:
-        person = Person(id=user, name=user)
-        may_merge = self._may(person, "merge")
+        may_merge = self.permissions.may_merge(Person(id=user, name=user))
         jobs = [j for j in self.store.jobs(limit=200) if j.status in OPEN]
         shown = [
             j
@@ -276,16 +259,6 @@ class SlackIntake:
         self.client.views_publish(user_id=user, view=view)
 
     # -- shared ------------------------------------------------------------------------------
-    def _may(self, person: Person, action: str) -> bool:
-        probe = Job(
-            id="probe", requester=Person(id="", name=""), place=Place(kind="slack"), text=""
-        )
-        try:
-            self.permissions.check(action, person, probe)
-        except NotAllowed:
-            return False
-        return True
-
     def _allowed(self, job: Job, person: Person, decision: str, ref: ButtonRef, channel) -> bool:
         try:
             self.permissions.check(decision, person, job)
@@ -296,12 +269,8 @@ class SlackIntake:
             return False
         return True
 
-    def _decide(self, job, stage, version, action, person, *, channel, key=None, **more) -> None:
-        try:
-            self.permissions.check(action, person, job)
-        except NotAllowed as refused:
-            self._ephemeral(channel, person.id, str(refused))
-            return
+    def _decide(self, job, stage, version, action, person, *, key=None, **more) -> None:
+        """Enqueue a decision already checked here (the worker checks it again)."""
         decision = {
             "job": job.id,
             "stage": stage,
@@ -323,8 +292,6 @@ class SlackIntake:
 
 
 def _refusal(refused: JobError, ref: ButtonRef) -> str:
-    from workers.errors import OutdatedVersion
-
     if isinstance(refused, OutdatedVersion):
         return (
             f"This {STAGE_WORDS[ref.stage]} was replaced (version {refused.current} is "

@@ -14,6 +14,11 @@ from pathlib import Path
 from agents.sources import SourcePolicy
 from bot.llm_provider import open_llm
 from bot.settings import Settings
+from bot.slack_client import web_client
+from bot.slack_directory import SlackDirectory
+from bot.slack_files import download_attachment
+from bot.slack_port import SlackPort
+from bot.slack_settings import SlackSettings
 from dolt import open_server
 from workers.celery_app import app
 from workers.celery_scheduler import CeleryScheduler
@@ -63,21 +68,22 @@ def build_context(environ: Mapping[str, str]) -> tuple[StageContext, Permissions
         llm=llm,
         fetch_attachment=fetch,
     )
-    from bot.slack_setup import permissions
-
     return context, permissions(settings, directory)
+
+
+def permissions(settings: Settings, directory: SlackDirectory | None) -> Permissions:
+    return Permissions(
+        importers=settings.importers,
+        mergers=settings.mergers,
+        require_second_approver=settings.require_second_approver,
+        members_of=directory.members_of if directory else (lambda group: frozenset()),
+    )
 
 
 def _slack_parts(settings: Settings, store: RedisJobStore):
     """The Slack port, attachment download and directory, when Slack is configured."""
     if not settings.environ.get("SLACK_BOT_TOKEN"):
         return None, None, None
-    from bot.slack_directory import SlackDirectory
-    from bot.slack_files import download_attachment
-    from bot.slack_port import SlackPort
-    from bot.slack_settings import SlackSettings
-    from bot.slack_setup import web_client
-
     slack = SlackSettings.from_environment(settings.environ)
     client = web_client(slack)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -212,10 +213,15 @@ class DoltliteDatabase(Database):
             three_dot=three_dot,
             before=before,
             after=after,
-            count_before=lambda t: self.row_counts(ref=base_commit).get(t, 0),
-            count_after=lambda t: self.row_counts(ref=branch).get(t, 0),
+            count_before=self._counter(base_commit),
+            count_after=self._counter(branch),
         )
         return DiffSummary(base=base, branch=branch, tables=tables)
+
+    def _counter(self, ref: str) -> Callable[[str], int]:
+        """Row count of a table on `ref`; all tables are counted once, on first use."""
+        counts = functools.cache(lambda: self.row_counts(ref=ref))
+        return lambda table: counts().get(table, 0)
 
     def diff_rows(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from workers.job import Job
-from workers.routing import Routing
+from workers.routing import STAGES_QUEUE, Routing
 
 
 class CeleryScheduler:
@@ -23,4 +23,6 @@ class CeleryScheduler:
 
     def decide(self, decision: dict, *, key: str | None = None) -> None:
         """Queue a person's decision (the surface answered them already)."""
-        self.app.send_task("workers.decide", args=[decision], kwargs={"key": key}, queue="stages")
+        self.app.send_task(
+            "workers.decide", args=[decision], kwargs={"key": key}, queue=STAGES_QUEUE
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from agents.artifacts import ImportPlan, SchemaProposal
 from workers.context import StageContext
 from workers.errors import IllegalTransition
 from workers.job import STAGE_WORDS, Job, Person, Stage
@@ -53,7 +54,7 @@ class _Effect:
 
 
 # The status in which each stage's artifact waits for a decision, and the step a change re-runs.
-_WAITING: dict[str, Status] = {
+WAITING: dict[str, Status] = {  # stage → the status in which its artifact awaits a decision
     "understanding": Status.AWAITING_CONFIRMATION,
     "questions": Status.AWAITING_ANSWERS,
     "schema": Status.AWAITING_SCHEMA_APPROVAL,
@@ -108,11 +109,11 @@ def _apply(job: Job, decision: DecisionRequest, ctx: StageContext) -> _Effect:
         return _Effect(
             f"The {words} was already approved by {latest.approved_by}.", took_effect=False
         )
-    if job.pending is not None and job.status == _WAITING[decision.stage]:
+    if job.pending is not None and job.status == WAITING[decision.stage]:
         return _Effect(
             f"Already working on it ({job.pending.replace('_', ' ')}).", took_effect=False
         )
-    if job.status != _WAITING[decision.stage]:
+    if job.status != WAITING[decision.stage]:
         raise IllegalTransition(
             f"Job {job.id} is {job.status.value.replace('_', ' ')}; it is not waiting for a "
             f"decision about its {words}."
@@ -209,8 +210,6 @@ def _merge_or_discard(job: Job, decision: DecisionRequest) -> _Effect:
 
 
 def _reshow(port, job: Job, stage: str) -> None:
-    from agents.artifacts import ImportPlan, SchemaProposal
-
     latest = job.latest(stage)
     if stage == "schema":
         port.schema(job, SchemaProposal.model_validate(latest.artifact), version=latest.version)

@@ -30,6 +30,11 @@ class Permissions:
                 "import."
             )
 
+    def may_merge(self, actor: Person) -> bool:
+        """Whether `actor` may merge anyone's imports (App Home shows them the buttons): a
+        merger, or with no mergers configured, an importer."""
+        return self._listed(actor.id, self.importers if self.mergers is None else self.mergers)
+
     def _may_approve(self, actor: Person, job: Job) -> bool:
         return actor.id == job.requester.id or self._listed(actor.id, self.importers)
 

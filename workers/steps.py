@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import TypeVar
 
@@ -122,23 +123,9 @@ def _with_usage(ctx: StageContext, job_id: str, call: Callable[[], T]) -> T:
     try:
         return call()
     finally:
-        spent = [vars(u) for u in usage[before:]] if usage is not None else []
+        spent = [asdict(u) for u in usage[before:]] if usage is not None else []
         if spent:
-            ctx.store.update(job_id, lambda job: job.llm_usage.extend(_jsonable(spent)))
-
-
-def _jsonable(records: list[dict]) -> list[dict]:
-    return [
-        {
-            key: str(value) if not isinstance(value, (int, float, str, bool, type(None))) else value
-            for key, value in record.items()
-        }
-        for record in records
-    ]
-
-
-def _save(ctx: StageContext, job_id: str, apply: Callable[[Job], T | None]) -> tuple[Job, T | None]:
-    return ctx.store.update(job_id, apply)
+            ctx.store.update(job_id, lambda job: job.llm_usage.extend(spent))
 
 
 def _new_version(
@@ -167,7 +154,7 @@ def _new_version(
         job.move(to, actor="worker", action=action or f"{stage} v{version}")
         return version
 
-    return _save(ctx, job_id, apply)
+    return ctx.store.update(job_id, apply)
 
 
 @contextmanager
@@ -245,7 +232,7 @@ def inspect(ctx: StageContext, job_id: str) -> None:
         job.record(actor="worker", action="inspected", detail="no questions")
         return 0
 
-    job, version = _save(ctx, job_id, apply)
+    job, version = ctx.store.update(job_id, apply)
     if version:
         ctx.port_for(job).questions(job, questions, version=version)
     elif version == 0:
@@ -284,7 +271,7 @@ def _fetch_attachments(ctx: StageContext, job: Job) -> Job:
     def apply(job: Job) -> None:
         job.attachments = fetched
 
-    job, _ = _save(ctx, job.id, apply)
+    job, _ = ctx.store.update(job.id, apply)
     return job
 
 
@@ -467,7 +454,7 @@ def _close(ctx, job_id, *, step, to, by: Person, detail: str, also=None) -> None
         job.move(to, actor=by.id, action=to.value, detail=detail)
         return True
 
-    job, changed = _save(ctx, job_id, apply)
+    job, changed = ctx.store.update(job_id, apply)
     if changed:
         ctx.port_for(job).finished(job)
 
@@ -484,7 +471,7 @@ def _refuse_merge(ctx: StageContext, job_id: str, merger: Person, reason: str) -
         job.pending = None
         job.record(actor=merger.id, action="merge refused", detail=reason)
 
-    job, _ = _save(ctx, job_id, apply)
+    job, _ = ctx.store.update(job_id, apply)
     ctx.port_for(job).notice(job, f"Merge refused, nothing changed on main: {reason}")
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from celery.signals import worker_process_init
-
 from workers import worker_context
 from workers.celery_app import app
 from workers.decisions import DecisionRequest, decide
@@ -29,11 +27,6 @@ RETRYING = {
     "max_retries": 12,
     "acks_late": True,
 }
-
-
-@worker_process_init.connect
-def _new_process(**_) -> None:
-    worker_context.forget()
 
 
 def _step(step: str, job_id: str, **arguments: str) -> None:

@@ -1,6 +1,6 @@
-"""The stage context of this worker process, built once per process by a factory the entry
-point registers (after the fork: connections and model clients are not shared across
-processes)."""
+"""The stage context of this worker process, built on its first task by a factory the entry
+point registers: tasks run in the forked pool processes, so each builds its own connections
+and model client (the parent that forks them never builds one)."""
 
 from __future__ import annotations
 
@@ -25,9 +25,3 @@ def current() -> tuple[StageContext, Permissions]:
             raise RuntimeError("Start workers with `importbot worker`: it sets up their context.")
         _built = _factory()
     return _built
-
-
-def forget() -> None:
-    """After a fork: the child builds its own context."""
-    global _built
-    _built = None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.slack_messages.blocks import section
 from bot.slack_messages.limits import fit
-from bot.slack_messages.mrkdwn import fallback_text
+from bot.slack_messages.mrkdwn import escape, fallback_text
 
 
 @dataclass(frozen=True)
@@ -30,3 +31,8 @@ class Message:
 def finish(text: str, blocks: list[dict], files: Iterable[OutgoingFile] = ()) -> Message:
     """The message a renderer returns: escaped fallback text and blocks within Slack's limits."""
     return Message(text=fallback_text(text), blocks=fit(blocks), files=tuple(files))
+
+
+def could_not(said: str, reason: str, buttons: dict) -> Message:
+    """A stage's "I could not …: <reason>" (the model's own words, escaped) with its buttons."""
+    return finish(f"{said}: {reason}", [section(f"{said}: {escape(reason)}"), buttons])

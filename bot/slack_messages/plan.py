@@ -10,7 +10,7 @@ from agents.artifacts import ImportPlan, PlanStep
 from bot.slack_messages import blocks as b
 from bot.slack_messages.actions import CHANGE_PLAN, RUN_PLAN, ButtonRef
 from bot.slack_messages.limits import MAX_SECTION_TEXT, fits_inline
-from bot.slack_messages.message import Message, OutgoingFile, finish
+from bot.slack_messages.message import Message, OutgoingFile, could_not, finish
 from bot.slack_messages.mrkdwn import (
     bullets,
     code_block,
@@ -27,10 +27,8 @@ def render_plan(plan: ImportPlan, *, ref: ButtonRef) -> Message:
     """The plan's steps, checks and notes (the SELECTs inline or as a file)."""
     buttons = b.stage_actions(ref, ("Run import", RUN_PLAN), ("Request changes", CHANGE_PLAN))
     if plan.status == "cannot":
-        reason = plan.reason or "no plan could be made"
-        text = f"I could not make an import plan: {reason}"
-        return finish(
-            text, [b.section(f"I could not make an import plan: {escape(reason)}"), buttons]
+        return could_not(
+            "I could not make an import plan", plan.reason or "no plan could be made", buttons
         )
     blocks: list[dict] = [b.header("Import plan")]
     texts = [f"{step_line(step)}\n{code_block(step.select, limit=10**9)}" for step in plan.steps]

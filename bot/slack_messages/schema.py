@@ -10,7 +10,7 @@ from agents.artifacts import SchemaProposal, TableProposal
 from bot.slack_messages import blocks as b
 from bot.slack_messages.actions import APPROVE_SCHEMA, CHANGE_SCHEMA, ButtonRef
 from bot.slack_messages.limits import MAX_SECTION_TEXT, fits_inline
-from bot.slack_messages.message import Message, OutgoingFile, finish
+from bot.slack_messages.message import Message, OutgoingFile, could_not, finish
 from bot.slack_messages.mrkdwn import (
     bullets,
     code_block,
@@ -28,8 +28,7 @@ def render_schema(proposal: SchemaProposal, *, ref: ButtonRef) -> Message:
     buttons = b.stage_actions(ref, ("Approve", APPROVE_SCHEMA), ("Request changes", CHANGE_SCHEMA))
     if proposal.status == "cannot":
         reason = proposal.reason or "no schema could be proposed"
-        text = f"I could not propose a schema: {reason}"
-        return finish(text, [b.section(f"I could not propose a schema: {escape(reason)}"), buttons])
+        return could_not("I could not propose a schema", reason, buttons)
     blocks: list[dict] = [b.header("Proposed schema")]
     if proposal.notes:
         blocks.append(b.section(bullets(proposal.notes)))

@@ -9,7 +9,7 @@ from bot.slack_messages.actions import (
     EDIT_UNDERSTANDING,
     ButtonRef,
 )
-from bot.slack_messages.message import Message, finish
+from bot.slack_messages.message import Message, could_not, finish
 from bot.slack_messages.mrkdwn import escape, inline_code, join_limited
 
 
@@ -17,17 +17,10 @@ def render_understanding(request: ImportRequest, *, ref: ButtonRef) -> Message:
     """The request as understood; when it is not an import request, why, with Edit / Cancel."""
     if request.status == "cannot":
         reason = request.reason or "it does not read as an import request"
-        return finish(
-            f"I could not read this as an import request: {reason}",
-            [
-                b.section(f"I could not read this as an import request: {escape(reason)}"),
-                b.actions(
-                    "understanding_actions",
-                    b.button("Edit", EDIT_UNDERSTANDING, ref),
-                    b.cancel_button(ref),
-                ),
-            ],
+        buttons = b.actions(
+            "understanding_actions", b.button("Edit", EDIT_UNDERSTANDING, ref), b.cancel_button(ref)
         )
+        return could_not("I could not read this as an import request", reason, buttons)
     summary = request.summary or "Import the sources below."
     who = "the request grammar" if request.understood_by == "grammar" else "the language model"
     blocks = [

@@ -30,6 +30,8 @@ from typing import Any, TypeAlias
 
 from pydantic import BaseModel
 
+from tests.fakes.local_http import start_local_server, stop_local_server
+
 
 # -- what the server can answer ------------------------------------------------------------
 @dataclass(frozen=True)
@@ -167,21 +169,12 @@ class ScriptedOpenAI:
 
     def start(self) -> ScriptedOpenAI:
         handler = type("Handler", (_Handler,), {"scripted": self})
-        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+        self._httpd, self._thread = start_local_server(handler)
         return self
 
     def close(self) -> None:
         self._closing.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join()
+        stop_local_server(self._httpd, self._thread)
         self._httpd = self._thread = None
 
     def __enter__(self) -> ScriptedOpenAI:

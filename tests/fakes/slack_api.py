@@ -37,6 +37,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from tests.fakes.local_http import start_local_server, stop_local_server
+
 BOT_ID = "B0001"
 APP_ID = "A0001"
 _JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")  # JSON strings in form bodies
@@ -200,20 +202,11 @@ class SlackApiEmulator:
 
     def start(self) -> SlackApiEmulator:
         handler = type("Handler", (_Handler,), {"emulator": self})
-        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+        self._httpd, self._thread = start_local_server(handler)
         return self
 
     def close(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join()
+        stop_local_server(self._httpd, self._thread)
         self._httpd = self._thread = None
 
     def __enter__(self) -> SlackApiEmulator:
