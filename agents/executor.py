@@ -19,7 +19,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,8 @@ from dolt.interface import Database, WriteSession
 from dolt.models import Author, RejectedRow, WriteMode
 from dolt.policy import check_select
 
-BATCH_ROWS = 20_000  # rows per DuckDB batch and per savepoint
+BATCH_ROWS = 20_000  # rows handed to the database per call
+FETCH_ROWS = 500  # rows per DuckDB fetch (the GIL is held while DuckDB makes Python values)
 ROWS_PER_TRANSACTION = 1_000_000
 MAX_REJECTS_KEPT = 10_000
 
@@ -184,11 +185,26 @@ def _write_fitting(
     on_progress: Progress | None,
 ) -> tuple[list[Reject], int, int]:
     """Write the rows that fit; returns (database rejects, rows selected, rows loaded)."""
+    # closing(): an error while writing stops the reader thread before it propagates
+    with closing(_fetch_batches(duckdb, query.fitting_rows())) as batches:
+        return _write_batches(
+            step, names, batches, session=session, source=source, on_progress=on_progress
+        )
+
+
+def _write_batches(
+    step: PlanStep,
+    names: Sequence[str],
+    batches: Iterator[list[tuple[Any, ...]]],
+    *,
+    session: WriteSession,
+    source: StagedRelation | None,
+    on_progress: Progress | None,
+) -> tuple[list[Reject], int, int]:
     rejects: list[Reject] = []
     selected = loaded = 0
     mode = WriteMode(step.mode)
     write_mode = WriteMode.UPSERT if mode == WriteMode.UPSERT else WriteMode.APPEND
-    batches = _fetch_batches(duckdb, query.fitting_rows())
     exhausted = False
     first = True
     while not exhausted:
@@ -201,17 +217,19 @@ def _write_fitting(
             in_transaction = 0
             exhausted = True
             for batch in batches:
-                result = session.insert_rows(
+                # Each row starts with its source record: written as it comes, tag skipped.
+                result = session.write_rows(
                     table=step.table,
                     columns=names,
-                    rows=[row[:-1] for row in batch],
+                    rows=batch,
                     mode=write_mode,
                     batch_rows=len(batch),
                     collect_rejects=True,
+                    tagged=True,
                 )
                 loaded += result.inserted
                 for refused in result.rejected:
-                    record = batch[refused.index][-1]
+                    record = batch[refused.index][0]
                     rejects.append(_database_reject(step.table, source, record, refused, names))
                 selected += len(batch)
                 in_transaction += len(batch)
@@ -242,7 +260,14 @@ def _fetch_batches(duckdb: Any, sql: str) -> Iterator[list[tuple[Any, ...]]]:
     def produce() -> None:
         try:
             result = cursor.execute(sql)
-            while batch := result.fetchmany(BATCH_ROWS):
+            batch: list[tuple[Any, ...]] = []
+            # Small fetches hold the GIL briefly, so the writer seldom waits for it.
+            while rows := result.fetchmany(FETCH_ROWS):
+                batch += rows
+                if len(batch) >= BATCH_ROWS:
+                    handoff.put(batch)
+                    batch = []
+            if batch:
                 handoff.put(batch)
             handoff.put(None)
         except Exception as error:  # handed to the consumer, raised there

@@ -49,7 +49,7 @@ def _carries_records(select: exp.Expression) -> bool:
 class DeliveryQuery:
     """The plan SELECT wrapped so DuckDB converts each value to its target column's type.
 
-    `fitting_rows()` yields the target columns ready to write, then the source record;
+    `fitting_rows()` yields the source record, then the target columns ready to write;
     `unfit_rows()` yields (record, reason, column, value) for rows that cannot be stored.
     Every row of the plan is in exactly one of the two.
     """
@@ -76,7 +76,7 @@ class DeliveryQuery:
 
     def fitting_rows(self) -> str:
         return (
-            f"SELECT {self._outputs}, plan.{RECORD} FROM {self._source} "
+            f"SELECT plan.{RECORD}, {self._outputs} FROM {self._source} "
             f"WHERE NOT ({self._any_unfit})"
         )
 

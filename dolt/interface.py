@@ -69,12 +69,36 @@ class WriteSession(ABC):
         batch_rows: int = DEFAULT_BATCH_ROWS,
         collect_rejects: bool = False,
         on_progress: ProgressCallback | None = None,
+        tagged: bool = False,
     ) -> InsertResult:
-        """Write rows in batches inside the current (or a new) transaction.
+        """Write rows in batches, all or nothing: in a transaction of their own (a savepoint
+        inside the caller's). `REPLACE` deletes the table's rows first.
 
         With `collect_rejects`, a batch the database refuses is retried row by row and the
         refused rows come back in `InsertResult.rejected`; otherwise the first refusal raises
         `ConstraintViolation`. `on_progress` receives the number of rows handled so far.
+        `tagged` rows start with one value of the caller's (e.g. the source record number)
+        that is not written; `RejectedRow.row` leaves it out.
+        """
+
+    @abstractmethod
+    def write_rows(
+        self,
+        *,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        mode: WriteMode = WriteMode.APPEND,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        collect_rejects: bool = False,
+        on_progress: ProgressCallback | None = None,
+        tagged: bool = False,
+    ) -> InsertResult:
+        """Stream rows into the caller's open `transaction()` at the backend's full speed.
+
+        As `insert_rows`, but without a savepoint of its own: when it raises, the rows it
+        wrote so far are left for the caller's rollback. `UPSERT` updates rows whose key
+        exists; every other mode appends.
         """
 
     @abstractmethod

@@ -16,7 +16,7 @@ from dolt.names import validate_branch_name, validate_identifier
 from dolt.policy import check_ddl
 from dolt.sqlserver_connect import Connector, ServerConnection, quote, validate_commitish
 from dolt.sqlserver_errors import is_row_error, server_words
-from dolt.write_session_base import Row, WriteSessionBase, upsert_updates
+from dolt.write_session_base import InsertStatement, Row, WriteSessionBase, upsert_updates
 
 # A batch also ends when its values reach about this many bytes, so that one multi-row INSERT
 # stays well below the server's max_allowed_packet (MariaDB's default is 16 MiB).
@@ -60,7 +60,9 @@ class SqlServerWriteSession(WriteSessionBase):
         self._connection.execute(statement)
 
     # rows -------------------------------------------------------------------
-    def _insert_statement(self, *, table: str, columns: Sequence[str], mode: WriteMode) -> str:
+    def _insert_statement(
+        self, *, table: str, columns: Sequence[str], mode: WriteMode, tagged: bool
+    ) -> InsertStatement:
         if not columns:
             raise SqlError(f"No columns given for inserting into {table!r}.")
         for name in (table, *columns):
@@ -71,12 +73,12 @@ class SqlServerWriteSession(WriteSessionBase):
         names = ", ".join(quote(c) for c in columns)
         marks = ", ".join("%s" for _ in columns)
         sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"
-        if mode != WriteMode.UPSERT:
-            return sql
-        key = self.primary_key(table=table)
-        updates = upsert_updates(table=table, columns=columns, key=key) or key[:1]
-        assignments = ", ".join(f"{quote(c)} = VALUES({quote(c)})" for c in updates)
-        return f"{sql} ON DUPLICATE KEY UPDATE {assignments}"
+        if mode == WriteMode.UPSERT:
+            key = self.primary_key(table=table)
+            updates = upsert_updates(table=table, columns=columns, key=key) or key[:1]
+            assignments = ", ".join(f"{quote(c)} = VALUES({quote(c)})" for c in updates)
+            sql = f"{sql} ON DUPLICATE KEY UPDATE {assignments}"
+        return InsertStatement(sql=sql, tagged=tagged)
 
     def _batches(self, rows: Iterable[Row], *, batch_rows: int) -> Iterator[list[Row]]:
         """At most `batch_rows` rows and about `MAX_BATCH_BYTES` bytes per batch, so that
@@ -92,11 +94,13 @@ class SqlServerWriteSession(WriteSessionBase):
         if batch:
             yield batch
 
-    def _execute_batch(self, sql: str, rows: list[Row]) -> None:
-        self._connection.execute_many(sql, rows)
+    def _execute_batch(self, statement: InsertStatement, rows: list[Row]) -> None:
+        values = [statement.values(row) for row in rows] if statement.tagged else rows
+        self._connection.execute_many(statement.sql, values)
 
-    def _execute_row(self, sql: str, row: Row) -> None:
-        self._connection.execute(sql, row)  # a failed one-row INSERT changes nothing
+    def _execute_row(self, statement: InsertStatement, row: Row) -> None:
+        # a failed one-row INSERT changes nothing
+        self._connection.execute(statement.sql, statement.values(row))
 
     def _execute_plain(self, sql: str) -> None:
         self._connection.execute(sql)

@@ -2,8 +2,9 @@
 
 A backend says how to begin a transaction and how to run one statement, one batch and one
 row; this class owns the rest: savepoints for nested transactions, one transaction per
-bulk write, `executemany` per batch, and — when rejects are collected — a savepoint per
-batch that is redone row by row only if the database refuses it.
+bulk write (`insert_rows`) or the caller's (`write_rows`), and — when rejects are
+collected — a savepoint per batch that is redone row by row only if the database refuses
+it (a backend may find refused rows its own way: doltlite does it per statement).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -19,6 +21,19 @@ from dolt.interface import DEFAULT_BATCH_ROWS, ProgressCallback, WriteSession
 from dolt.models import InsertResult, RejectedRow, WriteMode
 
 Row = Sequence[Any]
+
+
+@dataclass(frozen=True)
+class InsertStatement:
+    """A backend's one-row INSERT; `tagged` rows start with a value of the caller's (e.g. the
+    source record number) that is never written."""
+
+    sql: str
+    tagged: bool
+
+    def values(self, row: Row) -> tuple[Any, ...]:
+        """The values of `row` that are written."""
+        return tuple(row[1:] if self.tagged else row)
 
 
 class WriteSessionBase(WriteSession):
@@ -67,16 +82,18 @@ class WriteSessionBase(WriteSession):
             pass
 
     @abstractmethod
-    def _insert_statement(self, *, table: str, columns: Sequence[str], mode: WriteMode) -> str:
+    def _insert_statement(
+        self, *, table: str, columns: Sequence[str], mode: WriteMode, tagged: bool
+    ) -> InsertStatement:
         """The parameterised INSERT (with the backend's upsert clause in upsert mode)."""
 
     @abstractmethod
-    def _execute_batch(self, sql: str, rows: list[Row]) -> None:
-        """Run `sql` for every row; a refused row raises `ConstraintViolation`."""
+    def _execute_batch(self, statement: InsertStatement, rows: list[Row]) -> None:
+        """Run `statement` for every row; a refused row raises `ConstraintViolation`."""
 
     @abstractmethod
-    def _execute_row(self, sql: str, row: Row) -> None:
-        """Run `sql` for one row; a refusal undoes only this row and raises."""
+    def _execute_row(self, statement: InsertStatement, row: Row) -> None:
+        """Run `statement` for one row; a refusal undoes only this row and raises."""
 
     @abstractmethod
     def _execute_plain(self, sql: str) -> None:
@@ -104,54 +121,83 @@ class WriteSessionBase(WriteSession):
         batch_rows: int = DEFAULT_BATCH_ROWS,
         collect_rejects: bool = False,
         on_progress: ProgressCallback | None = None,
+        tagged: bool = False,
     ) -> InsertResult:
         mode = WriteMode(mode)
-        sql = self._insert_statement(table=table, columns=columns, mode=mode)
-        width = len(columns)
-        done = 0
-        rejected: list[RejectedRow] = []
         with self.transaction():
             if mode == WriteMode.REPLACE:
                 self.delete_all_rows(table=table)
-            for batch in self._batches(rows, batch_rows=max(1, batch_rows)):
-                if collect_rejects:
-                    if set(map(len, batch)) == {width}:
-                        refused = self._write_collecting(sql, batch, range(done, done + len(batch)))
-                    else:
-                        good, misshapen = _split_by_width(batch, width=width, offset=done)
-                        indexes = [index for index, _ in good]
-                        rows_ok = [row for _, row in good]
-                        refused = [*misshapen, *self._write_collecting(sql, rows_ok, indexes)]
-                    rejected.extend(sorted(refused, key=lambda r: r.index))
-                else:
-                    if set(map(len, batch)) != {width}:
-                        _, misshapen = _split_by_width(batch, width=width, offset=done)
-                        raise ConstraintViolation(
-                            f"Row {misshapen[0].index + 1}: {misshapen[0].reason}"
-                        )
-                    self._write(sql, batch, table=table, offset=done)
-                done += len(batch)
-                if on_progress is not None:
-                    on_progress(done)
+            return self.write_rows(
+                table=table,
+                columns=columns,
+                rows=rows,
+                mode=mode,
+                batch_rows=batch_rows,
+                collect_rejects=collect_rejects,
+                on_progress=on_progress,
+                tagged=tagged,
+            )
+
+    def write_rows(
+        self,
+        *,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Row],
+        mode: WriteMode = WriteMode.APPEND,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        collect_rejects: bool = False,
+        on_progress: ProgressCallback | None = None,
+        tagged: bool = False,
+    ) -> InsertResult:
+        if not self._depth:
+            raise DoltError("write_rows() writes inside an open transaction(); use insert_rows().")
+        statement = self._insert_statement(
+            table=table, columns=columns, mode=WriteMode(mode), tagged=tagged
+        )
+        width = len(columns) + tagged
+        done = 0
+        rejected: list[RejectedRow] = []
+        for batch in self._batches(rows, batch_rows=max(1, batch_rows)):
+            if set(map(len, batch)) == {width}:
+                indexes: Sequence[int] = range(done, done + len(batch))
+                fitting, misshapen = batch, []
+            else:
+                numbered, misshapen = _split_by_width(batch, statement, width=width, offset=done)
+                indexes = [index for index, _ in numbered]
+                fitting = [row for _, row in numbered]
+            if collect_rejects:
+                refused = [*misshapen, *self._write_collecting(statement, fitting, indexes)]
+                rejected.extend(sorted(refused, key=lambda r: r.index))
+            elif misshapen:
+                raise ConstraintViolation(f"Row {misshapen[0].index + 1}: {misshapen[0].reason}")
+            else:
+                self._write(statement, batch, table=table, offset=done)
+            done += len(batch)
+            if on_progress is not None:
+                on_progress(done)
         return InsertResult(inserted=done - len(rejected), rejected=tuple(rejected))
 
-    def _write(self, sql: str, batch: list[Row], *, table: str, offset: int) -> None:
+    def _write(
+        self, statement: InsertStatement, batch: list[Row], *, table: str, offset: int
+    ) -> None:
         try:
-            self._execute_batch(sql, batch)
+            self._execute_batch(statement, batch)
         except ConstraintViolation as exc:
             raise ConstraintViolation(
                 f"A row in rows {offset + 1}–{offset + len(batch)} was refused by {table!r}: {exc}"
             ) from exc
 
     def _write_collecting(
-        self, sql: str, rows: list[Row], indexes: Sequence[int]
+        self, statement: InsertStatement, rows: list[Row], indexes: Sequence[int]
     ) -> list[RejectedRow]:
-        """Write a batch in one go; only if the database refuses it, redo it row by row."""
+        """Write a batch in one go inside a savepoint; only if the database refuses it,
+        redo it row by row."""
         if not rows:
             return []
         self._execute_plain("SAVEPOINT batch")
         try:
-            self._execute_batch(sql, rows)
+            self._execute_batch(statement, rows)
         except DoltError as exc:
             self._execute_plain("ROLLBACK TO SAVEPOINT batch")
             if not self._is_row_error(exc):
@@ -160,32 +206,42 @@ class WriteSessionBase(WriteSession):
         else:
             self._execute_plain("RELEASE SAVEPOINT batch")
             return []
+        rejected = self._write_one_by_one(statement, rows, indexes)
+        self._execute_plain("RELEASE SAVEPOINT batch")
+        return rejected
+
+    def _write_one_by_one(
+        self, statement: InsertStatement, rows: Sequence[Row], indexes: Sequence[int]
+    ) -> list[RejectedRow]:
+        """Write each row on its own; the rows the database refuses come back."""
         rejected = []
         for index, row in zip(indexes, rows, strict=True):
             try:
-                self._execute_row(sql, row)
+                self._execute_row(statement, row)
             except DoltError as exc:
                 if not self._is_row_error(exc):
                     raise
                 rejected.append(
-                    RejectedRow(index=index, row=tuple(row), reason=self._row_reason(exc))
+                    RejectedRow(
+                        index=index, row=statement.values(row), reason=self._row_reason(exc)
+                    )
                 )
-        self._execute_plain("RELEASE SAVEPOINT batch")
         return rejected
 
 
 def _split_by_width(
-    batch: list[Row], *, width: int, offset: int
+    batch: list[Row], statement: InsertStatement, *, width: int, offset: int
 ) -> tuple[list[tuple[int, Row]], list[RejectedRow]]:
     """Number the rows of a batch and set aside those with the wrong number of values."""
     good: list[tuple[int, Row]] = []
     bad: list[RejectedRow] = []
+    tag = int(statement.tagged)
     for index, row in enumerate(batch, start=offset):
         if len(row) == width:
             good.append((index, row))
         else:
-            reason = f"expected {width} values, got {len(row)}"
-            bad.append(RejectedRow(index=index, row=tuple(row), reason=reason))
+            reason = f"expected {width - tag} values, got {max(len(row) - tag, 0)}"
+            bad.append(RejectedRow(index=index, row=statement.values(row), reason=reason))
     return good, bad
 
 

@@ -477,6 +477,27 @@ def test_collect_rejects_keeps_only_the_bad_rows_out(branches: Branches) -> None
     ]
 
 
+def test_tagged_rows_stream_into_the_callers_transaction_without_their_tag(
+    branches: Branches,
+) -> None:
+    branches.scratch.run(PEOPLE, database=branches.work)
+    rows = [(100 + i, *row) for i, row in enumerate(people_rows(6))]  # (record, id, name, age)
+    rows[4] = (104, 1, "duplicate of row 1", 4)
+    with branches.database.write_session(branch="import/1") as session:
+        with session.transaction():
+            result = session.write_rows(
+                table="people",
+                columns=["id", "name", "age"],
+                rows=rows,
+                collect_rejects=True,
+                tagged=True,
+            )
+        assert session.row_count(table="people") == 5
+    assert [(r.index, r.row) for r in result.rejected] == [(4, (1, "duplicate of row 1", 4))]
+    stored = branches.scratch.run("SELECT id, name FROM people ORDER BY id", database=branches.work)
+    assert stored[:2] == [(0, "person 0"), (1, "person 1")]
+
+
 def test_wrong_number_of_values_is_rejected_by_position(branches: Branches) -> None:
     branches.scratch.run(PEOPLE, database=branches.work)
     rows = [(1, "a", 1), (2, "b"), (3, "c", 3)]
