@@ -24,7 +24,7 @@ def data_root(tmp_path):
     return root
 
 
-def run_import(text, *, server, root, tmp_path, job_id=None):
+def run_import(text, *, server, root, tmp_path, job_id=None, on_progress=None):
     """understand → inspect → propose → plan → execute → review, approving everything."""
     request = pipeline.understand(text)
     database = server.database(name=request.database, create=True)
@@ -46,6 +46,7 @@ def run_import(text, *, server, root, tmp_path, job_id=None):
             import_plan=plan,
             database=database,
             staging=staging,
+            on_progress=on_progress,
         )
     finally:
         staging.close()
@@ -148,6 +149,40 @@ def test_rows_that_do_not_fit_are_quarantined_with_file_line_column_and_reason(
     )
     assert all(r.file == "new.csv" for r in review.rejects)
     assert review.rejected_rows == 3
+
+
+def test_a_refused_row_deep_in_a_long_load_keeps_its_line_and_progress_is_reported(
+    doltlite_server, data_root, tmp_path
+):
+    """45 batches of rows: the row the database refuses (a key already on main) is named by
+    its own file line, every other row is loaded, and progress comes every 20,000 rows and
+    at the end."""
+    database = doltlite_server.database(name="shop", create=True)
+    with database.write_session(branch="main") as session:
+        session.execute_ddl(sql="CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(20))")
+        session.insert_rows(table="items", columns=["id", "label"], rows=[(7, "on main")])
+        session.commit(message="items exists", author=REQUESTER)
+    lines = ["id,label", *(f"{i},item {i}" for i in range(100, 45_099))]
+    lines.insert(31_234, "7,clashes with main")  # file line 31,235
+    (data_root / "items.csv").write_text("\n".join(lines) + "\n")
+    progress = []
+    _, _, _, review = run_import(
+        'Import items.csv into database "shop" table "items".',
+        server=doltlite_server,
+        root=data_root,
+        tmp_path=tmp_path,
+        on_progress=lambda table, done, expected: progress.append((table, done, expected)),
+    )
+    (items,) = review.tables
+    assert items.rows_added == 44_999
+    (reject,) = review.rejects
+    assert (reject.file, reject.line) == ("items.csv", 31_235)
+    assert "clashes with main" in reject.value
+    assert progress == [
+        ("items", 20_000, 45_000),
+        ("items", 40_000, 45_000),
+        ("items", 45_000, 45_000),
+    ]
 
 
 def test_a_filter_on_a_column_no_source_has_is_refused(doltlite_server, data_root, tmp_path):
