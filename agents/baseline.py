@@ -22,6 +22,7 @@ from agents.artifacts import (
 )
 from agents.ddl_builder import ColumnSpec, ForeignKeySpec, add_column, bq, create_table
 from agents.errors import ProposalInvalid
+from agents.reference_graph import declarable_foreign_keys
 from dolt.models import WriteMode
 from dolt.names import validate_identifier
 
@@ -46,6 +47,21 @@ def propose_schema(
     groups = _target_groups(request, inspection.profiles)
     overrides = _apply_edits(groups, edits, inspection)
     existing = {name.lower(): name for name in inspection.target_schema}
+    new_tables = {t for t in groups if t.lower() not in existing}
+
+    def new_table_of(relation: str) -> str | None:
+        table = _target_of(relation, groups)
+        return table if table in new_tables else None
+
+    foreign_keys, notes = declarable_foreign_keys(
+        [
+            fk
+            for fk in inspection.foreign_keys
+            if not set(fk.columns)
+            & overrides.dropped_columns.get(_target_of(fk.relation, groups) or "", set())
+        ],
+        table_of=new_table_of,
+    )
     tables: list[TableProposal] = []
     for table, profiles in groups.items():
         if table.lower() in existing:
@@ -64,9 +80,9 @@ def propose_schema(
                 reason=f"Table {table!r} does not exist in {inspection.database!r} and the "
                 "request says not to create tables.",
             )
-        tables.append(_new_table(table, profiles, request, inspection, groups, overrides))
+        tables.append(_new_table(table, profiles, request, foreign_keys, groups, overrides))
     return SchemaProposal(
-        tables=_parents_first(tables, inspection.foreign_keys, groups), edits=list(edits)
+        tables=_parents_first(tables, foreign_keys, groups), notes=notes, edits=list(edits)
     )
 
 
@@ -258,7 +274,7 @@ def _new_table(
     table: str,
     profiles: Sequence[SourceProfile],
     request: ImportRequest,
-    inspection: Inspection,
+    declared: Sequence[ForeignKeyCandidate],
     groups: dict[str, list[SourceProfile]],
     overrides: _Overrides,
 ) -> TableProposal:
@@ -281,11 +297,9 @@ def _new_table(
             table=_target_of(fk.references_table, groups) or fk.references_table,
             references=tuple(fk.references_columns),
         )
-        for fk in inspection.foreign_keys
+        for fk in declared
         if fk.relation in relations
-        and not set(fk.columns) & overrides.dropped_columns.get(table, set())
         and (fk.existing_table or _target_of(fk.references_table, groups) is not None)
-        and _target_of(fk.references_table, groups) != table
     ]
     ddl = create_table(name=table, columns=columns, primary_key=key, foreign_keys=foreign_keys)
     return TableProposal(name=table, action="create", ddl=[ddl], sources=sorted(relations))
@@ -338,7 +352,7 @@ def _parents_first(
         ready = sorted(
             name for name, parents in depends.items() if not parents - {t.name for t in ordered}
         )
-        if not ready:  # a cycle: keep the remaining order
+        if not ready:  # cannot happen: declarable_foreign_keys leaves no cycle
             ready = sorted(depends)
         for name in ready:
             ordered.append(by_name[name])

@@ -109,6 +109,15 @@ def find_foreign_keys(
     return candidates
 
 
+def named_by_column(candidate: ForeignKeyCandidate) -> bool:
+    """Whether the referencing column's name names the referenced table (``team_id`` → teams),
+    the strongest sign of a reference; ``lead_id`` → employees is only found by its values."""
+    if len(candidate.columns) != 1:
+        return False
+    stem = _reference_stem(candidate.columns[0])
+    return stem is not None and _names_match(stem, candidate.references_table)
+
+
 def _staged_keys(profiles: Sequence[SourceProfile]) -> list[_Key]:
     keys = []
     for profile in profiles:

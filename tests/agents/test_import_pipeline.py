@@ -185,6 +185,35 @@ def test_a_refused_row_deep_in_a_long_load_keeps_its_line_and_progress_is_report
     ]
 
 
+def test_references_that_form_a_cycle_import_with_the_weaker_one_left_out(
+    doltlite_server, tmp_path
+):
+    """employees.team_id → teams and teams.lead_id → employees: the tables are created and
+    loaded parents first with the reference the column name announces, and a note says
+    which was left out (and that employees.manager_id points into its own table)."""
+    root = tmp_path / "data"
+    (root / "org").mkdir(parents=True)
+    employees = ["id,name,manager_id,team_id"] + [
+        f"{i},emp {i},{'' if i == 1 else i // 2},{1 + i % 4}" for i in range(1, 41)
+    ]
+    (root / "org" / "employees.csv").write_text("\n".join(employees) + "\n")
+    teams = ["team_id,name,lead_id"] + [f"{t},team {t},{t * 3}" for t in range(1, 5)]
+    (root / "org" / "teams.csv").write_text("\n".join(teams) + "\n")
+    _, schema, _, review = run_import(
+        'Import all CSV files in org into database "org"',
+        server=doltlite_server,
+        root=root,
+        tmp_path=tmp_path,
+    )
+    assert [t.name for t in schema.tables] == ["teams", "employees"]
+    assert "REFERENCES `teams` (`team_id`)" in schema.tables[1].ddl[0]
+    assert "REFERENCES" not in schema.tables[0].ddl[0]
+    assert any(n.startswith("teams.lead_id → employees.id is not declared") for n in schema.notes)
+    assert any(n.startswith("employees.manager_id → employees.id") for n in schema.notes)
+    assert {t.name: t.rows_added for t in review.tables} == {"employees": 40, "teams": 4}
+    assert review.rejected_rows == 0
+
+
 def test_a_filter_on_a_column_no_source_has_is_refused(doltlite_server, data_root, tmp_path):
     text = 'Import families/people.csv into database "families" where salary > 10.'
     with pytest.raises((ProposalInvalid, ExecutionFailed), match="salary"):
