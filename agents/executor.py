@@ -6,7 +6,10 @@
 3. Each plan SELECT runs in DuckDB over the staged sources; DuckDB converts every value to
    its target column type and flags values that do not fit. Those rows, and rows the
    database refuses (keys, NOT NULL, foreign keys), are quarantined with file, line,
-   column, value and reason — they are kept with the job, never written.
+   column, value and reason — they are kept with the job, never written. The rows that fit
+   go through the backend's native loader straight from DuckDB's Arrow stream when it has
+   one; it stops at the first row the database refuses, and the plan is then loaded again
+   from the branch's base through Python, row-checked, which quarantines that row.
 4. Checks: per table `source = loaded + filtered + rejected`, row counts on the branch,
    foreign-key integrity and the request's own predicates. A failed check resets the
    branch and raises: nothing half-done is left to merge.
@@ -19,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from duckdb import Error as DuckDBError
@@ -35,7 +39,7 @@ from agents.errors import ExecutionFailed, VerificationFailed
 from agents.plan_sql import DeliveryQuery
 from agents.staging import StagedRelation, record_line
 from agents.target_columns import TargetColumn, target_columns
-from dolt.errors import BranchNotFound, DoltError
+from dolt.errors import BranchNotFound, ConstraintViolation, DoltError
 from dolt.interface import Database, WriteSession
 from dolt.models import Author, RejectedRow, WriteMode
 from dolt.policy import check_select
@@ -77,23 +81,23 @@ def execute(
     base = _fresh_branch(database, branch)
     with database.write_session(branch=branch) as session:
         try:
-            session.reset_hard(ref=base)
-            for table in job.schema.tables:
-                for statement in table.ddl:
-                    session.execute_ddl(sql=statement)
-            schemas = database.create_statements(ref=branch)
-            loads, rejects = [], []
-            for step in job.plan.steps:
-                load, step_rejects = _load_step(
-                    step,
-                    session=session,
-                    duckdb=duckdb,
-                    staged=staged,
-                    schema=schemas[step.table],
-                    on_progress=on_progress,
-                )
-                loads.append(load)
-                rejects.extend(step_rejects)
+            load = partial(
+                _load_plan,
+                job,
+                session=session,
+                database=database,
+                branch=branch,
+                base=base,
+                duckdb=duckdb,
+                staged=staged,
+                on_progress=_never_backwards(on_progress),
+            )
+            try:
+                loads, rejects = load(native=True)
+            except _RefusedNatively:
+                # The native loader stops at a row the database refuses; start again with
+                # the row-checked writer, which quarantines such rows.
+                loads, rejects = load(native=False)
             passed = _verify(job, database=database, branch=branch, base=base, loads=loads)
             commit = session.commit(
                 message=_commit_message(job, loads), author=job.author, allow_empty=True
@@ -117,6 +121,59 @@ def execute(
     )
 
 
+def _never_backwards(on_progress: Progress | None) -> Progress | None:
+    """Progress that only moves forward, also when a load starts again after a refusal."""
+    if on_progress is None:
+        return None
+    shown: dict[str, int] = {}
+
+    def report(table: str, done: int, expected: int) -> None:
+        if done > shown.get(table, -1):
+            shown[table] = done
+            on_progress(table, done, expected)
+
+    return report
+
+
+class _RefusedNatively(Exception):
+    """The native loader met a row the database refuses."""
+
+
+def _load_plan(
+    job: ExecutionInput,
+    *,
+    session: WriteSession,
+    database: Database,
+    branch: str,
+    base: str,
+    duckdb: Any,
+    staged: Mapping[str, StagedRelation],
+    on_progress: Progress | None,
+    native: bool,
+) -> tuple[list[TableLoad], list[Reject]]:
+    """From the branch's base: the DDL, then every step's rows."""
+    session.reset_hard(ref=base)
+    for table in job.schema.tables:
+        for statement in table.ddl:
+            session.execute_ddl(sql=statement)
+    schemas = database.create_statements(ref=branch)
+    loads: list[TableLoad] = []
+    rejects: list[Reject] = []
+    for step in job.plan.steps:
+        load, step_rejects = _load_step(
+            step,
+            session=session,
+            duckdb=duckdb,
+            staged=staged,
+            schema=schemas[step.table],
+            on_progress=on_progress,
+            native=native,
+        )
+        loads.append(load)
+        rejects.extend(step_rejects)
+    return loads, rejects
+
+
 def _fresh_branch(database: Database, branch: str) -> str:
     """The commit the job's branch starts from; creates the branch on the first run."""
     try:
@@ -134,6 +191,7 @@ def _load_step(
     staged: Mapping[str, StagedRelation],
     schema: str,
     on_progress: Progress | None,
+    native: bool,
 ) -> tuple[TableLoad, list[Reject]]:
     relations = {name: [c for c, _ in s.columns] for name, s in staged.items()}
     checked = check_select(step.select, relations=relations)
@@ -146,15 +204,25 @@ def _load_step(
     # are written: the database writer is the bottleneck, so this costs no wall time.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="duckdb-unfit") as pool:
         unfit = pool.submit(_fetch_all, duckdb, query.unfit_rows())
-        rejects, selected, loaded = _write_fitting(
-            step,
-            names,
-            query,
-            session=session,
-            duckdb=duckdb,
-            source=source,
-            on_progress=on_progress,
+        written = (
+            _write_natively(
+                step, names, query, session=session, duckdb=duckdb, on_progress=on_progress
+            )
+            if native
+            else None
         )
+        if written is not None:
+            rejects, selected, loaded = [], written, written
+        else:
+            rejects, selected, loaded = _write_fitting(
+                step,
+                names,
+                query,
+                session=session,
+                duckdb=duckdb,
+                source=source,
+                on_progress=on_progress,
+            )
         conversion_rejects = [_conversion_reject(step.table, source, r) for r in unfit.result()]
     rejects = conversion_rejects + rejects
     selected += len(conversion_rejects)
@@ -173,6 +241,43 @@ def _fetch_all(duckdb: Any, sql: str) -> list[tuple[Any, ...]]:
     cursor = duckdb.cursor()
     try:
         return cursor.execute(sql).fetchall()
+    finally:
+        cursor.close()
+
+
+def _write_natively(
+    step: PlanStep,
+    names: Sequence[str],
+    query: DeliveryQuery,
+    *,
+    session: WriteSession,
+    duckdb: Any,
+    on_progress: Progress | None,
+) -> int | None:
+    """The rows that fit, straight from DuckDB's Arrow stream through the backend's native
+    loader (no Python value per cell); None when the backend has none for these columns."""
+    mode = WriteMode(step.mode)
+    progress = (
+        (lambda done: on_progress(step.table, done, step.expected_rows))
+        if on_progress is not None
+        else None
+    )
+    cursor = duckdb.cursor()
+    try:
+        if mode == WriteMode.REPLACE:
+            session.delete_all_rows(table=step.table)
+        return session.load_arrow(
+            table=step.table,
+            columns=names,
+            source=cursor.sql(query.fitting_rows()),
+            mode=WriteMode.UPSERT if mode == WriteMode.UPSERT else WriteMode.APPEND,
+            tagged=True,
+            rows_per_transaction=ROWS_PER_TRANSACTION,
+            progress_every=PROGRESS_ROWS,
+            on_progress=progress,
+        )
+    except ConstraintViolation as error:
+        raise _RefusedNatively(str(error)) from error
     finally:
         cursor.close()
 

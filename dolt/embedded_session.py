@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import Any
 
 from dolt.dialect import mysql_to_sqlite
+from dolt.embedded_arrow import load_arrow_stream
 from dolt.embedded_connect import connect, scalar, sqlite3
 from dolt.embedded_insert import MultiRowInsert, multi_row_insert
 from dolt.errors import ConstraintViolation, DoltError, SqlError
+from dolt.interface import ProgressCallback
 from dolt.models import Author, RejectedRow, WriteMode
 from dolt.names import quote_identifier, validate_branch_name
 from dolt.policy import check_ddl
@@ -127,6 +130,37 @@ class DoltliteWriteSession(WriteSessionBase):
 
     def _execute_plain(self, sql: str) -> None:
         self._run(sql, context="writing rows")
+
+    def load_arrow(
+        self,
+        *,
+        table: str,
+        columns: Sequence[str],
+        source: Any,
+        mode: WriteMode = WriteMode.APPEND,
+        tagged: bool = False,
+        rows_per_transaction: int = 1_000_000,
+        progress_every: int = 20_000,
+        on_progress: ProgressCallback | None = None,
+    ) -> int | None:
+        """The native loader on its own connection to this branch (see `dolt.embedded_arrow`):
+        the rows it commits are this branch's working set, which `commit()` then commits."""
+        if self._depth:
+            raise DoltError("load_arrow writes in transactions of its own; none may be open.")
+        statement = self._insert_statement(
+            table=table, columns=columns, mode=WriteMode(mode), tagged=tagged
+        )
+        assert isinstance(statement, MultiRowInsert)
+        return load_arrow_stream(
+            target=f"{self._path}@{self.branch}",
+            insert_sql=statement.sql,
+            group_sql=statement.sql_for(statement.rows_per_statement),
+            group_rows=statement.rows_per_statement,
+            source=source,
+            rows_per_transaction=rows_per_transaction,
+            progress_every=progress_every,
+            on_progress=on_progress,
+        )
 
     def delete_all_rows(self, *, table: str) -> int:
         with self.transaction():

@@ -101,6 +101,28 @@ class WriteSession(ABC):
         exists; every other mode appends.
         """
 
+    def load_arrow(
+        self,
+        *,
+        table: str,
+        columns: Sequence[str],
+        source: Any,
+        mode: WriteMode = WriteMode.APPEND,
+        tagged: bool = False,
+        rows_per_transaction: int = 1_000_000,
+        progress_every: int = 20_000,
+        on_progress: ProgressCallback | None = None,
+    ) -> int | None:
+        """Write every row of `source` (anything with `__arrow_c_stream__`, such as a DuckDB
+        relation) natively, in transactions of its own of `rows_per_transaction` rows; no
+        transaction may be open. Returns the rows written, or None when this backend has no
+        native path for them (nothing written: use `write_rows`).
+
+        The first row the database refuses raises `ConstraintViolation`; rows committed
+        before it stay on the branch, so the caller resets it. Modes as in `write_rows`.
+        """
+        return None
+
     @abstractmethod
     def delete_all_rows(self, *, table: str) -> int:
         """Delete every row of `table` on this branch (replace mode); returns the count."""

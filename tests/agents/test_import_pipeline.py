@@ -116,6 +116,51 @@ def test_running_the_same_job_again_gives_the_same_branch_contents(
     assert database.count_rows(table="people", ref=second.branch) == 50
 
 
+def branch_rows(database, branch, table):
+    return sorted(
+        (change.to_row for change in database.diff_rows(table=table, branch=branch)),
+        key=repr,
+    )
+
+
+def test_the_native_loader_writes_what_the_python_writer_writes(
+    doltlite_server, data_root, tmp_path, monkeypatch
+):
+    """The families import through DuckDB's Arrow stream (the default) and, turned off,
+    through Python values: the same rows in every table, and the native path was taken."""
+    from dolt.embedded_arrow import native_load_available
+    from dolt.embedded_session import DoltliteWriteSession
+
+    if not native_load_available():
+        pytest.skip("the native loader was not compiled")
+    natively_written = []
+    load_arrow = DoltliteWriteSession.load_arrow
+
+    def spy(self, **arguments):
+        written = load_arrow(self, **arguments)
+        natively_written.append((arguments["table"], written))
+        return written
+
+    monkeypatch.setattr(DoltliteWriteSession, "load_arrow", spy)
+    database, _, _, native = run_import(
+        FAMILIES_REQUEST, server=doltlite_server, root=data_root, tmp_path=tmp_path, job_id="n"
+    )
+    assert sorted(natively_written) == [
+        ("birthdays", 50),
+        ("marriages", 21),
+        ("parents", 44),
+        ("people", 50),
+    ]
+    monkeypatch.setenv("IMPORTBOT_NATIVE_LOAD", "0")
+    _, _, _, python = run_import(
+        FAMILIES_REQUEST, server=doltlite_server, root=data_root, tmp_path=tmp_path, job_id="p"
+    )
+    for table in ("people", "birthdays", "marriages", "parents"):
+        rows = branch_rows(database, native.branch, table)
+        assert rows == branch_rows(database, python.branch, table)
+        assert len(rows) == {"people": 50, "birthdays": 50, "marriages": 21, "parents": 44}[table]
+
+
 def test_rows_that_do_not_fit_are_quarantined_with_file_line_column_and_reason(
     doltlite_server, data_root, tmp_path
 ):
