@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # dolt-import-bot: one image for the Slack bot (`serve`) and the Celery workers (`worker`).
-# Built by docker-compose.yml; the command picks the role. No compiler is needed: every
-# dependency ships a wheel, and the doltlite wheel carries its own shared library.
+# Built by docker-compose.yml; the command picks the role. Every dependency ships a wheel and
+# the doltlite wheel carries its own shared library; a C compiler is installed only for the
+# length of the install, to build the native bulk loader (dolt/native/arrow_load.c).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -20,14 +21,17 @@ RUN groupadd --system --gid 10001 importbot \
 
 WORKDIR /src
 # Metadata first, then the packages: only what `pip install .` needs to build the wheel.
-COPY pyproject.toml constraints.txt README.md ./
+COPY pyproject.toml setup.py constraints.txt README.md ./
 COPY bot ./bot
 COPY workers ./workers
 COPY agents ./agents
 COPY dolt ./dolt
 # The pinned set, without the dev and local-model extras.
-RUN pip install -c constraints.txt . \
-    && rm -rf /src/build /src/*.egg-info
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install -c constraints.txt . \
+    && apt-get purge -y --auto-remove gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/* /src/build /src/*.egg-info
 
 USER importbot
 WORKDIR /var/lib/importbot

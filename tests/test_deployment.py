@@ -386,8 +386,17 @@ def test_the_image_copies_every_package_and_the_build_metadata(dockerfile):
     packages = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
     for package in packages:
         assert re.search(rf"(?:^| ){package.rstrip('*')} ", copied), package
-    for needed in ("pyproject.toml", "constraints.txt", pyproject["project"]["readme"]):
+    for needed in ("pyproject.toml", "setup.py", "constraints.txt", pyproject["project"]["readme"]):
         assert needed in copied.split(), needed
+
+
+def test_the_image_compiles_the_native_loader_and_drops_the_compiler(dockerfile):
+    (install,) = [a for k, a in dockerfile if k == "RUN" and "pip install" in a]
+    steps = install.split(" && ")
+    compiler = next(i for i, step in enumerate(steps) if "install" in step and " gcc" in step)
+    pip = next(i for i, step in enumerate(steps) if "pip install" in step)
+    purge = next(i for i, step in enumerate(steps) if "purge" in step and "gcc" in step)
+    assert compiler < pip < purge
 
 
 # --- the setup guide ---
