@@ -12,7 +12,8 @@
  * (the executor resets the branch and takes the careful path, which quarantines such rows).
  *
  * Arrow types bound: int8/16/32/64, float32/64, boolean, utf8 and large utf8, binary and large
- * binary, null. Any other type stops before writing anything (ARROW_LOAD_UNSUPPORTED).
+ * binary, null. Any other type, or a dictionary-encoded column, stops before writing anything
+ * (ARROW_LOAD_UNSUPPORTED).
  */
 #include <dlfcn.h>
 #include <stdint.h>
@@ -213,7 +214,8 @@ int importbot_arrow_load(const char *library, const char *target, const char *in
         goto done;
     }
     for (int c = 0; c < columns; c++) {
-        if (!supported(schema.children[c]->format)) {
+        /* a dictionary-encoded column's values are indexes into another array */
+        if (!supported(schema.children[c]->format) || schema.children[c]->dictionary) {
             snprintf(err, errlen, "column %d has Arrow type %s", c, schema.children[c]->format);
             result = ARROW_LOAD_UNSUPPORTED;
             goto done;

@@ -132,6 +132,15 @@ def test_a_column_type_it_does_not_bind_writes_nothing_and_returns_none(kinds):
         assert session.row_count(table="kinds") == 0
 
 
+def test_a_dictionary_encoded_column_is_not_bound_as_its_indexes(kinds):
+    con = duckdb.connect()
+    con.execute("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')")
+    source = con.sql("SELECT 1 AS id, 'happy'::mood AS label")
+    with kinds.write_session(branch="b") as session:
+        assert session.load_arrow(table="kinds", columns=["id", "label"], source=source) is None
+        assert session.row_count(table="kinds") == 0
+
+
 def test_it_can_be_turned_off(kinds, monkeypatch):
     monkeypatch.setenv("IMPORTBOT_NATIVE_LOAD", "0")
     con = duckdb.connect()
