@@ -88,7 +88,10 @@ def _loader() -> Any:
     spec = importlib.util.find_spec("dolt._arrow_load")
     if spec is None or spec.origin is None:
         return None
-    function = ctypes.CDLL(spec.origin).importbot_arrow_load  # ctypes releases the GIL
+    try:
+        function = ctypes.CDLL(spec.origin).importbot_arrow_load  # ctypes releases the GIL
+    except (OSError, AttributeError):  # built for another machine, or an older build
+        return None
     function.restype = ctypes.c_int
     function.argtypes = [
         ctypes.c_char_p,  # the doltlite library

@@ -157,3 +157,26 @@ def test_it_refuses_to_run_inside_an_open_transaction(kinds):
         pytest.raises(DoltError, match="none may be open"),
     ):
         session.load_arrow(table="kinds", columns=["id"], source=con.sql("SELECT 1"))
+
+
+def test_a_loader_that_cannot_be_loaded_leaves_the_python_path(kinds, monkeypatch, tmp_path):
+    import importlib.util
+    from types import SimpleNamespace
+
+    from dolt import embedded_arrow
+
+    broken = tmp_path / "_arrow_load.so"
+    broken.write_text("not a shared library")
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: SimpleNamespace(origin=str(broken))
+    )
+    embedded_arrow._loader.cache_clear()
+    try:
+        assert not native_load_available()
+        with kinds.write_session(branch="b") as session:
+            source = duckdb.connect().sql("SELECT 1")
+            assert session.load_arrow(table="kinds", columns=["id"], source=source) is None
+    finally:
+        monkeypatch.undo()
+        embedded_arrow._loader.cache_clear()
+    assert native_load_available()
