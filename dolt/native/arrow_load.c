@@ -94,16 +94,18 @@ typedef struct {
     int (*extended_errcode)(sqlite3 *);
 } sqlite_api;
 
-static int load_api(const char *library, sqlite_api *api, char *err, int errlen) {
+/* Returns the library's handle (dlclose it when done) or NULL with a message. */
+static void *load_api(const char *library, sqlite_api *api, char *err, int errlen) {
     void *handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
     if (!handle) {
         snprintf(err, errlen, "the doltlite library %s is not loaded in this process", library);
-        return 0;
+        return NULL;
     }
 #define FIND(field, symbol)                                                          \
     if (!(*(void **)(&api->field) = dlsym(handle, symbol))) {                        \
         snprintf(err, errlen, "the doltlite library has no %s", symbol);            \
-        return 0;                                                                    \
+        dlclose(handle);                                                             \
+        return NULL;                                                                 \
     }
     FIND(open_v2, "sqlite3_open_v2")
     FIND(close, "sqlite3_close")
@@ -122,7 +124,7 @@ static int load_api(const char *library, sqlite_api *api, char *err, int errlen)
     FIND(errmsg, "sqlite3_errmsg")
     FIND(extended_errcode, "sqlite3_extended_errcode")
 #undef FIND
-    return 1;
+    return handle;
 }
 
 static int supported(const char *format) {
@@ -202,9 +204,11 @@ int importbot_arrow_load(const char *library, const char *target, const char *in
     memset(&schema, 0, sizeof schema);
     *written = 0;
     err[0] = '\0';
-    if (!load_api(library, &api, err, errlen)) return ARROW_LOAD_FAILED;
+    void *library_handle = load_api(library, &api, err, errlen);
+    if (!library_handle) return ARROW_LOAD_FAILED;
     if (stream->get_schema(stream, &schema) != 0) {
         snprintf(err, errlen, "reading the rows failed: %s", stream->get_last_error(stream));
+        dlclose(library_handle);
         return ARROW_LOAD_FAILED;
     }
     int columns = (int)schema.n_children;
@@ -253,10 +257,11 @@ int importbot_arrow_load(const char *library, const char *target, const char *in
             int rows = batch.length - row >= group_rows ? group_rows : 1;
             sqlite3_stmt *insert = rows == 1 ? statement : group;
             int code = SQLITE_OK;
+            /* a child's index is the batch's own offset, plus the row, plus its offset */
             for (int r = 0; r < rows && code == SQLITE_OK; r++)
                 for (int c = 0; c < columns && code == SQLITE_OK; c++)
                     code = bind_value(&api, insert, r * columns + c + 1, formats[c],
-                                      batch.children[c], row + r);
+                                      batch.children[c], batch.offset + row + r);
             if (code == SQLITE_OK) code = api.step(insert);
             if (code != SQLITE_DONE) {
                 int detail = code == SQLITE_ROW ? code : api.extended_errcode(db);
@@ -307,5 +312,6 @@ done:
     if (in_transaction) api.exec(db, "ROLLBACK", NULL, NULL, NULL);
     if (db) api.close(db);
     if (schema.release) schema.release(&schema);
+    dlclose(library_handle);
     return result;
 }
