@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.slack_messages.blocks import section
 from bot.slack_messages.limits import fit
-from bot.slack_messages.mrkdwn import escape, fallback_text
+from bot.slack_messages.mrkdwn import escape, fallback_text, inline_code
 
 
 @dataclass(frozen=True)
@@ -36,3 +36,24 @@ def finish(text: str, blocks: list[dict], files: Iterable[OutgoingFile] = ()) ->
 def could_not(said: str, reason: str, buttons: dict) -> Message:
     """A stage's "I could not …: <reason>" (the model's own words, escaped) with its buttons."""
     return finish(f"{said}: {reason}", [section(f"{said}: {escape(reason)}"), buttons])
+
+
+def inline_or_attached(
+    texts: Iterable[str],
+    *,
+    fits: bool,
+    summary: str,
+    what: str,
+    filename: str,
+    content: Callable[[], str],
+    title: str,
+) -> tuple[list[dict], list[OutgoingFile]]:
+    """`texts` as sections when they fit; else `summary`, a line naming the file with the full
+    `what`, and that file (its `content` made only then)."""
+    if fits:
+        return [section(text) for text in texts], []
+    blocks = [
+        section(summary),
+        section(f"The full {what} is attached as a file: {inline_code(filename)}"),
+    ]
+    return blocks, [OutgoingFile(filename=filename, content=content(), title=title)]

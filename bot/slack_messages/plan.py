@@ -10,7 +10,7 @@ from agents.artifacts import ImportPlan, PlanStep
 from bot.slack_messages import blocks as b
 from bot.slack_messages.actions import CHANGE_PLAN, RUN_PLAN, ButtonRef
 from bot.slack_messages.limits import MAX_SECTION_TEXT, fits_inline
-from bot.slack_messages.message import Message, OutgoingFile, could_not, finish
+from bot.slack_messages.message import Message, could_not, finish, inline_or_attached
 from bot.slack_messages.mrkdwn import (
     bullets,
     code_block,
@@ -32,15 +32,16 @@ def render_plan(plan: ImportPlan, *, ref: ButtonRef) -> Message:
         )
     blocks: list[dict] = [b.header("Import plan")]
     texts = [f"{step_line(step)}\n{code_block(step.select, limit=10**9)}" for step in plan.steps]
-    files: list[OutgoingFile] = []
-    if fits_inline(texts, MAX_INLINE_STEPS):
-        blocks += [b.section(text) for text in texts]
-    else:
-        filename = safe_filename("plan", ref.job, "sql")
-        lines = (step_line(step) for step in plan.steps)
-        blocks.append(b.section(join_limited(lines, MAX_SECTION_TEXT, sep="\n")))
-        blocks.append(b.section(f"The full plan is attached as a file: {inline_code(filename)}"))
-        files.append(OutgoingFile(filename=filename, content=plan_file(plan), title="Import plan"))
+    steps, files = inline_or_attached(
+        texts,
+        fits=fits_inline(texts, MAX_INLINE_STEPS),
+        summary=join_limited((step_line(s) for s in plan.steps), MAX_SECTION_TEXT, sep="\n"),
+        what="plan",
+        filename=safe_filename("plan", ref.job, "sql"),
+        content=lambda: plan_file(plan),
+        title="Import plan",
+    )
+    blocks += steps
     if plan.checks:
         checks = (f"• every row satisfies {inline_code(c, 500)}" for c in plan.checks)
         blocks.append(b.section("*Checks after loading:*\n" + join_limited(checks, 2900, "\n")))

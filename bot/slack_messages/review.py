@@ -11,7 +11,7 @@ from agents.review import Review, TableReview
 from bot.slack_messages import blocks as b
 from bot.slack_messages.actions import DISCARD, MERGE, ButtonRef
 from bot.slack_messages.limits import fits_inline
-from bot.slack_messages.message import Message, OutgoingFile, finish
+from bot.slack_messages.message import Message, OutgoingFile, finish, inline_or_attached
 from bot.slack_messages.mrkdwn import code_block, escape, inline_code, join_limited, safe_filename
 from bot.slack_messages.review_file import (
     reject_line,
@@ -41,17 +41,19 @@ def render_review(review: Review, *, ref: ButtonRef, can_merge: bool = True) -> 
         ),
     ]
     texts = [_table_text(table) for table in review.tables]
-    files: list[OutgoingFile] = []
     pieces = (_checks, _rejects, _conflicts)
     parts = [piece(review, PART_LIMIT) for piece in pieces]
     cut = [len(piece(review, _UNCUT)) > PART_LIMIT for piece in pieces]
-    if fits_inline(texts, MAX_INLINE_TABLES, TABLES_BUDGET) and not any(cut):
-        blocks += [b.section(text) for text in texts]
-    else:
-        name = safe_filename("review", ref.job, "txt")
-        blocks.append(b.section(_table_lines(review.tables)))
-        blocks.append(b.section(f"The full review is attached as a file: {inline_code(name)}"))
-        files.append(OutgoingFile(name, review_report(review), f"Review of {review.branch}"))
+    tables, files = inline_or_attached(
+        texts,
+        fits=fits_inline(texts, MAX_INLINE_TABLES, TABLES_BUDGET) and not any(cut),
+        summary=_table_lines(review.tables),
+        what="review",
+        filename=safe_filename("review", ref.job, "txt"),
+        content=lambda: review_report(review),
+        title=f"Review of {review.branch}",
+    )
+    blocks += tables
     if review.rejects and (len(review.rejects) > SHOWN_REJECTS or cut[1]):
         name = safe_filename("rejects", ref.job, "csv")
         parts[1] += f"\nThe full list is attached as a file: {inline_code(name)}"

@@ -10,7 +10,7 @@ from agents.artifacts import SchemaProposal, TableProposal
 from bot.slack_messages import blocks as b
 from bot.slack_messages.actions import APPROVE_SCHEMA, CHANGE_SCHEMA, ButtonRef
 from bot.slack_messages.limits import MAX_SECTION_TEXT, fits_inline
-from bot.slack_messages.message import Message, OutgoingFile, could_not, finish
+from bot.slack_messages.message import Message, could_not, finish, inline_or_attached
 from bot.slack_messages.mrkdwn import (
     bullets,
     code_block,
@@ -33,16 +33,16 @@ def render_schema(proposal: SchemaProposal, *, ref: ButtonRef) -> Message:
     if proposal.notes:
         blocks.append(b.section(bullets(proposal.notes)))
     texts = [_table_text(table) for table in proposal.tables]
-    files: list[OutgoingFile] = []
-    if fits_inline(texts, MAX_INLINE_TABLES):
-        blocks += [b.section(text) for text in texts]
-    else:
-        filename = safe_filename("ddl", ref.job, "sql")
-        blocks.append(b.section(_table_list(proposal.tables)))
-        blocks.append(b.section(f"The full DDL is attached as a file: {inline_code(filename)}"))
-        files.append(
-            OutgoingFile(filename=filename, content=ddl_file(proposal), title="Proposed DDL")
-        )
+    tables, files = inline_or_attached(
+        texts,
+        fits=fits_inline(texts, MAX_INLINE_TABLES),
+        summary=_table_list(proposal.tables),
+        what="DDL",
+        filename=safe_filename("ddl", ref.job, "sql"),
+        content=lambda: ddl_file(proposal),
+        title="Proposed DDL",
+    )
+    blocks += tables
     blocks.append(buttons)
     return finish(f"Proposed schema: {_count(proposal)}. Approve?", blocks, files)
 
