@@ -25,7 +25,7 @@ _ERROR_SIZE = 2000
 
 
 def native_load_available() -> bool:
-    return os.environ.get("IMPORTBOT_NATIVE_LOAD", "1") != "0" and _loader() is not None
+    return _enabled_loader() is not None
 
 
 def load_arrow_stream(
@@ -48,12 +48,11 @@ def load_arrow_stream(
     The first row the database refuses raises `ConstraintViolation`; the rows of the
     transactions committed before it stay on the branch.
     """
-    if not native_load_available():
+    loader = _enabled_loader()
+    if loader is None:
         return None
-    loader = _loader()
-    assert loader is not None
     capsule = source.__arrow_c_stream__()
-    stream = _capsule_pointer(capsule, b"arrow_array_stream")
+    stream = _capsule_pointer(capsule)
     written = ctypes.c_longlong(0)
     error = ctypes.create_string_buffer(_ERROR_SIZE)
     callback = _PROGRESS(on_progress) if on_progress is not None else ctypes.cast(None, _PROGRESS)
@@ -83,6 +82,10 @@ def load_arrow_stream(
     raise SqlError(f"Loading rows failed: {message}")
 
 
+def _enabled_loader() -> Any:
+    return _loader() if os.environ.get("IMPORTBOT_NATIVE_LOAD", "1") != "0" else None
+
+
 @cache
 def _loader() -> Any:
     spec = importlib.util.find_spec("dolt._arrow_load")
@@ -110,11 +113,14 @@ def _loader() -> Any:
     return function
 
 
-def _capsule_pointer(capsule: Any, name: bytes) -> int:
-    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
-    get_pointer.restype = ctypes.c_void_p
-    get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
-    pointer = get_pointer(capsule, name)
+# A prototype of our own, rather than setting argtypes on the process-wide ctypes.pythonapi.
+_capsule_get_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c_char_p)(
+    ("PyCapsule_GetPointer", ctypes.pythonapi)
+)
+
+
+def _capsule_pointer(capsule: Any) -> int:
+    pointer = _capsule_get_pointer(capsule, b"arrow_array_stream")
     if not pointer:
         raise SqlError("The rows did not come as an Arrow C stream.")
     return pointer
