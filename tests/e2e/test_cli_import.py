@@ -248,39 +248,14 @@ def test_on_a_terminal_approving_everything_runs_to_review(workspace):
 
 def test_import_uses_the_configured_model(workspace):
     """IMPORTBOT_LLM=openai with OPENAI_BASE_URL on a scripted local server: every stage asks it."""
-    from agents import pipeline
-    from agents.artifacts import ImportRequest
-    from agents.sources import SourcePolicy
-    from agents.stages.ask import FollowUpQuestions
-    from agents.stages.schema import SchemaRevision
     from tests.fakes.openai_server import ScriptedOpenAI
+    from tests.fakes.scripted_import import grown_ups_script
 
-    understood = ImportRequest(
-        sources=["examples/families/people.csv"],
-        database="families",
-        table="people",
-        where="age >= 21",
-        summary="Import the people aged 21 or older into families.people.",
+    script = grown_ups_script(
+        data_root=workspace, scratch=workspace / "scratch", folder="examples/families", questions=()
     )
-    with open_server(f"doltlite://{workspace / 'scratch'}") as server:
-        database = server.database(name="families", create=True)
-        inspection, staging = pipeline.inspect(
-            understood,
-            database=database,
-            policy=SourcePolicy(roots=(workspace,)),
-            workdir=workspace / "scratch-job",
-        )
-        schema = pipeline.baseline_schema(understood, inspection)
-        plan = pipeline.plan(understood, inspection, schema, staging=staging, database=database)
-        staging.close()
-    script = [understood, FollowUpQuestions(questions=[]), SchemaRevision(), plan]
     with ScriptedOpenAI(script) as model:
-        env = {
-            "IMPORTBOT_LLM": "openai",
-            "OPENAI_API_KEY": "sk-test",
-            "OPENAI_BASE_URL": model.base_url,
-            "IMPORTBOT_MODELS": "scripted",
-        }
+        env = model.client_env
         text = "Please bring in the grown-ups from the people file of examples/families"
         out = json.loads(
             importbot(
@@ -316,12 +291,7 @@ def test_on_a_terminal_a_change_in_your_own_words_revises_the_schema(workspace):
 
     fold = SchemaEdit(action="fold_into", table="birthdays", target="people")
     with ScriptedOpenAI([FollowUpQuestions(), SchemaRevision(edits=[fold])]) as model:
-        env = {
-            "IMPORTBOT_LLM": "openai",
-            "OPENAI_API_KEY": "sk-test",
-            "OPENAI_BASE_URL": model.base_url,
-            "IMPORTBOT_MODELS": "scripted",
-        }
+        env = model.client_env
         text = "Import all CSV files in examples/families into the database families."
         change = b"instead of creating a birthdays table, add a date_of_birth column to people"
         output = _run_on_a_terminal(
@@ -354,12 +324,7 @@ def test_on_a_terminal_questions_are_answered_and_the_answer_reaches_the_model(w
         why="A key refuses duplicate marriages on the next import.",
     )
     with ScriptedOpenAI([FollowUpQuestions(questions=[question]), SchemaRevision()]) as model:
-        env = {
-            "IMPORTBOT_LLM": "openai",
-            "OPENAI_API_KEY": "sk-test",
-            "OPENAI_BASE_URL": model.base_url,
-            "IMPORTBOT_MODELS": "scripted",
-        }
+        env = model.client_env
         text = "Import all CSV files in examples/families into the database families."
         output = _run_on_a_terminal(
             ["import", text, "--db", "doltlite:dbs"],

@@ -39,12 +39,7 @@ def test_a_mention_goes_through_every_stage_to_a_merge_by_an_allowed_user(world)
 
     script = grown_ups_script(data_root=world.place / "data", scratch=world.place / "scratch")
     with ScriptedOpenAI(script) as model:
-        world.start_worker(
-            IMPORTBOT_LLM="openai",
-            OPENAI_API_KEY="sk-test",
-            OPENAI_BASE_URL=model.base_url,
-            IMPORTBOT_MODELS="scripted",
-        )
+        world.start_worker(**model.client_env)
         thread = world.mention("bring in the grown-ups from the people file of families")
         understanding = world.wait_message(thread, ids.CONFIRM_UNDERSTANDING)
         assert world.click(understanding, ids.CONFIRM_UNDERSTANDING) == 200
@@ -287,12 +282,7 @@ def test_a_thread_reply_and_the_changes_modal_revise_the_ddl(world):
         SchemaRevision(edits=[SchemaEdit(action="rename", table="persons", target="folks")]),
     ]
     with ScriptedOpenAI(script) as model:
-        world.start_worker(
-            IMPORTBOT_LLM="openai",
-            OPENAI_API_KEY="sk-test",
-            OPENAI_BASE_URL=model.base_url,
-            IMPORTBOT_MODELS="scripted",
-        )
+        world.start_worker(**model.client_env)
         thread = world.mention("please load the people file of families")
         world.click(
             world.wait_message(thread, ids.CONFIRM_UNDERSTANDING), ids.CONFIRM_UNDERSTANDING

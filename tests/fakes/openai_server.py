@@ -167,6 +167,16 @@ class ScriptedOpenAI:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
+    @property
+    def client_env(self) -> dict[str, str]:
+        """The environment that points importbot (CLI or worker) at this server."""
+        return {
+            "IMPORTBOT_LLM": "openai",
+            "OPENAI_API_KEY": "sk-test",
+            "OPENAI_BASE_URL": self.base_url,
+            "IMPORTBOT_MODELS": "scripted",
+        }
+
     def start(self) -> ScriptedOpenAI:
         handler = type("Handler", (_Handler,), {"scripted": self})
         self._httpd, self._thread = start_local_server(handler)

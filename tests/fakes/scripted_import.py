@@ -3,6 +3,7 @@ the real baseline so the scripted plan is valid for the data (for ScriptedOpenAI
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from agents import pipeline
@@ -12,13 +13,6 @@ from agents.stages.ask import FollowUpQuestions, Question
 from agents.stages.schema import SchemaRevision
 from dolt import open_server
 
-UNDERSTOOD = ImportRequest(
-    sources=["families/people.csv"],
-    database="families",
-    table="people",
-    where="age >= 21",
-    summary="Import the people aged 21 or older into families.people.",
-)
 KEY_QUESTION = Question(
     id="people_key",
     text="Which column identifies a person?",
@@ -28,24 +22,38 @@ KEY_QUESTION = Question(
 )
 
 
-def grown_ups_script(*, data_root: Path, scratch: Path) -> list:
-    """understand → ask (one question) → propose_schema (no edits) → plan."""
+def grown_ups_script(
+    *,
+    data_root: Path,
+    scratch: Path,
+    folder: str = "families",
+    questions: Sequence[Question] = (KEY_QUESTION,),
+) -> list:
+    """understand → ask (`questions`) → propose_schema (no edits) → plan, for
+    `<folder>/people.csv` under `data_root`."""
+    understood = ImportRequest(
+        sources=[f"{folder}/people.csv"],
+        database="families",
+        table="people",
+        where="age >= 21",
+        summary="Import the people aged 21 or older into families.people.",
+    )
     with open_server(f"doltlite:{scratch / 'dbs'}") as server:
         database = server.database(name="families", create=True)
         inspection, staging = pipeline.inspect(
-            UNDERSTOOD,
+            understood,
             database=database,
             policy=SourcePolicy(roots=(data_root,)),
             workdir=scratch / "job",
         )
         try:
             plan = pipeline.plan(
-                UNDERSTOOD,
+                understood,
                 inspection,
-                pipeline.baseline_schema(UNDERSTOOD, inspection),
+                pipeline.baseline_schema(understood, inspection),
                 staging=staging,
                 database=database,
             )
         finally:
             staging.close()
-    return [UNDERSTOOD, FollowUpQuestions(questions=[KEY_QUESTION]), SchemaRevision(), plan]
+    return [understood, FollowUpQuestions(questions=list(questions)), SchemaRevision(), plan]

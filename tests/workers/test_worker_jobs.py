@@ -59,12 +59,7 @@ def test_every_state_including_questions_with_a_model(workers, bot_side, place):
 
     script = grown_ups_script(data_root=place / "data", scratch=place / "scratch")
     with ScriptedOpenAI(script) as model:
-        workers.start(
-            IMPORTBOT_LLM="openai",
-            OPENAI_API_KEY="sk-test",
-            OPENAI_BASE_URL=model.base_url,
-            IMPORTBOT_MODELS="scripted",
-        )
+        workers.start(**model.client_env)
         store = bot_side.store
         job, _ = submit_job(
             store=bot_side.store,
