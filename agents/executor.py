@@ -202,6 +202,8 @@ def _load_step(
 
     # Rows that cannot be stored are found on a second DuckDB cursor while the rows that can
     # are written: the database writer is the bottleneck, so this costs no wall time.
+    if WriteMode(step.mode) == WriteMode.REPLACE:
+        session.delete_all_rows(table=step.table)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="duckdb-unfit") as pool:
         unfit = pool.submit(_fetch_all, duckdb, query.unfit_rows())
         written = (
@@ -256,7 +258,6 @@ def _write_natively(
 ) -> int | None:
     """The rows that fit, straight from DuckDB's Arrow stream through the backend's native
     loader (no Python value per cell); None when the backend has none for these columns."""
-    mode = WriteMode(step.mode)
     progress = (
         (lambda done: on_progress(step.table, done, step.expected_rows))
         if on_progress is not None
@@ -264,13 +265,11 @@ def _write_natively(
     )
     cursor = duckdb.cursor()
     try:
-        if mode == WriteMode.REPLACE:
-            session.delete_all_rows(table=step.table)
         return session.load_arrow(
             table=step.table,
             columns=names,
             source=cursor.sql(query.fitting_rows()),
-            mode=WriteMode.UPSERT if mode == WriteMode.UPSERT else WriteMode.APPEND,
+            mode=_write_mode(step),
             tagged=True,
             rows_per_transaction=ROWS_PER_TRANSACTION,
             progress_every=PROGRESS_ROWS,
@@ -293,7 +292,7 @@ def _write_fitting(
     on_progress: Progress | None,
 ) -> tuple[list[Reject], int, int]:
     """Write the rows that fit; returns (database rejects, rows selected, rows loaded)."""
-    # closing(): an error while writing stops the reader thread before it propagates
+    # closing(): an error while writing closes the DuckDB cursor before it propagates
     with closing(_fetch_batches(duckdb, query.fitting_rows())) as batches:
         return _write_batches(
             step, names, batches, session=session, source=source, on_progress=on_progress
@@ -311,17 +310,12 @@ def _write_batches(
 ) -> tuple[list[Reject], int, int]:
     rejects: list[Reject] = []
     selected = loaded = 0
-    mode = WriteMode(step.mode)
-    write_mode = WriteMode.UPSERT if mode == WriteMode.UPSERT else WriteMode.APPEND
+    mode = _write_mode(step)
     exhausted = False
-    first = True
     while not exhausted:
         # A transaction per million rows keeps memory flat (doltlite holds a transaction's
         # rows until COMMIT); a crash in between is undone by resetting the branch on rerun.
         with session.transaction():
-            if first and mode == WriteMode.REPLACE:
-                session.delete_all_rows(table=step.table)
-            first = False
             in_transaction = 0
             exhausted = True
             for batch in batches:
@@ -330,7 +324,7 @@ def _write_batches(
                     table=step.table,
                     columns=names,
                     rows=batch,
-                    mode=write_mode,
+                    mode=mode,
                     batch_rows=len(batch),
                     collect_rejects=True,
                     tagged=True,
@@ -350,6 +344,11 @@ def _write_batches(
     if on_progress is not None and selected % PROGRESS_ROWS:
         on_progress(step.table, selected, step.expected_rows)
     return rejects, selected, loaded
+
+
+def _write_mode(step: PlanStep) -> WriteMode:
+    """How rows are written once `_load_step` has emptied a table to replace: upsert or append."""
+    return WriteMode.UPSERT if WriteMode(step.mode) == WriteMode.UPSERT else WriteMode.APPEND
 
 
 def _targets(table: str, schema: str, names: Sequence[str]) -> list[TargetColumn]:
