@@ -1,4 +1,4 @@
-"""The native bulk loader (`dolt/native/arrow_load.c`, loaded by `dolt/embedded_arrow.py`
+"""The native bulk loader (`dolt/native/arrow_load.c`, loaded by `dolt/embedded/arrow.py`
 with ctypes). Everything else about the package is in pyproject.toml. The extension is
 optional: where it cannot be compiled, the install goes on and imports bind rows in Python.
 """

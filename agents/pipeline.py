@@ -21,26 +21,26 @@ from agents.artifacts import (
     SchemaProposal,
     SourceProfile,
 )
-from agents.baseline import plan_import, propose_schema
+from agents.baseline.proposal import plan_import, propose_schema
 from agents.errors import ProposalInvalid, RepairExhausted, RequestNotUnderstood
-from agents.executor import ExecutionInput, Progress, execute
-from agents.foreign_keys import find_foreign_keys
-from agents.grammar import parse_request
-from agents.profiling import profile_relation, retype_relation
-from agents.review import Review, build_review
-from agents.sources import SourcePolicy, resolve_sources
+from agents.execution.executor import ExecutionInput, Progress, execute
+from agents.execution.review import Review, build_review
+from agents.execution.target_columns import target_columns
+from agents.inspection.foreign_keys import find_foreign_keys
+from agents.inspection.profiling import profile_relation, retype_relation
+from agents.sources.resolve import SourcePolicy, resolve_sources
 from agents.stages import ask as ask_stage
 from agents.stages import plan as plan_stage
 from agents.stages import schema as schema_stage
 from agents.stages import understand as understand_stage
 from agents.stages.ask import Question
 from agents.stages.dry_run import dry_run_ddl
+from agents.stages.grammar import parse_request
 from agents.stages.repair import Parses
-from agents.staging import StagedRelation, open_duckdb, relation_name_for, stage_file
-from agents.target_columns import target_columns
+from agents.staging.core import StagedRelation, open_duckdb, relation_name_for, stage_file
 from dolt.interface import Database
 from dolt.models import Author
-from dolt.policy import check_ddl
+from dolt.sql.policy import check_ddl
 
 A = TypeVar("A", SchemaProposal, ImportPlan)
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dolt.loader import load_sqlite3
+from dolt.embedded.loader import load_sqlite3
 
 sqlite3 = load_sqlite3()
 
 from dolt import open_server  # noqa: E402
-from dolt.dialect import mysql_to_sqlite  # noqa: E402
 from dolt.models import Author  # noqa: E402
+from dolt.sql.dialect import mysql_to_sqlite  # noqa: E402
 
 DDL = (
     "CREATE TABLE bench (id INT PRIMARY KEY, big BIGINT, code CHAR(8), created DATETIME, "

@@ -26,16 +26,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dolt.loader import load_sqlite3
+from dolt.embedded.loader import load_sqlite3
 
 sqlite3 = load_sqlite3()
 
 from agents import pipeline  # noqa: E402
-from agents.review import build_review  # noqa: E402
-from agents.sources import SourcePolicy  # noqa: E402
+from agents.execution.review import build_review  # noqa: E402
+from agents.sources.resolve import SourcePolicy  # noqa: E402
 from dolt import open_server  # noqa: E402
-from dolt.dialect import mysql_to_sqlite  # noqa: E402
 from dolt.models import Author  # noqa: E402
+from dolt.sql.dialect import mysql_to_sqlite  # noqa: E402
 
 AUTHOR = Author(name="Bench Mark", email="bench@example.com")
 HEADER = ["id", "big", "code", "created", "score", "flag", "ratio", "label", "payload", "notes"]

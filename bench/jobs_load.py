@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import redis  # noqa: E402
 from celery import Celery  # noqa: E402
 
-from agents.sources import SourcePolicy  # noqa: E402
+from agents.sources.resolve import SourcePolicy  # noqa: E402
 from dolt import open_server  # noqa: E402
 from workers.celery_scheduler import CeleryScheduler  # noqa: E402
 from workers.context import StageContext  # noqa: E402
@@ -95,7 +95,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-c",
-                "from bot.cli import main; main()",
+                "from bot.terminal.cli import main; main()",
                 "worker",
                 "--queues",
                 f"stages,doltlite.{shard}",

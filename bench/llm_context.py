@@ -25,14 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dolt.loader import load_sqlite3
+from dolt.embedded.loader import load_sqlite3
 
 load_sqlite3()
 
 from agents import pipeline  # noqa: E402
 from agents.artifacts import ImportRequest  # noqa: E402
-from agents.llm_client import LlmClient, LlmSettings  # noqa: E402
-from agents.sources import SourcePolicy  # noqa: E402
+from agents.llm.client import LlmClient, LlmSettings  # noqa: E402
+from agents.sources.resolve import SourcePolicy  # noqa: E402
 from agents.stages import ask as ask_stage  # noqa: E402
 from agents.stages import plan as plan_stage  # noqa: E402
 from agents.stages import schema as schema_stage  # noqa: E402
@@ -101,7 +101,7 @@ def stage_prompts(root: Path) -> dict[str, list[dict[str, str]]]:
 def token_counter():
     """The local model's tokenizer when available, else characters / 4."""
     try:
-        from agents.local_model import (
+        from agents.llm.local_model import (
             DEFAULT_MODEL,
             MODELS,
             LocalModelServer,
@@ -151,7 +151,7 @@ def part_one(rows: int) -> None:
 
 
 def part_two() -> None:
-    from agents.local_model import (
+    from agents.llm.local_model import (
         DEFAULT_MODEL,
         MODELS,
         LocalModelServer,

@@ -14,9 +14,9 @@ def open_server(url: str, *, cwd: Path | None = None) -> DoltServer:
     """The databases behind a URL: `doltlite:<dir>` or `mysql://user:pass@host:port`."""
     location = parse_url(url, cwd=cwd)
     if isinstance(location, DoltliteLocation):
-        from dolt.embedded import DoltliteServer  # loads doltlite only when it is used
+        from dolt.embedded.server import DoltliteServer  # loads doltlite only when it is used
 
         return DoltliteServer(location)
-    from dolt.sqlserver import SqlServer
+    from dolt.sqlserver.server import SqlServer
 
     return SqlServer(location)

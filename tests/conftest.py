@@ -1,6 +1,6 @@
 """Shared fixtures. doltlite is loaded first, before anything can import sqlite3 (trap 1)."""
 
-from dolt.loader import load_sqlite3
+from dolt.embedded.loader import load_sqlite3
 
 load_sqlite3()
 

@@ -1,6 +1,6 @@
 """The deployment keeps its promises.
 
-The Slack manifest asks for exactly what the bot uses (bot/slack_surface.py); docker-compose.yml is
+The Slack manifest asks for exactly what the bot uses (bot/slack/surface.py); docker-compose.yml is
 valid with `.env.example`, refuses to start without DOLT_ROOT_PASSWORD and holds no secret itself;
 `.env.example` documents every variable; the image runs unprivileged from the pinned set; the
 setup guide names what the files define.
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import slack_surface
+from bot.slack import surface as slack_surface
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "slack-manifest.yml"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.grammar import parse_request
+from agents.stages.grammar import parse_request
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 EXAMPLES = [

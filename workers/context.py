@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from agents.sources import SourcePolicy
+from agents.sources.resolve import SourcePolicy
 from agents.stages.repair import Parses
 from dolt.interface import DoltServer
 from dolt.models import Author

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
-from agents.review import Review
+from agents.execution.review import Review
 from agents.stages.ask import Question
 from workers.job import Job
 

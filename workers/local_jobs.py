@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from agents.executor import branch_name
-from agents.review import Review, build_review
-from agents.sources import SourcePolicy
+from agents.execution.executor import branch_name
+from agents.execution.review import Review, build_review
+from agents.sources.resolve import SourcePolicy
 from agents.stages.repair import Parses
 from dolt.errors import BranchNotFound, DoltError
 from dolt.interface import Database, DoltServer

@@ -21,7 +21,7 @@ import redis
 from agents import pipeline
 from agents.artifacts import ImportPlan, ImportRequest, Inspection, SchemaProposal
 from agents.errors import AgentError, LlmUnavailable
-from agents.review import Review
+from agents.execution.review import Review
 from agents.stages.ask import FollowUpQuestions
 from dolt.errors import BranchNotFound, Busy, ConnectionLost, DoltError, MergeConflict
 from workers.context import StageContext, author_of

@@ -7,12 +7,12 @@ from typing import Any
 
 from agents.artifacts import ImportPlan, ImportRequest, Inspection, PlanStep, SchemaProposal
 from agents.errors import ProposalInvalid
-from agents.plan_sql import to_duckdb
+from agents.execution.plan_sql import to_duckdb
+from agents.execution.target_columns import target_columns
 from agents.stages.context import UNTRUSTED_NOTE, as_json, conversation_lines, inspection_summary
 from agents.stages.repair import Parses, ask_and_validate
-from agents.target_columns import target_columns
 from dolt.models import WriteMode
-from dolt.policy import check_select
+from dolt.sql.policy import check_select
 
 INSTRUCTIONS = f"""You write the plan of a data import: for every approved target table exactly
 one step with a single SELECT (MySQL dialect) over the staged source relations. The SELECT's

@@ -8,14 +8,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.artifacts import ImportRequest, Inspection, SchemaEdit, SchemaProposal
-from agents.baseline import propose_schema
+from agents.baseline.proposal import propose_schema
 from agents.errors import ProposalInvalid
 from agents.stages.context import UNTRUSTED_NOTE, as_json, conversation_lines, inspection_summary
 from agents.stages.dry_run import dry_run_ddl
 from agents.stages.repair import Parses, ask_and_validate
 from dolt.interface import Database
-from dolt.names import validate_identifier
-from dolt.policy import check_ddl
+from dolt.sql.names import validate_identifier
+from dolt.sql.policy import check_ddl
 
 
 class SchemaRevision(BaseModel):

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from agents.artifacts import ImportRequest
 from agents.errors import RequestNotUnderstood
-from agents.grammar import check_predicate, parse_request
 from agents.stages.context import conversation_lines
+from agents.stages.grammar import check_predicate, parse_request
 from agents.stages.repair import Parses, ask_and_validate
-from dolt.names import validate_database_name, validate_identifier
+from dolt.sql.names import validate_database_name, validate_identifier
 
 INSTRUCTIONS = """You turn a request to import data into a JSON ImportRequest.
 - sources: the files, directories, globs or URLs named ("all CSV files in DIR" becomes "DIR/*.csv").

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.archives import ArchiveLimits, gunzip, is_archive, unpack, unzip
 from agents.errors import ArchiveRefused, FormatError, SourceNotFound
-from agents.sources import is_data_file
+from agents.sources.archives import ArchiveLimits, gunzip, is_archive, unpack, unzip
+from agents.sources.resolve import is_data_file
 
 CSV = b"id,name\n1,Ada\n2,Grace\n"
 LIMITS = ArchiveLimits(max_unpacked_bytes=64 * 1024**2, max_compression_ratio=200, max_members=50)

@@ -8,9 +8,9 @@ import duckdb
 import pytest
 
 from agents.artifacts import SourceProfile
-from agents.foreign_keys import find_foreign_keys
-from agents.profiling import profile_relation
-from agents.staging import open_duckdb, relation_name_for, stage_file
+from agents.inspection.foreign_keys import find_foreign_keys
+from agents.inspection.profiling import profile_relation
+from agents.staging.core import open_duckdb, relation_name_for, stage_file
 
 FILES = Path(__file__).parent / "fixtures" / "files"
 
@@ -148,9 +148,9 @@ def test_child_relation_references_its_parent(con, tmp_path):
 def test_tables_whose_own_keys_share_a_name_do_not_reference_each_other(tmp_path):
     import duckdb
 
-    from agents.foreign_keys import find_foreign_keys
-    from agents.profiling import profile_relation
-    from agents.staging import configure_connection, stage_file
+    from agents.inspection.foreign_keys import find_foreign_keys
+    from agents.inspection.profiling import profile_relation
+    from agents.staging.core import configure_connection, stage_file
 
     con = duckdb.connect()
     configure_connection(con, workdir=tmp_path)

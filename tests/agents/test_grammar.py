@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from agents.errors import RequestNotUnderstood
-from agents.grammar import EXAMPLES, GRAMMAR, parse_request
+from agents.stages.grammar import EXAMPLES, GRAMMAR, parse_request
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grammar"
 

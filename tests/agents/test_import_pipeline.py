@@ -8,7 +8,7 @@ import pytest
 
 from agents import pipeline
 from agents.errors import ExecutionFailed, PathOutsideRoots, ProposalInvalid
-from agents.sources import SourcePolicy
+from agents.sources.resolve import SourcePolicy
 from tests.conftest import REQUESTER
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "families"
@@ -128,8 +128,8 @@ def test_the_native_loader_writes_what_the_python_writer_writes(
 ):
     """The families import through DuckDB's Arrow stream (the default) and, turned off,
     through Python values: the same rows in every table, and the native path was taken."""
-    from dolt.embedded_arrow import native_load_available
-    from dolt.embedded_session import DoltliteWriteSession
+    from dolt.embedded.arrow import native_load_available
+    from dolt.embedded.session import DoltliteWriteSession
 
     if not native_load_available():
         pytest.skip("the native loader was not compiled")

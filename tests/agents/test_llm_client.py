@@ -23,7 +23,7 @@ from agents.errors import (
     LlmTruncated,
     LlmUnavailable,
 )
-from agents.llm_client import LlmClient, LlmSettings, LlmUsage, settings_from_env
+from agents.llm.client import LlmClient, LlmSettings, LlmUsage, settings_from_env
 from tests.fakes.network_guard import (
     NetworkBlocked,
     ResolutionBlocked,

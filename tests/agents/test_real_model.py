@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from agents import pipeline
-from agents.llm_client import LlmClient, LlmSettings
-from agents.sources import SourcePolicy
+from agents.llm.client import LlmClient, LlmSettings
+from agents.sources.resolve import SourcePolicy
 from tests.conftest import REQUESTER
 
 pytestmark = pytest.mark.local_llm
@@ -33,7 +33,7 @@ def local_model():
     )
     import os
 
-    from agents import local_model
+    from agents.llm import local_model
 
     spec = local_model.MODELS[local_model.DEFAULT_MODEL]
     path = local_model.cached_model(spec, cache_dir=local_model.default_cache_dir(os.environ))

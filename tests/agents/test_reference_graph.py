@@ -1,7 +1,7 @@
 """Foreign keys a proposal declares: strongest first, none that closes a cycle."""
 
 from agents.artifacts import ForeignKeyCandidate
-from agents.reference_graph import declarable_foreign_keys
+from agents.baseline.reference_graph import declarable_foreign_keys
 
 
 def fk(relation, column, table, key="id", containment=1.0, existing=False):

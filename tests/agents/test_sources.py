@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agents.errors import PathOutsideRoots, SourceError, SourceNotFound, UnsafeUrl
-from agents.sources import ResolvedSource, SourcePolicy, is_data_file, resolve_sources
+from agents.sources.resolve import ResolvedSource, SourcePolicy, is_data_file, resolve_sources
 from tests.agents.http_fixtures import LocalServer, local_server, send_body
 
 CSV = b"id,name\n1,Ada\n"

@@ -9,8 +9,8 @@ import pytest
 from agents import pipeline
 from agents.artifacts import ImportPlan, ImportRequest, PlanStep, SchemaEdit
 from agents.errors import RepairExhausted, RequestNotUnderstood
-from agents.llm_client import LlmClient, LlmSettings
-from agents.sources import SourcePolicy
+from agents.llm.client import LlmClient, LlmSettings
+from agents.sources.resolve import SourcePolicy
 from agents.stages import ask, understand
 from agents.stages.ask import FollowUpQuestions, Question
 from agents.stages.schema import SchemaRevision

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from agents.errors import AgentError, FormatError
-from agents.staging import (
+from agents.staging.core import (
     SNIFF_BYTES,
     StagedRelation,
     apply_types,

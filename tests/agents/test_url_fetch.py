@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from agents.errors import DownloadFailed, UnsafeUrl
-from agents.url_fetch import address_is_public, download, redact_url, safe_file_name
+from agents.sources.url_fetch import address_is_public, download, redact_url, safe_file_name
 from tests.agents.http_fixtures import (
     LocalServer,
     local_server,

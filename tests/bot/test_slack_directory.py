@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.slack_directory import SlackDirectory
+from bot.slack.directory import SlackDirectory
 from tests.fakes.slack_api import SlackApiEmulator
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack_files import AttachmentRefused, download_attachment
+from bot.slack.files import AttachmentRefused, download_attachment
 from tests.fakes.slack_api import SlackApiEmulator
 
 

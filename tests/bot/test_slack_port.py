@@ -7,9 +7,9 @@ import time
 import pytest
 import redis
 
-from bot.slack_client import web_client
-from bot.slack_port import SlackPort
-from bot.slack_settings import SlackSettings
+from bot.slack.client import web_client
+from bot.slack.port import SlackPort
+from bot.slack.settings import SlackSettings
 from tests.fakes.slack_api import SlackApiEmulator
 from workers.job import Job, Person, Place
 

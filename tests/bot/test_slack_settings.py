@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bot.slack_settings import SlackSettings, SlackSettingsError
+from bot.slack.settings import SlackSettings, SlackSettingsError
 
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1234-5678-abcdef", "SLACK_SIGNING_SECRET": "8f2b0c1d9e7a"}
 
@@ -48,7 +48,7 @@ def test_only_slacks_file_host_or_the_configured_api_host_serves_attachments():
 
 def test_importbot_serve_refuses_to_start_with_placeholders(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--port", "0"],
+        [sys.executable, "-c", "from bot.terminal.cli import main; main()", "serve", "--port", "0"],
         cwd=tmp_path,
         env={
             "PATH": "/usr/bin:/bin",

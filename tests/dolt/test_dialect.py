@@ -13,8 +13,8 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from dolt.dialect import canonical_mysql, mysql_to_sqlite, sqlite_to_mysql
 from dolt.errors import UntranslatableSql
+from dolt.sql.dialect import canonical_mysql, mysql_to_sqlite, sqlite_to_mysql
 from tests.dolt.test_policy import FIXTURES, KNOWN_TABLES, Case, cases_of, read_cases
 
 SECTIONS = ("input", "sqlite", "mysql")

@@ -6,7 +6,7 @@ Every value must come out exactly as the row-by-row Python path stores it.
 import duckdb
 import pytest
 
-from dolt.embedded_arrow import native_load_available
+from dolt.embedded.arrow import native_load_available
 from dolt.errors import ConstraintViolation, DoltError
 from dolt.models import WriteMode
 
@@ -163,7 +163,7 @@ def test_a_loader_that_cannot_be_loaded_leaves_the_python_path(kinds, monkeypatc
     import importlib.util
     from types import SimpleNamespace
 
-    from dolt import embedded_arrow
+    from dolt.embedded import arrow as embedded_arrow
 
     broken = tmp_path / "_arrow_load.so"
     broken.write_text("not a shared library")

@@ -7,7 +7,7 @@ import sys
 import textwrap
 import time
 
-from dolt.loader import child_environment
+from dolt.embedded.loader import child_environment
 
 DOLT_VERSION = (
     "import sqlite3; "
@@ -39,7 +39,7 @@ def test_an_inherited_marker_is_repaired_by_our_loader():
     env.pop("LD_PRELOAD", None)
     env["_DOLTLITE_BOOTSTRAPPED"] = "1"
     script = (
-        "from dolt.loader import load_sqlite3, require_doltlite; "
+        "from dolt.embedded.loader import load_sqlite3, require_doltlite; "
         "print(require_doltlite(load_sqlite3().connect(':memory:')))"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)

@@ -8,7 +8,7 @@ Tagged rows carry the caller's record number in front, which is never written.
 
 import pytest
 
-from dolt.embedded_insert import MAX_PARAMETERS, MAX_ROWS_PER_STATEMENT, multi_row_insert
+from dolt.embedded.insert import MAX_PARAMETERS, MAX_ROWS_PER_STATEMENT, multi_row_insert
 from dolt.errors import DoltError
 from dolt.models import WriteMode
 

@@ -195,7 +195,7 @@ def test_a_writer_waits_for_another_writers_lock_instead_of_failing(families):
     import threading
     import time
 
-    from dolt.embedded_connect import connect
+    from dolt.embedded.connect import connect
 
     families.create_branch(name="b1")
     families.create_branch(name="b2")

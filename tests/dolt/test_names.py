@@ -1,7 +1,7 @@
 import pytest
 
 from dolt.errors import InvalidName
-from dolt.names import (
+from dolt.sql.names import (
     quote_identifier,
     validate_branch_name,
     validate_database_name,

@@ -11,7 +11,7 @@ import pytest
 from sqlglot import exp
 
 from dolt.errors import PolicyViolation
-from dolt.policy import ALLOW_WORDS, check_ddl, check_select, parse_one_statement
+from dolt.sql.policy import ALLOW_WORDS, check_ddl, check_select, parse_one_statement
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

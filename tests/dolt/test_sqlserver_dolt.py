@@ -25,8 +25,8 @@ from dolt.errors import (
     MergeConflict,
 )
 from dolt.models import Author, RowChangeType, TableChange, WriteMode
-from dolt.sqlserver import SqlServer, SqlServerDatabase
-from dolt.sqlserver_connect import Connector, ServerConnection, quote_database
+from dolt.sqlserver.connect import Connector, ServerConnection, quote_database
+from dolt.sqlserver.server import SqlServer, SqlServerDatabase
 from dolt.urls import MysqlLocation, parse_url
 
 pytestmark = pytest.mark.dolt_server

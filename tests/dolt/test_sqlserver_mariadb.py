@@ -14,7 +14,6 @@ import mysql.connector
 import pytest
 from mysql.connector import errors as mysql_errors
 
-from dolt.dialect import canonical_mysql
 from dolt.errors import (
     BranchExists,
     BranchNotFound,
@@ -29,9 +28,10 @@ from dolt.errors import (
     TableNotFound,
 )
 from dolt.models import RowChange, RowChangeType, TableChange, WriteMode
-from dolt.sqlserver import SqlServer, SqlServerDatabase
-from dolt.sqlserver_errors import map_mysql_error
-from dolt.sqlserver_review import conflict_example, read_diff_summary, row_change
+from dolt.sql.dialect import canonical_mysql
+from dolt.sqlserver.errors import map_mysql_error
+from dolt.sqlserver.review import conflict_example, read_diff_summary, row_change
+from dolt.sqlserver.server import SqlServer, SqlServerDatabase
 from dolt.urls import MysqlLocation
 
 pytestmark = pytest.mark.mariadb

@@ -14,7 +14,7 @@ import pytest
 from dolt import open_server
 
 REPO = Path(__file__).resolve().parents[2]
-IMPORTBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+IMPORTBOT = [sys.executable, "-c", "from bot.terminal.cli import main; main()"]
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ KILLED_IMPORT = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from agents import pipeline
-    from agents.sources import SourcePolicy
+    from agents.sources.resolve import SourcePolicy
     from dolt import open_server
     from dolt.models import Author
 

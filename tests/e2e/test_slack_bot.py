@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from bot.slack_messages import actions as ids
-from bot.slack_messages.actions import QuestionRef
+from bot.slack.messages import actions as ids
+from bot.slack.messages.actions import QuestionRef
 from dolt import open_server
 from tests.e2e.slack_world import CHANNEL, SECRET, SlackWorld, has_action
 from tests.workers.conftest import wait_for_status

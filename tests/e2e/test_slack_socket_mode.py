@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack_messages import actions as ids
+from bot.slack.messages import actions as ids
 from tests.e2e.slack_world import CHANNEL, SlackWorld
 from tests.fakes import slack_requests as slack
 from tests.fakes.slack_socket import SlackSocketServer

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from agents.local_model import ModelPart, ModelSpec
+from agents.llm.local_model import ModelPart, ModelSpec
 
 VERSION = "0.1.0"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from agents import pipeline
 from agents.artifacts import ImportRequest
-from agents.sources import SourcePolicy
+from agents.sources.resolve import SourcePolicy
 from agents.stages.ask import FollowUpQuestions, Question
 from agents.stages.schema import SchemaRevision
 from dolt import open_server

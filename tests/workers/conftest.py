@@ -14,7 +14,7 @@ import pytest
 import redis
 from celery import Celery
 
-from agents.sources import SourcePolicy
+from agents.sources.resolve import SourcePolicy
 from dolt import open_server
 from workers.celery_scheduler import CeleryScheduler
 from workers.context import StageContext
@@ -72,7 +72,7 @@ class Workers:
     def start(self, *args: str, **env: str) -> subprocess.Popen:
         log = open(self.place / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import main; main()", "worker", *args],
+            [sys.executable, "-c", "from bot.terminal.cli import main; main()", "worker", *args],
             cwd=self.place,
             env=worker_env(self.place, **env),
             stdout=log,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from agents.sources import SourcePolicy
+from agents.sources.resolve import SourcePolicy
 from dolt import open_server
 from workers.context import StageContext
 from workers.decisions import DecisionRequest, decide

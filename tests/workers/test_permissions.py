@@ -7,7 +7,7 @@ import pytest
 import redis
 from pydantic import BaseModel
 
-from agents.sources import SourcePolicy
+from agents.sources.resolve import SourcePolicy
 from workers.context import StageContext
 from workers.decisions import DecisionRequest, decide
 from workers.errors import NotAllowed

@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.slack_messages.limits import MAX_BLOCKS, MAX_SURFACE_BLOCKS, text_length, violations
-from bot.slack_messages.message import Message
+from bot.slack.messages.limits import MAX_BLOCKS, MAX_SURFACE_BLOCKS, text_length, violations
+from bot.slack.messages.message import Message
 
 
 def assert_valid_blocks(blocks: list[dict], *, max_blocks: int = MAX_BLOCKS) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agents.artifacts import PlanStep, Reject, TableProposal
-from agents.review import TableReview
-from bot.slack_messages.actions import ButtonRef
+from agents.execution.review import TableReview
+from bot.slack.messages.actions import ButtonRef
 
 HOSTILE = "<!channel> & <@U999> ```\n*bold* `tick` <https://evil.example|click>"
 

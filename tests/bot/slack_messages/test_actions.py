@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from bot.slack_messages.actions import ButtonRef, QuestionRef
+from bot.slack.messages.actions import ButtonRef, QuestionRef
 
 
 def test_button_ref_round_trips_as_compact_json():

@@ -3,16 +3,16 @@
 import pytest
 
 from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
-from agents.review import Review
+from agents.execution.review import Review
 from agents.stages.ask import Question
-from bot.slack_messages import actions
-from bot.slack_messages.decided import render_decided, render_error, render_final, render_notice
-from bot.slack_messages.plan import render_plan
-from bot.slack_messages.progress import render_progress
-from bot.slack_messages.questions import render_questions
-from bot.slack_messages.review import render_review
-from bot.slack_messages.schema import render_schema
-from bot.slack_messages.understanding import render_understanding
+from bot.slack.messages import actions
+from bot.slack.messages.decided import render_decided, render_error, render_final, render_notice
+from bot.slack.messages.plan import render_plan
+from bot.slack.messages.progress import render_progress
+from bot.slack.messages.questions import render_questions
+from bot.slack.messages.review import render_review
+from bot.slack.messages.schema import render_schema
+from bot.slack.messages.understanding import render_understanding
 from tests.bot.slack_messages.blockkit import assert_no_markup_from, assert_valid_message
 from tests.bot.slack_messages.factories import (
     HOSTILE,

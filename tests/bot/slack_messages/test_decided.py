@@ -1,8 +1,8 @@
 import pytest
 
-from bot.slack_messages.decided import render_decided, render_error, render_final, render_notice
-from bot.slack_messages.questions import render_questions
-from bot.slack_messages.review import render_review
+from bot.slack.messages.decided import render_decided, render_error, render_final, render_notice
+from bot.slack.messages.questions import render_questions
+from bot.slack.messages.review import render_review
 from tests.bot.slack_messages.blockkit import assert_valid_message, elements, mrkdwn_text
 from tests.bot.slack_messages.factories import HOSTILE, ref
 

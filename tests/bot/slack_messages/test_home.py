@@ -1,5 +1,5 @@
-from bot.slack_messages.actions import DISCARD, MERGE, ButtonRef
-from bot.slack_messages.home import HomeJob, home_view
+from bot.slack.messages.actions import DISCARD, MERGE, ButtonRef
+from bot.slack.messages.home import HomeJob, home_view
 from tests.bot.slack_messages.blockkit import assert_valid_view, elements, mrkdwn_text
 from tests.bot.slack_messages.factories import HOSTILE
 

@@ -1,6 +1,6 @@
-from bot.slack_messages import blocks as b
-from bot.slack_messages.actions import ButtonRef
-from bot.slack_messages.limits import MAX_BLOCKS, fit, text_length, violations
+from bot.slack.messages import blocks as b
+from bot.slack.messages.actions import ButtonRef
+from bot.slack.messages.limits import MAX_BLOCKS, fit, text_length, violations
 
 
 def test_fit_keeps_the_buttons_and_says_what_it_left_out():

@@ -1,5 +1,5 @@
-from bot.slack_messages.actions import CHANGES_MODAL_CALLBACK, ButtonRef
-from bot.slack_messages.modal import changes_modal
+from bot.slack.messages.actions import CHANGES_MODAL_CALLBACK, ButtonRef
+from bot.slack.messages.modal import changes_modal
 from tests.bot.slack_messages.blockkit import assert_valid_view
 from tests.bot.slack_messages.factories import ref
 

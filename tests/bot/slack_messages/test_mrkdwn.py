@@ -1,4 +1,4 @@
-from bot.slack_messages.mrkdwn import (
+from bot.slack.messages.mrkdwn import (
     code_block,
     escape,
     inline_code,

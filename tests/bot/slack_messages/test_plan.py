@@ -1,6 +1,6 @@
 from agents.artifacts import ImportPlan, PlanStep
-from bot.slack_messages.actions import CANCEL, CHANGE_PLAN, RUN_PLAN
-from bot.slack_messages.plan import render_plan
+from bot.slack.messages.actions import CANCEL, CHANGE_PLAN, RUN_PLAN
+from bot.slack.messages.plan import render_plan
 from tests.bot.slack_messages.blockkit import (
     assert_no_markup_from,
     assert_valid_message,

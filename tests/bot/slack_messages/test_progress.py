@@ -1,6 +1,6 @@
 import pytest
 
-from bot.slack_messages.progress import progress_bar, render_progress
+from bot.slack.messages.progress import progress_bar, render_progress
 from tests.bot.slack_messages.blockkit import assert_valid_message, elements, mrkdwn_text
 
 

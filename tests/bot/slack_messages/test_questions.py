@@ -1,12 +1,12 @@
 from agents.stages.ask import Question
-from bot.slack_messages.actions import (
+from bot.slack.messages.actions import (
     ANSWER_QUESTION,
     CANCEL,
     SKIP_QUESTIONS,
     SUBMIT_ANSWERS,
     QuestionRef,
 )
-from bot.slack_messages.questions import render_questions
+from bot.slack.messages.questions import render_questions
 from tests.bot.slack_messages.blockkit import (
     all_text,
     assert_no_markup_from,

@@ -1,9 +1,9 @@
 import csv
 import io
 
-from agents.review import Review
-from bot.slack_messages.actions import DISCARD, MERGE, ButtonRef
-from bot.slack_messages.review import render_review
+from agents.execution.review import Review
+from bot.slack.messages.actions import DISCARD, MERGE, ButtonRef
+from bot.slack.messages.review import render_review
 from tests.bot.slack_messages.blockkit import (
     assert_no_markup_from,
     assert_valid_message,

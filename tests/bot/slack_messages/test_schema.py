@@ -1,6 +1,6 @@
 from agents.artifacts import SchemaProposal, TableProposal
-from bot.slack_messages.actions import APPROVE_SCHEMA, CANCEL, CHANGE_SCHEMA, ButtonRef
-from bot.slack_messages.schema import render_schema
+from bot.slack.messages.actions import APPROVE_SCHEMA, CANCEL, CHANGE_SCHEMA, ButtonRef
+from bot.slack.messages.schema import render_schema
 from tests.bot.slack_messages.blockkit import (
     assert_no_markup_from,
     assert_valid_message,

@@ -1,11 +1,11 @@
 from agents.artifacts import ImportRequest
-from bot.slack_messages.actions import (
+from bot.slack.messages.actions import (
     CANCEL,
     CONFIRM_UNDERSTANDING,
     EDIT_UNDERSTANDING,
     ButtonRef,
 )
-from bot.slack_messages.understanding import render_understanding
+from bot.slack.messages.understanding import render_understanding
 from tests.bot.slack_messages.blockkit import (
     all_text,
     assert_no_markup_from,

@@ -1,0 +1,3 @@
+"""The deterministic baseline: a schema proposal and an identity plan from the inspection, no model
+needed.
+"""

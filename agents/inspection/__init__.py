@@ -1,0 +1,1 @@
+"""What the staged relations hold: profiles, type inference, foreign-key candidates."""

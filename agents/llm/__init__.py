@@ -1,0 +1,1 @@
+"""The language-model client, its settings, and the local model (fetch and server)."""

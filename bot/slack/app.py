@@ -1,0 +1,124 @@
+"""The Bolt app: verifies every request (signature, 5-minute replay window), deduplicates event
+deliveries, acknowledges at once and hands the payload to `SlackIntake`. Served over HTTP
+(`/slack/events`, `/healthz`) by a threaded WSGI server, or over Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+import re
+import socketserver
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.slack.intake import DAY, SlackIntake
+from bot.slack.messages.actions import CHANGES_MODAL_CALLBACK
+from bot.slack.surface import EVENTS_PATH, HEALTH_PATH
+
+log = logging.getLogger(__name__)
+
+
+def build_app(intake: SlackIntake, *, signing_secret: str) -> App:
+    identity = AuthorizeResult(
+        enterprise_id=None,
+        team_id=intake.team_id,
+        bot_user_id=intake.bot_user_id,
+        bot_id=intake.bot_id,
+        bot_token=intake.client.token,
+    )
+    app = App(
+        client=intake.client,
+        signing_secret=signing_secret,
+        token_verification_enabled=False,
+        process_before_response=False,
+        # One workspace: who the bot is was read once at start (auth.test), not per request.
+        authorize=lambda **_: identity,
+        listener_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="listener"),
+    )
+
+    def first_delivery(body: dict[str, Any]) -> bool:
+        event_id = body.get("event_id")
+        return not event_id or intake.store.claim(f"slack:event:{event_id}", ttl_seconds=DAY)
+
+    @app.event("app_mention")
+    def mention(body: dict[str, Any]) -> None:
+        if first_delivery(body):
+            intake.on_event(body)
+
+    @app.event("message")
+    def message(body: dict[str, Any]) -> None:
+        if first_delivery(body):
+            intake.on_event(body)
+
+    @app.event("app_home_opened")
+    def home(body: dict[str, Any]) -> None:
+        if first_delivery(body) and body["event"].get("tab", "home") == "home":
+            intake.on_home(body["event"]["user"])
+
+    @app.command("/import")
+    def command(ack, command: dict[str, Any]) -> None:
+        ack("Working on it — I will answer in a thread.")
+        intake.on_command(command)
+
+    @app.action(re.compile(".*"))
+    def action(ack, body: dict[str, Any]) -> None:
+        ack()
+        intake.on_action(body)
+
+    @app.view(CHANGES_MODAL_CALLBACK)
+    def changes(ack, body: dict[str, Any]) -> None:
+        ack()
+        intake.on_view_submission(body)
+
+    return app
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    request_queue_size = 512
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+def wsgi_app(app: App):
+    handler = SlackRequestHandler(app)
+
+    def application(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return handler(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return application
+
+
+def warm_up(intake: SlackIntake) -> None:
+    """Open the Redis and broker connections before the first request needs them."""
+    intake.store.redis.ping()
+    with intake.scheduler.app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=3)
+
+
+def http_server(app: App, *, host: str = "0.0.0.0", port: int = 3000) -> WSGIServer:
+    """A threaded HTTP server for the app; `serve_forever()` it (port 0 picks a free one)."""
+    return make_server(
+        host, port, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
+
+
+def socket_mode_handler(app: App, *, app_token: str):
+    """Socket Mode: `.start()` blocks; `.connect()` connects and returns (tests)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(app, app_token)

@@ -1,0 +1,315 @@
+"""What the bot does with what Slack sends: requests, thread replies, clicks, modals, /import,
+App Home. Each handler verifies who may do it, deduplicates, records, and enqueues — the work
+happens on the workers. Refusals are ephemeral and say why.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.slack.directory import SlackDirectory
+from bot.slack.messages import (
+    ButtonRef,
+    HomeJob,
+    Message,
+    QuestionRef,
+    changes_modal,
+    home_view,
+    render_decided,
+)
+from bot.slack.messages import actions as ids
+from workers.celery_scheduler import CeleryScheduler
+from workers.decisions import WAITING
+from workers.errors import JobError, JobNotFound, NotAllowed, OutdatedVersion
+from workers.job import STAGE_WORDS, Attachment, Job, Person, Place
+from workers.job_store import JobStore
+from workers.permissions import Permissions
+from workers.states import OPEN, Status
+from workers.submit import submit_job
+
+log = logging.getLogger(__name__)
+DAY = 24 * 3600
+CANCEL_WORDS = frozenset({"cancel", "stop", "abort"})
+# Button → (stage, decision). Buttons not here open a modal or only read state.
+_BUTTONS: dict[str, tuple[str, str]] = {
+    ids.CONFIRM_UNDERSTANDING: ("understanding", "approve"),
+    ids.SKIP_QUESTIONS: ("questions", "skip"),
+    ids.SUBMIT_ANSWERS: ("questions", "answer"),
+    ids.APPROVE_SCHEMA: ("schema", "approve"),
+    ids.RUN_PLAN: ("plan", "approve"),
+    ids.MERGE: ("review", "merge"),
+    ids.DISCARD: ("review", "discard"),
+}
+_CHANGES = {ids.EDIT_UNDERSTANDING, ids.CHANGE_SCHEMA, ids.CHANGE_PLAN}
+_AWAITED_STAGE = {status: stage for stage, status in WAITING.items() if stage != "review"}
+_WORDS = {
+    "approve": "approve",
+    "skip": "skip the questions",
+    "answer": "answer",
+    "merge": "merge",
+    "discard": "discard",
+    "cancel": "cancel",
+    "revise": "change",
+}
+
+
+@dataclass
+class SlackIntake:
+    store: JobStore
+    scheduler: CeleryScheduler
+    client: WebClient
+    directory: SlackDirectory
+    permissions: Permissions
+    bot_user_id: str
+    bot_id: str | None = None
+    team_id: str | None = None
+
+    # -- requests ----------------------------------------------------------------------------
+    def on_event(self, body: dict[str, Any]) -> None:
+        """app_mention and message events (DMs, thread replies)."""
+        event = body.get("event", {})
+        if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
+            return
+        user, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
+        if not (user and channel and ts) or user == self.bot_user_id:
+            return
+        if not self.store.claim(f"slack:message:{channel}:{ts}", ttl_seconds=DAY):
+            return  # the same message as a mention and a message event, or a redelivery
+        text = self._without_mention(event.get("text") or "")
+        thread = event.get("thread_ts")
+        job = self.store.find_by_thread(channel, thread) if thread else None
+        if job is not None:
+            self._reply(job, user=user, channel=channel, text=text)
+            return
+        mentioned = event.get("type") == "app_mention"
+        if not (mentioned or event.get("channel_type") == "im") or thread:
+            return
+        self._request(text, user=user, channel=channel, thread_ts=ts, files=event.get("files"))
+
+    def on_command(self, command: dict[str, Any]) -> None:
+        """`/import <request>`: a message in the channel starts the job's thread."""
+        user, channel = command["user_id"], command["channel_id"]
+        text = (command.get("text") or "").strip()
+        if not text:
+            self._ephemeral(
+                channel, user, "Say what to import, e.g. `/import data/*.csv into sales`."
+            )
+            return
+        started = self.client.chat_postMessage(
+            channel=channel, text=f"<@{user}> asked: /import {text}"
+        )
+        self._request(text, user=user, channel=channel, thread_ts=started["ts"], files=None)
+
+    def _request(self, text: str, *, user, channel, thread_ts, files) -> None:
+        if text and not text.lower().startswith("import"):
+            text = f"import {text}"  # `/import people.csv into x`, or a mention without the verb
+        attachments = [
+            Attachment(
+                name=f.get("name") or f.get("title") or "attachment",
+                url=f.get("url_private_download") or f.get("url_private"),
+            )
+            for f in files or []
+        ]
+        submit_job(
+            store=self.store,
+            scheduler=self.scheduler,
+            text=text,
+            requester=self.directory.person(user),
+            place=Place(kind="slack", channel=channel, thread_ts=thread_ts),
+            attachments=attachments,
+        )
+
+    def _reply(self, job: Job, *, user: str, channel: str, text: str) -> None:
+        """A reply in a job's thread: cancel, an answer, or a change to what is shown."""
+        if not text:
+            return
+        person = self.directory.person(user)
+        try:
+            self.permissions.check("reply to", person, job)
+        except NotAllowed as refused:
+            self._ephemeral(channel, user, str(refused))
+            return
+        if text.strip().lower().rstrip(".!") in CANCEL_WORDS:
+            self._decide(job, "understanding", job.version("understanding"), "cancel", person)
+            return
+        stage = _AWAITED_STAGE.get(job.status)
+        if stage is None or job.pending:
+            self._ephemeral(
+                channel,
+                user,
+                f"Job {job.id} is {job.status.value.replace('_', ' ')};"
+                " there is nothing to answer right now.",
+            )
+            return
+        if stage == "questions":
+            questions = job.latest("questions").artifact["questions"]
+            target = next((q for q in questions if not q["choices"]), questions[0])
+            answers = {target["id"]: text}
+            self._decide(job, stage, job.version(stage), "answer", person, answers=answers)
+            return
+        self._decide(job, stage, job.version(stage), "revise", person, feedback=text)
+
+    # -- clicks and modals -------------------------------------------------------------------
+    def on_action(self, body: dict[str, Any]) -> None:
+        action = body["actions"][0]
+        action_id = action["action_id"]
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id")
+        if action_id == ids.ANSWER_QUESTION:
+            return  # a choice in a select: read when the answers are submitted
+        try:
+            ref = ButtonRef.decode(action.get("value") or "")
+        except ValueError:
+            self._ephemeral(channel, user, "That button is not from this bot.")
+            return
+        try:
+            job = self.store.get(ref.job)
+        except JobNotFound as missing:
+            self._ephemeral(channel, user, str(missing))
+            return
+        person = self.directory.person(user)
+        if action_id in _CHANGES:
+            if self._allowed(job, person, "revise", ref, channel):
+                self.client.views_open(
+                    trigger_id=body["trigger_id"],
+                    view=changes_modal(ref=ref, title=f"Change the {STAGE_WORDS[ref.stage]}"),
+                )
+            return
+        if action_id == ids.CANCEL:
+            stage, decision = ref.stage, "cancel"
+        elif action_id in _BUTTONS:
+            stage, decision = _BUTTONS[action_id]
+        else:
+            return
+        answers = self._answers(body, job) if action_id == ids.SUBMIT_ANSWERS else {}
+        if not self._allowed(job, person, decision, ref, channel):
+            return
+        self._decide(
+            job,
+            stage,
+            ref.version,
+            decision,
+            person,
+            answers=answers,
+            key=f"{user}:{action.get('action_ts')}",
+        )
+        message = body.get("message")
+        if message and channel:
+            decided = render_decided(
+                Message(text=message.get("text", ""), blocks=message.get("blocks", [])),
+                decision=_WORDS[decision],
+                user_id=user,
+            )
+            self.client.chat_update(
+                channel=channel,
+                ts=message["ts"],
+                text=decided.text or f"Decided: {_WORDS[decision]}",
+                blocks=decided.blocks,
+            )
+        if body.get("view", {}).get("type") == "home":
+            self.on_home(user)
+
+    def on_view_submission(self, body: dict[str, Any]) -> None:
+        view = body["view"]
+        ref = ButtonRef.decode(view["private_metadata"])
+        feedback = view["state"]["values"]["feedback"]["feedback"].get("value") or ""
+        job = self.store.get(ref.job)
+        person = self.directory.person(body["user"]["id"])
+        if self._allowed(job, person, "revise", ref, job.place.channel):
+            self._decide(
+                job,
+                ref.stage,
+                ref.version,
+                "revise",
+                person,
+                feedback=feedback,
+            )
+
+    def _answers(self, body: dict[str, Any], job: Job) -> dict[str, str]:
+        questions = job.latest("questions").artifact["questions"] if job.latest("questions") else []
+        answers = {}
+        for block_id, fields in (body.get("state") or {}).get("values", {}).items():
+            try:
+                where = QuestionRef.decode(block_id)
+            except ValueError:
+                continue
+            chosen = (fields.get(ids.ANSWER_QUESTION) or {}).get("selected_option")
+            if chosen and where.index < len(questions):
+                choices = questions[where.index]["choices"]
+                index = int(chosen["value"])
+                if 0 <= index < len(choices):
+                    answers[questions[where.index]["id"]] = choices[index]
+        return answers
+
+    # -- App Home ----------------------------------------------------------------------------
+    def on_home(self, user: str) -> None:
+        may_merge = self.permissions.may_merge(Person(id=user, name=user))
+        jobs = [j for j in self.store.jobs(limit=200) if j.status in OPEN]
+        shown = [
+            j
+            for j in jobs
+            if j.requester.id == user or (may_merge and j.status == Status.AWAITING_REVIEW)
+        ]
+        view = home_view([_home_job(j) for j in shown], viewer_can_merge=may_merge)
+        self.client.views_publish(user_id=user, view=view)
+
+    # -- shared ------------------------------------------------------------------------------
+    def _allowed(self, job: Job, person: Person, decision: str, ref: ButtonRef, channel) -> bool:
+        try:
+            self.permissions.check(decision, person, job)
+            if decision != "cancel":
+                job.check_version(ref.stage, ref.version)
+        except JobError as refused:
+            self._ephemeral(channel or job.place.channel, person.id, _refusal(refused, ref))
+            return False
+        return True
+
+    def _decide(self, job, stage, version, action, person, *, key=None, **more) -> None:
+        """Enqueue a decision already checked here (the worker checks it again)."""
+        decision = {
+            "job": job.id,
+            "stage": stage,
+            "version": version,
+            "action": action,
+            "actor": person.model_dump(),
+            **more,
+        }
+        self.scheduler.decide(decision, key=key)
+
+    def _ephemeral(self, channel: str | None, user: str, text: str) -> None:
+        if channel:
+            self.client.chat_postEphemeral(channel=channel, user=user, text=text)
+        else:
+            log.info("refused %s without a channel: %s", user, text)
+
+    def _without_mention(self, text: str) -> str:
+        return re.sub(rf"<@{re.escape(self.bot_user_id)}(\|[^>]*)?>", "", text).strip()
+
+
+def _refusal(refused: JobError, ref: ButtonRef) -> str:
+    if isinstance(refused, OutdatedVersion):
+        return (
+            f"This {STAGE_WORDS[ref.stage]} was replaced (version {refused.current} is "
+            "current); use the newest message in the thread."
+        )
+    return str(refused)
+
+
+def _home_job(job: Job) -> HomeJob:
+    understanding = job.latest("understanding")
+    summary = (understanding.artifact.get("summary") if understanding else None) or job.text
+    return HomeJob(
+        job=job.id,
+        status=job.status.value,
+        summary=summary,
+        database=job.database,
+        branch=job.branch,
+        channel=job.place.channel,
+        thread_ts=job.place.thread_ts,
+        review_version=job.version("review") or None,
+    )

@@ -1,0 +1,93 @@
+"""After a click: the same message without its buttons, and the final state of a job."""
+
+from __future__ import annotations
+
+import re
+
+from bot.slack.messages import blocks as b
+from bot.slack.messages.limits import fit
+from bot.slack.messages.message import Message, finish
+from bot.slack.messages.mrkdwn import escape, inline_code
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
+
+_FINAL = {  # status: (emoji, said with who did it, said without)
+    "merged": (
+        ":white_check_mark:",
+        "{who} merged {branch} into `main` of {database}.",
+        "Merged {branch} into `main` of {database}.",
+    ),
+    "discarded": (
+        ":wastebasket:",
+        "{who} discarded {branch}; `main` never saw it.",
+        "Discarded {branch}; `main` never saw it.",
+    ),
+    "cancelled": (
+        ":no_entry_sign:",
+        "{who} cancelled the import; nothing was written to `main`.",
+        "The import was cancelled; nothing was written to `main`.",
+    ),
+    "failed": (
+        ":x:",
+        "The import failed; nothing was written to `main`.",
+        "The import failed; nothing was written to `main`.",
+    ),
+}
+
+
+def mention(user_id: str | None) -> str:
+    """`<@U123>` for a real Slack user id; anything else is shown escaped, never as markup."""
+    if user_id and _USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    return escape(user_id or "someone")
+
+
+def render_decided(original: Message, *, decision: str, user_id: str) -> Message:
+    """`original` with every actions block (and select) removed and "<@U…> chose *decision*".
+
+    Files were uploaded with the original; they are not sent again.
+    """
+    blocks = []
+    for block in original.blocks:
+        if block["type"] == "actions":
+            continue
+        if block.get("accessory", {}).get("type") in ("static_select", "button", "overflow"):
+            block = {k: v for k, v in block.items() if k != "accessory"}
+        blocks.append(block)
+    choice = escape(decision.replace("*", "")) or "—"
+    blocks.append(b.context(f"{mention(user_id)} chose *{choice}*"))
+    return Message(text=original.text, blocks=fit(blocks))
+
+
+def render_final(
+    *,
+    job: str,
+    status: str,
+    database: str | None,
+    branch: str | None,
+    user_id: str | None,
+    detail: str = "",
+) -> Message:
+    """The last word on a job: merged, discarded, cancelled or failed — by whom, and why."""
+    other = "The import is now {status}."
+    emoji, active, passive = _FINAL.get(status, (":information_source:", other, other))
+    text = (active if user_id else passive).format(
+        who=mention(user_id),
+        branch=inline_code(branch) if branch else "the import branch",
+        database=inline_code(database) if database else "the database",
+        status=escape(status),
+    )
+    if detail:
+        text += f"\n{escape(detail)}"
+    blocks = [b.section(f"{emoji} {text}"), b.context(f"job {inline_code(job)}")]
+    return finish(f"Import {job}: {status}", blocks)
+
+
+def render_notice(text: str) -> Message:
+    """A note for the thread (plain text; escaped)."""
+    return finish(text, [b.section(f":information_source: {escape(text)}")])
+
+
+def render_error(text: str) -> Message:
+    """An error for the thread, said plainly (escaped)."""
+    return finish(text, [b.section(f":warning: {escape(text)}")])

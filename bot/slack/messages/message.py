@@ -1,0 +1,59 @@
+"""The rendered message: fallback text, Block Kit blocks, and files too long to show inline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.slack.messages.blocks import section
+from bot.slack.messages.limits import fit
+from bot.slack.messages.mrkdwn import escape, fallback_text, inline_code
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A text file to upload into the thread with the message (files_upload_v2)."""
+
+    filename: str
+    content: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """One Slack message: `text` is the notification fallback, `blocks` what people see."""
+
+    text: str
+    blocks: list[dict]
+    files: tuple[OutgoingFile, ...] = ()
+
+
+def finish(text: str, blocks: list[dict], files: Iterable[OutgoingFile] = ()) -> Message:
+    """The message a renderer returns: escaped fallback text and blocks within Slack's limits."""
+    return Message(text=fallback_text(text), blocks=fit(blocks), files=tuple(files))
+
+
+def could_not(said: str, reason: str, buttons: dict) -> Message:
+    """A stage's "I could not …: <reason>" (the model's own words, escaped) with its buttons."""
+    return finish(f"{said}: {reason}", [section(f"{said}: {escape(reason)}"), buttons])
+
+
+def inline_or_attached(
+    texts: Iterable[str],
+    *,
+    fits: bool,
+    summary: str,
+    what: str,
+    filename: str,
+    content: Callable[[], str],
+    title: str,
+) -> tuple[list[dict], list[OutgoingFile]]:
+    """`texts` as sections when they fit; else `summary`, a line naming the file with the full
+    `what`, and that file (its `content` made only then)."""
+    if fits:
+        return [section(text) for text in texts], []
+    blocks = [
+        section(summary),
+        section(f"The full {what} is attached as a file: {inline_code(filename)}"),
+    ]
+    return blocks, [OutgoingFile(filename=filename, content=content(), title=title)]

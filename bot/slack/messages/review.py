@@ -1,0 +1,139 @@
+"""Stage 7: the review of the import branch — per-table changes, schema diffs, sample rows,
+rejected rows, checks, the merge preview, and Merge into main / Discard.
+
+Too many tables (or too long diffs) show one line per table and attach `review-<job>.txt`;
+more rejects than shown attach `rejects-<job>.csv`.
+"""
+
+from __future__ import annotations
+
+from agents.execution.review import Review, TableReview
+from bot.slack.messages import blocks as b
+from bot.slack.messages.actions import DISCARD, MERGE, ButtonRef
+from bot.slack.messages.limits import fits_inline
+from bot.slack.messages.message import Message, OutgoingFile, finish, inline_or_attached
+from bot.slack.messages.mrkdwn import code_block, escape, inline_code, join_limited, safe_filename
+from bot.slack.messages.review_file import (
+    reject_line,
+    rejects_csv,
+    review_report,
+    sample_lines,
+    schema_diff,
+    table_line,
+)
+
+MAX_INLINE_TABLES = 8
+SHOWN_REJECTS = 5
+TABLES_BUDGET = 6000  # characters of per-table detail before the review goes in a file
+PART_LIMIT = 1000  # checks, rejects and conflicts each
+_UNCUT = 10**9
+
+
+def render_review(review: Review, *, ref: ButtonRef, can_merge: bool = True) -> Message:
+    """What the branch changed and what merging it would do; Merge only for mergers, when clean."""
+    added = sum(t.rows_added for t in review.tables)
+    commit = f" · commit {inline_code(review.commit[:12])}" if review.commit else ""
+    blocks: list[dict] = [
+        b.header(f"Review: {review.branch}"),
+        b.section(
+            f"Branch {inline_code(review.branch)} in database {inline_code(review.database)}"
+            f"{commit}\n*{len(review.tables)} table(s) changed*, {added:,} row(s) added."
+        ),
+    ]
+    texts = [_table_text(table) for table in review.tables]
+    pieces = (_checks, _rejects, _conflicts)
+    parts = [piece(review, PART_LIMIT) for piece in pieces]
+    cut = [len(piece(review, _UNCUT)) > PART_LIMIT for piece in pieces]
+    tables, files = inline_or_attached(
+        texts,
+        fits=fits_inline(texts, MAX_INLINE_TABLES, TABLES_BUDGET) and not any(cut),
+        summary=_table_lines(review.tables),
+        what="review",
+        filename=safe_filename("review", ref.job, "txt"),
+        content=lambda: review_report(review),
+        title=f"Review of {review.branch}",
+    )
+    blocks += tables
+    if review.rejects and (len(review.rejects) > SHOWN_REJECTS or cut[1]):
+        name = safe_filename("rejects", ref.job, "csv")
+        parts[1] += f"\nThe full list is attached as a file: {inline_code(name)}"
+        files.append(OutgoingFile(name, rejects_csv(review.rejects), "Rejected rows"))
+    blocks += [b.section(part) for part in parts if part]
+    blocks += _buttons(review, ref=ref, can_merge=can_merge)
+    text = f"Review of {review.branch}: {added:,} rows added in {len(review.tables)} table(s)"
+    return finish(text, blocks, files)
+
+
+def _table_text(table: TableReview) -> str:
+    change = table.change + (" (schema changed)" if table.schema_change else "")
+    text = (
+        f"*{escape(table.name)}* — {escape(change)}: +{table.rows_added:,} added, "
+        f"{table.rows_modified:,} modified, {table.rows_deleted:,} deleted · "
+        f"rows {table.rows_before:,} → {table.rows_after:,}"
+    )
+    if diff := schema_diff(table):
+        text += f"\nSchema:\n{code_block(diff, limit=10**9)}"
+    if samples := sample_lines(table):
+        text += f"\nSample rows:\n{code_block(chr(10).join(samples), limit=10**9)}"
+    return text
+
+
+def _table_lines(tables: list[TableReview]) -> str:
+    lines = join_limited((table_line(t) for t in tables), 2600, sep="\n")
+    return f"*Changes, compared with main:*\n{code_block(lines, 2900)}"
+
+
+def _checks(review: Review, limit: int) -> str:
+    if not review.checks_passed:
+        return ""
+    checks = (f"✓ {escape(check)}" for check in review.checks_passed)
+    return "*Checks passed:*\n" + join_limited(checks, limit - 20, sep="\n")
+
+
+def _rejects(review: Review, limit: int) -> str:
+    if not review.rejected_rows and not review.rejects:
+        return "No rows were rejected."
+    shown = (f"• {escape(reject_line(r))}" for r in review.rejects[:SHOWN_REJECTS])
+    head = f"*{review.rejected_rows:,} row(s) rejected* (not written):"
+    return "\n".join([head, join_limited(shown, limit - len(head) - 1, sep="\n")]).rstrip()
+
+
+def _conflicts(review: Review, limit: int) -> str:
+    if not review.conflicts:
+        return ":white_check_mark: Merges cleanly into `main`."
+    lines = (f"• {escape(line)}" for line in review.conflicts)
+    return ":warning: *Merging into main would conflict:*\n" + join_limited(lines, limit - 50, "\n")
+
+
+def _buttons(review: Review, *, ref: ButtonRef, can_merge: bool) -> list[dict]:
+    discard = b.button(
+        "Discard",
+        DISCARD,
+        ref,
+        style="danger",
+        confirm_dialog=b.confirm(
+            "Discard this import?",
+            f"Deletes branch {inline_code(review.branch)}; `main` never sees it.",
+            yes="Discard",
+        ),
+    )
+    notes = []
+    if not can_merge:
+        notes.append(b.context("Only people allowed to merge can merge this import."))
+    elif review.conflicts:
+        notes.append(b.context("Merge is not offered while merging would conflict."))
+    else:
+        merge = b.button(
+            "Merge into main",
+            MERGE,
+            ref,
+            style="primary",
+            confirm_dialog=b.confirm(
+                "Merge into main?",
+                f"Merge {inline_code(review.branch)} into `main` of "
+                f"{inline_code(review.database)}.",
+                yes="Merge",
+            ),
+        )
+        return [b.actions("review_actions", merge, discard)]
+    return [*notes, b.actions("review_actions", discard)]

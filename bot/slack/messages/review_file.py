@@ -1,0 +1,101 @@
+"""Plain-text pieces of the review: schema diffs, sample rows, the full report and rejects CSV.
+
+These are raw text (for code blocks and attached files); the message escapes what it shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+
+from agents.artifacts import Reject
+from agents.execution.review import Review, TableReview
+
+SAMPLE_VALUE_WIDTH = 60
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def schema_diff(table: TableReview) -> str:
+    """The CREATE statement of a new table, or a unified diff of the old and new one."""
+    if not table.schema_change:
+        return ""
+    if not table.schema_before:
+        return table.schema_after or ""
+    if not table.schema_after:
+        return f"-- dropped\n{table.schema_before}"
+    lines = difflib.unified_diff(
+        table.schema_before.splitlines(), table.schema_after.splitlines(), lineterm="", n=2
+    )
+    return "\n".join(line for line in lines if not line.startswith(("---", "+++")))
+
+
+def sample_lines(table: TableReview, *, limit: int = 3) -> list[str]:
+    """`added  id=1, name='Ann'` for the first `limit` sample rows, long values cut."""
+    lines = []
+    for row in table.samples[:limit]:
+        change = str(row.get("change", ""))
+        cells = ", ".join(f"{k}={_short(v)}" for k, v in row.items() if k != "change")
+        lines.append(f"{change:<8} {cells}")
+    return lines
+
+
+def _short(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= SAMPLE_VALUE_WIDTH else text[: SAMPLE_VALUE_WIDTH - 1] + "…"
+
+
+def table_line(table: TableReview) -> str:
+    """One fixed-width line: name, change, +added ~modified -deleted, before → after."""
+    change = table.change + (" +schema" if table.schema_change and table.change != "added" else "")
+    return (
+        f"{table.name[:40]:<24} {change:<16} +{table.rows_added:,} ~{table.rows_modified:,} "
+        f"-{table.rows_deleted:,}  {table.rows_before:,} → {table.rows_after:,}"
+    )
+
+
+def reject_line(reject: Reject) -> str:
+    where = f"{reject.file}:{reject.line}" if reject.line is not None else reject.file
+    column = f" column {reject.column}" if reject.column else ""
+    value = f" value {reject.value!r}" if reject.value is not None else ""
+    return f"{reject.table}: {where}{column}{value}: {reject.reason}"
+
+
+def review_report(review: Review) -> str:
+    """Everything the review knows, as text for the attached file."""
+    out = [f"Review of branch {review.branch} in database {review.database}"]
+    out.append(f"commit {review.commit or '(none)'}\n")
+    for table in review.tables:
+        out.append(table_line(table))
+        if diff := schema_diff(table):
+            out.append("  schema:\n" + _indent(diff, "    "))
+        if samples := sample_lines(table, limit=len(table.samples)):
+            out.append("  sample rows:\n" + _indent("\n".join(samples), "    "))
+    out.append("\nchecks passed:")
+    out += [f"  ✓ {check}" for check in review.checks_passed] or ["  (none)"]
+    out.append(f"\nrejected rows: {review.rejected_rows:,}")
+    out += [f"  {reject_line(r)}" for r in review.rejects]
+    out.append("\nmerge into main:")
+    out += [f"  {line}" for line in review.conflicts] or ["  merges cleanly"]
+    return "\n".join(out) + "\n"
+
+
+def rejects_csv(rejects: list[Reject]) -> str:
+    """The rejected rows as CSV; cells a spreadsheet would run as formulas get a leading `'`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["table", "file", "line", "column", "value", "reason"])
+    for r in rejects:
+        row = [r.table, r.file, "" if r.line is None else r.line, r.column, r.value, r.reason]
+        writer.writerow([_cell(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())

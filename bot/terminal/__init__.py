@@ -1,0 +1,1 @@
+"""The terminal surface: the importbot CLI, its conversation port and renderers."""

@@ -1,0 +1,115 @@
+"""The terminal side of the conversation port: shows each artifact and, on a TTY, asks.
+
+What the person answers becomes a `DecisionRequest` that the terminal's job driver hands to
+`workers.decisions.decide` — the same path a Slack click takes.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
+from agents.execution.review import Review
+from agents.stages.ask import Question
+from bot.terminal import render
+from workers.decisions import DecisionRequest
+from workers.job import Job, Person
+
+YES = ("y", "yes", "ok", "looks right", "approve")
+NO = ("n", "no", "cancel", "stop")
+
+
+class TerminalPort:
+    def __init__(self, *, ask: bool, quiet: bool, console: Console, person: Person) -> None:
+        self.ask = ask
+        self.quiet = quiet
+        self.console = console
+        self.person = person
+        self.decisions: list[DecisionRequest] = []
+        self._progress: Progress | None = None
+        self._tasks: dict[str, int] = {}
+
+    def take_decision(self) -> DecisionRequest | None:
+        return self.decisions.pop(0) if self.decisions else None
+
+    # -- the port ----------------------------------------------------------------------------
+    def understanding(self, job: Job, request: ImportRequest, *, version: int) -> None:
+        self._show(render.request_text(request))
+        self._decide(job, "understanding", version, "Looks right?")
+
+    def questions(self, job: Job, questions: list[Question], *, version: int) -> None:
+        answers = {}
+        for question in questions:
+            self._show(render.question_text(question))
+            answers[question.id] = (
+                typer.prompt(question.text, default=question.default)
+                if self.ask
+                else question.default
+            )
+        self.decisions.append(
+            DecisionRequest(job.id, "questions", version, "answer", self.person, answers=answers)
+        )
+
+    def schema(self, job: Job, proposal: SchemaProposal, *, version: int) -> None:
+        self._notes(proposal.notes)
+        self._show(render.schema_block(proposal))
+        self._decide(job, "schema", version, "Approve this schema?")
+
+    def plan(self, job: Job, plan: ImportPlan, *, version: int) -> None:
+        self._notes(plan.notes)
+        self._show(render.plan_table(plan))
+        self._decide(job, "plan", version, "Run the import?")
+
+    def progress(self, job: Job, table: str, done: int, expected: int) -> None:
+        if self.quiet:
+            return
+        if self._progress is None:
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=self.console,
+                transient=False,
+            )
+            self._progress.start()
+        if table not in self._tasks:
+            self._tasks[table] = self._progress.add_task(table, total=expected)
+        self._progress.update(self._tasks[table], completed=done)
+
+    def review(self, job: Job, review: Review, *, version: int) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+        self._show(render.review_group(review))
+
+    def notice(self, job: Job, text: str) -> None:
+        self._show(render.notice_text(text))
+
+    def finished(self, job: Job) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _show(self, renderable) -> None:
+        if not self.quiet:
+            self.console.print(renderable)
+
+    def _notes(self, notes: list[str]) -> None:
+        for note in notes:
+            self._show(render.notice_text(note))
+
+    def _decide(self, job: Job, stage, version: int, question: str) -> None:
+        action, feedback = "approve", ""
+        if self.ask:
+            answer = typer.prompt(
+                f"{question} [y = yes, n = cancel, or say what to change]", default="y"
+            )
+            word = answer.strip().lower()
+            if word in NO:
+                action = "cancel"
+            elif word not in YES:
+                action, feedback = "revise", answer.strip()
+        self.decisions.append(
+            DecisionRequest(job.id, stage, version, action, self.person, feedback=feedback)
+        )

@@ -1,0 +1,187 @@
+"""Pure renderers from Dolt-layer results to rich renderables for the terminal."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
+from agents.execution.review import Review
+from agents.stages.ask import Question
+from dolt.models import BranchInfo, ConflictPreview, MergeResult
+from workers.job import Job
+
+
+def branches_table(branches: list[BranchInfo], *, title: str = "Branches") -> Table:
+    table = Table(title=title)
+    for column in ("branch", "head", "author", "date", "message"):
+        table.add_column(column)
+    for info in branches:
+        table.add_row(info.name, info.head[:12], info.author, info.date, info.message)
+    return table
+
+
+def ddl_block(statements: list[str]) -> Syntax:
+    return Syntax(";\n\n".join(statements) + ";", "sql", word_wrap=True)
+
+
+def conflict_preview_text(preview: ConflictPreview) -> Group | Text:
+    if preview.clean:
+        return Text(f"Merging {preview.branch} into {preview.into}: no conflicts.", style="green")
+    lines = [Text(f"Merging {preview.branch} into {preview.into} would conflict:", style="red")]
+    for conflict in preview.data_conflicts:
+        lines.append(Text(f"  {conflict.table}: {conflict.count} conflicting row(s)"))
+        for example in conflict.examples:
+            sides = "  ".join(f"{side} {example[side]}" for side in ("base", "ours", "theirs"))
+            lines.append(Text(f"    {sides}"))
+    for conflict in preview.schema_conflicts:
+        lines.append(Text(f"  {conflict.table}: {conflict.description}"))
+    for violation in preview.constraint_violations:
+        lines.append(Text(f"  {violation.table}: {violation.count} constraint violation(s)"))
+    if preview.error:
+        lines.append(Text(f"  {preview.error}"))
+    return Group(*lines)
+
+
+def merge_result_text(result: MergeResult, *, branch: str, into: str) -> Text:
+    if result.already_up_to_date:
+        return Text(f"{into} already contains {branch}.")
+    kind = "fast-forward" if result.fast_forward else "merge commit"
+    return Text(f"Merged {branch} into {into}: {kind} {result.hash[:12]}.", style="green")
+
+
+def request_text(request: ImportRequest) -> Text:
+    return Text(f"This is my understanding: {request.summary}")
+
+
+def schema_block(proposal: SchemaProposal) -> Group:
+    parts: list = []
+    for table in proposal.tables:
+        if table.ddl:
+            parts.append(Text(f"{table.name} ({table.action}, from {', '.join(table.sources)}):"))
+            parts.append(ddl_block(table.ddl))
+        else:
+            parts.append(Text(f"{table.name}: existing table, from {', '.join(table.sources)}"))
+    return Group(*parts)
+
+
+def plan_table(plan: ImportPlan) -> Group:
+    table = Table(title="Plan")
+    for column in ("table", "mode", "source rows", "rows to load", "filtered out"):
+        table.add_column(column, justify="left" if column in ("table", "mode") else "right")
+    for step in plan.steps:
+        table.add_row(
+            step.table,
+            str(step.mode),
+            f"{step.source_rows:,}",
+            f"{step.expected_rows:,}",
+            f"{step.source_rows - step.expected_rows:,}",
+        )
+    selects = [Syntax(f"-- {s.table}\n{s.select};", "sql", word_wrap=True) for s in plan.steps]
+    checks = [Text(f"check: every row satisfies {c}") for c in plan.checks]
+    return Group(table, *selects, *checks)
+
+
+def review_group(review: Review) -> Group:
+    parts: list = [Text(f"Branch {review.branch} in database {review.database}", style="bold")]
+    table = Table(title="Changes, compared with main")
+    for column in ("table", "change", "added", "modified", "deleted", "rows before", "rows after"):
+        table.add_column(column, justify="left" if column in ("table", "change") else "right")
+    for t in review.tables:
+        change = t.change + (" + schema" if t.schema_change and t.change == "modified" else "")
+        table.add_row(
+            t.name,
+            change,
+            f"{t.rows_added:,}",
+            f"{t.rows_modified:,}",
+            f"{t.rows_deleted:,}",
+            f"{t.rows_before:,}",
+            f"{t.rows_after:,}",
+        )
+    parts.append(table)
+    for check in review.checks_passed:
+        parts.append(Text(f"✓ {check}", style="green"))
+    if review.rejects:
+        rejects = Table(title=f"Rejected rows ({review.rejected_rows})")
+        for column in ("table", "file", "line", "column", "value", "reason"):
+            rejects.add_column(column)
+        for r in review.rejects[:20]:
+            rejects.add_row(
+                r.table, r.file, str(r.line or ""), r.column or "", r.value or "", r.reason
+            )
+        parts.append(rejects)
+    if review.conflicts:
+        parts.append(Text("Merging into main would conflict:", style="red"))
+        parts.extend(Text(f"  {line}") for line in review.conflicts)
+    else:
+        parts.append(Text("Merging into main: no conflicts.", style="green"))
+    return Group(*parts)
+
+
+def question_text(question: Question) -> Text:
+    choices = f" ({' / '.join(question.choices)})" if question.choices else ""
+    return Text(f"? {question.text}{choices} — default: {question.default}. {question.why}")
+
+
+def notice_text(text: str) -> Text:
+    return Text(f"note: {text}", style="yellow")
+
+
+def job_row(job: Job) -> dict:
+    return {
+        "job": job.id,
+        "status": job.status.value,
+        "requester": job.requester.name,
+        "database": job.database,
+        "branch": job.branch,
+        "created": job.created_at.isoformat(timespec="seconds"),
+        "request": job.text,
+    }
+
+
+def jobs_table(jobs: list[Job]) -> Table:
+    table = Table(title="Import jobs")
+    for column in ("job", "status", "requester", "database", "created", "request"):
+        table.add_column(column)
+    for job in jobs:
+        row = job_row(job)
+        table.add_row(
+            *(str(row[c] or "") for c in ("job", "status", "requester", "database", "created")),
+            job.text[:60],
+        )
+    return table
+
+
+def job_detail(job: Job) -> Group:
+    lines = [
+        Text(f"Job {job.id}: {job.status.value}", style="bold"),
+        Text(f"requested by {job.requester.name}: {job.text}"),
+    ]
+    if job.database:
+        lines.append(Text(f"database {job.database}, branch {job.branch or '-'}"))
+    if job.error:
+        lines.append(Text(f"error: {job.error}", style="red"))
+    for stage, versions in job.artifacts.items():
+        latest = versions[-1]
+        approved = f", approved by {latest.approved_by}" if latest.approved_by else ""
+        lines.append(Text(f"{stage}: version {latest.version}{approved}"))
+    if job.llm_usage:
+        tokens = sum(
+            int(u.get("prompt_tokens", 0)) + int(u.get("completion_tokens", 0))
+            for u in job.llm_usage
+        )
+        lines.append(Text(f"LLM: {len(job.llm_usage)} call(s), {tokens} tokens"))
+    audit = Table(title="Audit log")
+    for column in ("when", "who", "what", "status"):
+        audit.add_column(column)
+    for entry in job.audit:
+        moved = f"{entry.status_from} → {entry.status_to}" if entry.status_to else ""
+        audit.add_row(
+            entry.at.isoformat(timespec="seconds"),
+            entry.actor,
+            f"{entry.action} {entry.detail}".strip(),
+            moved,
+        )
+    return Group(*lines, audit)

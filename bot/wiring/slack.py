@@ -1,0 +1,39 @@
+"""Composes the Slack bot process from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from celery import Celery
+
+from bot.slack.client import web_client
+from bot.slack.directory import SlackDirectory
+from bot.slack.intake import SlackIntake
+from bot.slack.settings import SlackSettings
+from bot.wiring.settings import Settings
+from bot.wiring.worker import DEFAULT_REDIS_URL, job_store, permissions, routing_for
+from workers.celery_scheduler import CeleryScheduler
+
+
+def build_intake(environ: Mapping[str, str], *, socket: bool = False) -> tuple[SlackIntake, str]:
+    """The intake and the signing secret; refuses to start with missing or placeholder
+    secrets (SlackSettingsError)."""
+    settings = Settings.from_environment(environ)
+    slack = SlackSettings.from_environment(settings.environ, socket=socket)
+    client = web_client(slack)
+    directory = SlackDirectory(client)
+    identity = client.auth_test()
+    intake = SlackIntake(
+        store=job_store(settings),
+        scheduler=CeleryScheduler(
+            Celery("importbot-bot", broker=settings.redis_url or DEFAULT_REDIS_URL),
+            routing_for(settings),
+        ),
+        client=client,
+        directory=directory,
+        permissions=permissions(settings, directory),
+        bot_user_id=identity["user_id"],
+        bot_id=identity.get("bot_id"),
+        team_id=identity.get("team_id"),
+    )
+    return intake, slack.signing_secret

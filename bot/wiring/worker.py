@@ -1,0 +1,99 @@
+"""Composes a worker process: job store, database server, scheduler, model, ports, permissions.
+
+Registered with `workers.worker_context` by `importbot worker`; each worker process builds its
+own after the fork.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+from collections.abc import Mapping
+from pathlib import Path
+
+from agents.sources.resolve import SourcePolicy
+from bot.slack.client import web_client
+from bot.slack.directory import SlackDirectory
+from bot.slack.files import download_attachment
+from bot.slack.port import SlackPort
+from bot.slack.settings import SlackSettings
+from bot.wiring.llm import open_llm
+from bot.wiring.settings import Settings
+from dolt import open_server
+from workers.celery_app import app
+from workers.celery_scheduler import CeleryScheduler
+from workers.context import StageContext
+from workers.job import Job
+from workers.permissions import Permissions
+from workers.recording_port import RedisRecordingPort
+from workers.redis_store import RedisJobStore
+from workers.routing import Routing
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def routing_for(settings: Settings) -> Routing:
+    return Routing(
+        embedded=settings.dolt_url.startswith("doltlite"),
+        doltlite_shards=settings.doltlite_shards,
+    )
+
+
+def job_store(settings: Settings) -> RedisJobStore:
+    return RedisJobStore.from_url(
+        settings.redis_url or DEFAULT_REDIS_URL, lock_ttl_seconds=settings.lock_ttl_seconds
+    )
+
+
+def build_context(environ: Mapping[str, str]) -> tuple[StageContext, Permissions]:
+    settings = Settings.from_environment(environ)
+    store = job_store(settings)
+    resources = contextlib.ExitStack()
+    atexit.register(resources.close)
+    llm = resources.enter_context(open_llm(settings.environ))
+    server = resources.enter_context(open_server(settings.dolt_url))
+    recording = RedisRecordingPort(store.redis)
+    slack_port, fetch, directory = _slack_parts(settings, store)
+
+    def port_for(job: Job):
+        return slack_port if job.place.kind == "slack" and slack_port else recording
+
+    context = StageContext(
+        store=store,
+        server=server,
+        policy=SourcePolicy.from_env(settings.environ, cwd=Path.cwd()),
+        jobs_dir=settings.jobs_dir.resolve(),
+        scheduler=CeleryScheduler(app, routing_for(settings)),
+        port_for=port_for,
+        llm=llm,
+        fetch_attachment=fetch,
+    )
+    return context, permissions(settings, directory)
+
+
+def permissions(settings: Settings, directory: SlackDirectory | None) -> Permissions:
+    return Permissions(
+        importers=settings.importers,
+        mergers=settings.mergers,
+        require_second_approver=settings.require_second_approver,
+        members_of=directory.members_of if directory else (lambda group: frozenset()),
+    )
+
+
+def _slack_parts(settings: Settings, store: RedisJobStore):
+    """The Slack port, attachment download and directory, when Slack is configured."""
+    if not settings.environ.get("SLACK_BOT_TOKEN"):
+        return None, None, None
+    slack = SlackSettings.from_environment(settings.environ)
+    client = web_client(slack)
+
+    def fetch(attachment, folder):
+        return download_attachment(
+            attachment.url,
+            attachment.name,
+            folder=folder,
+            token=slack.bot_token,
+            hosts=slack.file_hosts,
+        )
+
+    return SlackPort(client, store.redis), fetch, SlackDirectory(client)

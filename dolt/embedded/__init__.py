@@ -1,0 +1,1 @@
+"""doltlite: the embedded Dolt backend (one file per database)."""

@@ -1,0 +1,1 @@
+"""Dolt sql-server: the MySQL-protocol backend."""
