@@ -101,6 +101,32 @@ class Inspection(Artifact):
     foreign_keys: list[ForeignKeyCandidate] = Field(default_factory=list)
 
 
+# 3. ask ----------------------------------------------------------------------------------
+MAX_QUESTIONS = 4
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="Short identifier, e.g. 'people_key'.")
+    text: str = Field(max_length=300, description="The question, one sentence.")
+    choices: list[str] = Field(
+        default_factory=list, description="Answers to pick from; empty for free text."
+    )
+    default: str = Field(description="The answer taken when the person skips.")
+    why: str = Field(
+        max_length=300, description="What changes in the result depending on the answer."
+    )
+
+
+class FollowUpQuestions(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["ok", "cannot"] = "ok"
+    reason: str | None = Field(None, max_length=300)
+    questions: list[Question] = Field(default_factory=list, max_length=MAX_QUESTIONS)
+
+
 # 4. propose schema -----------------------------------------------------------------------
 class TableProposal(Artifact):
     name: str
@@ -184,4 +210,35 @@ class ExecutionReport(Artifact):
     commit: str | None
     loads: list[TableLoad]
     rejects: list[Reject] = Field(default_factory=list)
+    checks_passed: list[str] = Field(default_factory=list)
+
+
+# 7. review -------------------------------------------------------------------------------
+class TableReview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    change: str
+    rows_added: int
+    rows_modified: int
+    rows_deleted: int
+    rows_before: int
+    rows_after: int
+    schema_change: bool
+    schema_before: str | None
+    schema_after: str | None
+    samples: list[dict] = Field(default_factory=list)
+
+
+class Review(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    job: str
+    database: str
+    branch: str
+    commit: str | None
+    tables: list[TableReview]
+    rejected_rows: int
+    rejects: list[Reject]
+    conflicts: list[str] = Field(default_factory=list, description="Empty when the merge is clean.")
     checks_passed: list[str] = Field(default_factory=list)

@@ -18,13 +18,15 @@ from agents.artifacts import (
     ImportPlan,
     ImportRequest,
     Inspection,
+    Question,
+    Review,
     SchemaProposal,
     SourceProfile,
 )
 from agents.baseline.proposal import plan_import, propose_schema
 from agents.errors import ProposalInvalid, RepairExhausted, RequestNotUnderstood
 from agents.execution.executor import ExecutionInput, Progress, execute
-from agents.execution.review import Review, build_review
+from agents.execution.review import build_review
 from agents.execution.target_columns import target_columns
 from agents.inspection.foreign_keys import find_foreign_keys
 from agents.inspection.profiling import profile_relation, retype_relation
@@ -33,7 +35,6 @@ from agents.stages import ask as ask_stage
 from agents.stages import plan as plan_stage
 from agents.stages import schema as schema_stage
 from agents.stages import understand as understand_stage
-from agents.stages.ask import Question
 from agents.stages.dry_run import dry_run_ddl
 from agents.stages.grammar import parse_request
 from agents.stages.repair import Parses

@@ -30,14 +30,13 @@ from dolt.embedded.loader import load_sqlite3
 load_sqlite3()
 
 from agents import pipeline  # noqa: E402
-from agents.artifacts import ImportRequest  # noqa: E402
+from agents.artifacts import FollowUpQuestions, ImportRequest  # noqa: E402
 from agents.llm.client import LlmClient, LlmSettings  # noqa: E402
 from agents.sources.resolve import SourcePolicy  # noqa: E402
 from agents.stages import ask as ask_stage  # noqa: E402
 from agents.stages import plan as plan_stage  # noqa: E402
 from agents.stages import schema as schema_stage  # noqa: E402
 from agents.stages import understand as understand_stage  # noqa: E402
-from agents.stages.ask import FollowUpQuestions  # noqa: E402
 from dolt import open_server  # noqa: E402
 from dolt.models import Author  # noqa: E402
 from tests.fakes.openai_server import ScriptedOpenAI, prompt_tokens_for  # noqa: E402

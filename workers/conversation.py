@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
-from agents.execution.review import Review
-from agents.stages.ask import Question
+from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
 from workers.job import Job
 
 

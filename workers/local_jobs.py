@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from agents.artifacts import Review
 from agents.execution.executor import branch_name
-from agents.execution.review import Review, build_review
+from agents.execution.review import build_review
 from agents.sources.resolve import SourcePolicy
 from agents.stages.repair import Parses
 from dolt.errors import BranchNotFound, DoltError

@@ -19,10 +19,15 @@ from typing import TypeVar
 import redis
 
 from agents import pipeline
-from agents.artifacts import ImportPlan, ImportRequest, Inspection, SchemaProposal
+from agents.artifacts import (
+    FollowUpQuestions,
+    ImportPlan,
+    ImportRequest,
+    Inspection,
+    Review,
+    SchemaProposal,
+)
 from agents.errors import AgentError, LlmUnavailable
-from agents.execution.review import Review
-from agents.stages.ask import FollowUpQuestions
 from dolt.errors import BranchNotFound, Busy, ConnectionLost, DoltError, MergeConflict
 from workers.context import StageContext, author_of
 from workers.errors import JobBusy

@@ -1,42 +1,10 @@
-"""The review artifact: what the import branch changed, what it left out, what merge would hit."""
+"""Building the review: what the import branch changed, what it left out, what merge would hit."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from agents.artifacts import ExecutionReport, Reject
+from agents.artifacts import ExecutionReport, Review, TableReview
 from dolt.interface import Database
 from dolt.models import RowChangeType
-
-
-class TableReview(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    change: str
-    rows_added: int
-    rows_modified: int
-    rows_deleted: int
-    rows_before: int
-    rows_after: int
-    schema_change: bool
-    schema_before: str | None
-    schema_after: str | None
-    samples: list[dict] = Field(default_factory=list)
-
-
-class Review(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    job: str
-    database: str
-    branch: str
-    commit: str | None
-    tables: list[TableReview]
-    rejected_rows: int
-    rejects: list[Reject]
-    conflicts: list[str] = Field(default_factory=list, description="Empty when the merge is clean.")
-    checks_passed: list[str] = Field(default_factory=list)
 
 
 def build_review(

@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
-
-from agents.artifacts import ImportRequest, Inspection, SchemaProposal
+from agents.artifacts import (
+    MAX_QUESTIONS,
+    FollowUpQuestions,
+    ImportRequest,
+    Inspection,
+    Question,
+    SchemaProposal,
+)
 from agents.stages.context import UNTRUSTED_NOTE, as_json, inspection_summary
 from agents.stages.repair import Parses, ask_and_validate
-
-MAX_QUESTIONS = 4
-
-
-class Question(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: str = Field(description="Short identifier, e.g. 'people_key'.")
-    text: str = Field(max_length=300, description="The question, one sentence.")
-    choices: list[str] = Field(
-        default_factory=list, description="Answers to pick from; empty for free text."
-    )
-    default: str = Field(description="The answer taken when the person skips.")
-    why: str = Field(
-        max_length=300, description="What changes in the result depending on the answer."
-    )
-
-
-class FollowUpQuestions(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    status: Literal["ok", "cannot"] = "ok"
-    reason: str | None = Field(None, max_length=300)
-    questions: list[Question] = Field(default_factory=list, max_length=MAX_QUESTIONS)
-
 
 INSTRUCTIONS = f"""You review a planned data import before anything is written.
 Ask at most {MAX_QUESTIONS} questions, and only questions whose answers change the tables or rows

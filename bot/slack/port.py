@@ -11,9 +11,7 @@ import time
 
 from slack_sdk import WebClient
 
-from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
-from agents.execution.review import Review
-from agents.stages.ask import Question
+from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
 from bot.slack.messages import (
     ButtonRef,
     Message,

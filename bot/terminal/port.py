@@ -10,9 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
-from agents.execution.review import Review
-from agents.stages.ask import Question
+from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
 from bot.terminal import render
 from workers.decisions import DecisionRequest
 from workers.job import Job, Person

@@ -7,9 +7,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
-from agents.execution.review import Review
-from agents.stages.ask import Question
+from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
 from dolt.models import BranchInfo, ConflictPreview, MergeResult
 from workers.job import Job
 

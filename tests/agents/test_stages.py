@@ -7,12 +7,18 @@ from pathlib import Path
 import pytest
 
 from agents import pipeline
-from agents.artifacts import ImportPlan, ImportRequest, PlanStep, SchemaEdit
+from agents.artifacts import (
+    FollowUpQuestions,
+    ImportPlan,
+    ImportRequest,
+    PlanStep,
+    Question,
+    SchemaEdit,
+)
 from agents.errors import RepairExhausted, RequestNotUnderstood
 from agents.llm.client import LlmClient, LlmSettings
 from agents.sources.resolve import SourcePolicy
 from agents.stages import ask, understand
-from agents.stages.ask import FollowUpQuestions, Question
 from agents.stages.schema import SchemaRevision
 from tests.conftest import REQUESTER
 from tests.fakes.openai_server import ScriptedOpenAI

@@ -284,8 +284,7 @@ def test_import_uses_the_configured_model(workspace):
 
 
 def test_on_a_terminal_a_change_in_your_own_words_revises_the_schema(workspace):
-    from agents.artifacts import SchemaEdit
-    from agents.stages.ask import FollowUpQuestions
+    from agents.artifacts import FollowUpQuestions, SchemaEdit
     from agents.stages.schema import SchemaRevision
     from tests.fakes.openai_server import ScriptedOpenAI
 
@@ -312,7 +311,7 @@ def test_on_a_terminal_a_change_in_your_own_words_revises_the_schema(workspace):
 
 
 def test_on_a_terminal_questions_are_answered_and_the_answer_reaches_the_model(workspace):
-    from agents.stages.ask import FollowUpQuestions, Question
+    from agents.artifacts import FollowUpQuestions, Question
     from agents.stages.schema import SchemaRevision
     from tests.fakes.openai_server import ScriptedOpenAI
 

@@ -261,8 +261,7 @@ def test_a_missing_file_gets_a_clear_message_in_the_thread_and_nothing_is_writte
 
 
 def test_a_thread_reply_and_the_changes_modal_revise_the_ddl(world):
-    from agents.artifacts import ImportRequest, SchemaEdit
-    from agents.stages.ask import FollowUpQuestions
+    from agents.artifacts import FollowUpQuestions, ImportRequest, SchemaEdit
     from agents.stages.schema import SchemaRevision
     from tests.fakes import slack_requests as slack
     from tests.fakes.openai_server import ScriptedOpenAI

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from agents import pipeline
-from agents.artifacts import ImportRequest
+from agents.artifacts import FollowUpQuestions, ImportRequest, Question
 from agents.sources.resolve import SourcePolicy
-from agents.stages.ask import FollowUpQuestions, Question
 from agents.stages.schema import SchemaRevision
 from dolt import open_server
 

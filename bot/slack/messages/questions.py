@@ -7,7 +7,7 @@ Questions without choices are answered by a reply in the thread.
 
 from __future__ import annotations
 
-from agents.stages.ask import Question
+from agents.artifacts import Question
 from bot.slack.messages import blocks as b
 from bot.slack.messages.actions import (
     ANSWER_QUESTION,

@@ -7,7 +7,7 @@ more rejects than shown attach `rejects-<job>.csv`.
 
 from __future__ import annotations
 
-from agents.execution.review import Review, TableReview
+from agents.artifacts import Review, TableReview
 from bot.slack.messages import blocks as b
 from bot.slack.messages.actions import DISCARD, MERGE, ButtonRef
 from bot.slack.messages.limits import fits_inline

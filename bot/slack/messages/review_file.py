@@ -9,8 +9,7 @@ import csv
 import difflib
 import io
 
-from agents.artifacts import Reject
-from agents.execution.review import Review, TableReview
+from agents.artifacts import Reject, Review, TableReview
 
 SAMPLE_VALUE_WIDTH = 60
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

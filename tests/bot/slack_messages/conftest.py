@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal, TableProposal
-from agents.execution.review import Review
-from agents.stages.ask import Question
+from agents.artifacts import (
+    ImportPlan,
+    ImportRequest,
+    Question,
+    Review,
+    SchemaProposal,
+    TableProposal,
+)
 from tests.bot.slack_messages.factories import PEOPLE_DDL, plan_step, reject, table_review
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from agents.artifacts import PlanStep, Reject, TableProposal
-from agents.execution.review import TableReview
+from agents.artifacts import PlanStep, Reject, TableProposal, TableReview
 from bot.slack.messages.actions import ButtonRef
 
 HOSTILE = "<!channel> & <@U999> ```\n*bold* `tick` <https://evil.example|click>"

@@ -2,9 +2,7 @@
 
 import pytest
 
-from agents.artifacts import ImportPlan, ImportRequest, SchemaProposal
-from agents.execution.review import Review
-from agents.stages.ask import Question
+from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
 from bot.slack.messages import actions
 from bot.slack.messages.decided import render_decided, render_error, render_final, render_notice
 from bot.slack.messages.plan import render_plan

@@ -1,4 +1,4 @@
-from agents.stages.ask import Question
+from agents.artifacts import Question
 from bot.slack.messages.actions import (
     ANSWER_QUESTION,
     CANCEL,

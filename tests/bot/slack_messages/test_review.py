@@ -1,7 +1,7 @@
 import csv
 import io
 
-from agents.execution.review import Review
+from agents.artifacts import Review
 from bot.slack.messages.actions import DISCARD, MERGE, ButtonRef
 from bot.slack.messages.review import render_review
 from tests.bot.slack_messages.blockkit import (
