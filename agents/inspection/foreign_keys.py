@@ -23,7 +23,7 @@ import duckdb
 
 from agents.artifacts import ForeignKeyCandidate, SourceProfile
 from agents.inspection.type_inference import parse_type
-from agents.staging.core import quote_ident
+from agents.staging.names import quote_ident
 
 _REFERENCE = re.compile(r"(.+?)_(id|key|code|uuid)")
 _IRREGULAR = {
@@ -239,6 +239,7 @@ def _containment(
 ) -> float | None:
     """Share of the column's non-NULL values found among the key's values (row-weighted)."""
     value = quote_ident(column)
+    cast: str | None
     if key.existing:
         table, type_ = existing.table(key)
         reference = f"SELECT DISTINCT v FROM {quote_ident(table)}"

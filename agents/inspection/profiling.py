@@ -17,13 +17,14 @@ cut at ``max_cell_chars``, min/max are cut the same way, notes are capped at :da
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import duckdb
 
 from agents.artifacts import ColumnProfile, SourceProfile
+from agents.errors import AgentError
 from agents.inspection.type_inference import (
     DATE_PATTERN,
     DATETIME_PATTERN,
@@ -33,6 +34,7 @@ from agents.inspection.type_inference import (
     LEADING_ZERO_PATTERN,
     PLAIN_FIXED_PATTERN,
     Inferred,
+    cast_expression,
     confirm_guess,
     families_to_check,
     fit_row_size,
@@ -43,7 +45,8 @@ from agents.inspection.type_inference import (
     parse_type,
     trimmed,
 )
-from agents.staging.core import StagedRelation, apply_types, quote_ident, relation_types
+from agents.staging.names import quote_ident
+from agents.staging.relations import StagedRelation, create_relation_view, relation_types
 
 FAMILY_SAMPLE = 1_000
 """Records whose text values choose which pattern counts a column needs."""
@@ -130,6 +133,35 @@ def retype_relation(
     text = {name for name, _ in staged.columns if _reads_as_text(staged, raw_types[name])}
     types = {column.name: column.inferred_type for column in profile.columns}
     apply_types(con, staged=staged, types=types, inferred=text)
+
+
+def apply_types(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    staged: StagedRelation,
+    types: Mapping[str, str],
+    inferred: Collection[str] = (),
+) -> None:
+    """(Re)create the typed view ``staged.relation`` over ``staged.raw_relation``.
+
+    ``types`` maps staged column names to MySQL types; each such column is cast to the matching
+    DuckDB type (``TRY_CAST`` for text, so a value that does not fit becomes NULL — the executor
+    compares with the raw relation to reject it). Columns not in ``types`` pass through.
+    ``inferred`` names text columns whose type was inferred from all their values (see
+    :func:`~agents.inspection.type_inference.cast_expression`).
+    """
+    known = {name for name, _ in staged.columns}
+    unknown = sorted(set(types) - known)
+    if unknown:
+        raise AgentError(f"{staged.relation} has no column(s) {', '.join(unknown)}")
+    raw_types = relation_types(con, staged.raw_relation)
+    casts = {
+        name: cast_expression(
+            quote_ident(name), raw_types[name], mysql_type, inferred=name in inferred
+        )
+        for name, mysql_type in types.items()
+    }
+    create_relation_view(con, staged, casts)
 
 
 def _reads_as_text(staged: StagedRelation, duck_type: str) -> bool:
@@ -387,8 +419,8 @@ def _measure(
         c = quote_ident(name)
         if name not in families:
             measures[name] = _native_measures(c, raw_types[name], limit)
-        elif guesses[name] is not None:
-            measures[name] = _guess_measures(c, guesses[name], limit)
+        elif (guessed := guesses[name]) is not None:
+            measures[name] = _guess_measures(c, guessed, limit)
         else:
             measures[name] = _text_measures(c, families[name], limit)
     row_count, stats = _aggregate(con, staged, measures)

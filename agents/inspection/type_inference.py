@@ -41,6 +41,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from agents.errors import AgentError
 
@@ -68,6 +69,11 @@ _INTEGER_RANGES = (
     ("BIGINT", -(2**63), 2**63 - 1),
 )
 
+Stats = Mapping[str, Any]
+"""A column's statistics, aggregate name -> value. ``Any``: the values are DuckDB's, whose result
+rows are untyped (``fetchone() -> tuple[Any, ...]``): counts, bounds of the column's own type, or
+None."""
+
 # --- families of text values (a sample picks which whole-column checks to run) ----------------
 
 FAMILIES = ("boolean", "number", "temporal", "json")
@@ -90,7 +96,8 @@ def value_family(value: str) -> str | None:
 
 def families_to_check(values: Sequence[str | None]) -> tuple[str, ...]:
     """Which families a column's sample leaves possible: none once a plain string is seen."""
-    seen = {value_family(value) for value in values if value is not None} - {None}
+    families = (value_family(value) for value in values if value is not None)
+    seen = {family for family in families if family is not None}
     if "string" in seen or len(seen) > 1:
         return ()
     return tuple(seen) if seen else FAMILIES
@@ -140,7 +147,7 @@ def guess_text_type(values: Sequence[str | None], families: Sequence[str]) -> st
     return family
 
 
-def confirm_guess(guess: str, stats: Mapping[str, object]) -> dict[str, object] | None:
+def confirm_guess(guess: str, stats: Stats) -> dict[str, Any] | None:
     """Whole-column statistics of a guessed text column in the vocabulary of
     :func:`infer_text_type`, if they prove the type the guess stands for; None if they do not
     (then every count of the column's families is taken and decides).
@@ -167,10 +174,10 @@ def confirm_guess(guess: str, stats: Mapping[str, object]) -> dict[str, object] 
     A value with a leading zero refutes a number guess (the column is text, and a typed guess
     does not take the text statistics: min/max as text, empty strings).
     """
-    values = int(stats["values"])  # type: ignore[call-overload]
+    values = int(stats["values"])
 
     def count(key: str) -> int:
-        return int(stats.get(key) or 0)  # type: ignore[call-overload]
+        return int(stats.get(key) or 0)
 
     def every(key: str) -> bool:
         return values > 0 and count(key) == values
@@ -202,19 +209,19 @@ def confirm_guess(guess: str, stats: Mapping[str, object]) -> dict[str, object] 
     return None  # "leading_zeros" without one, or nothing to confirm
 
 
-def _exact_integer(number: object) -> int | None:
+def _exact_integer(number: int | None) -> int | None:
     """An integer within 2**53 (so exact as a DOUBLE), else None."""
-    if number is None or not abs(int(number)) <= 2**53:  # type: ignore[call-overload]
+    if number is None or not abs(int(number)) <= 2**53:
         return None
-    return int(number)  # type: ignore[call-overload]
+    return int(number)
 
 
-def _digits_before_point(magnitude: object) -> int | None:
+def _digits_before_point(magnitude: float | None) -> int | None:
     """Digits of the whole part of the largest |value| (leading zeros not counted), from its
     DOUBLE; None when the DOUBLE is within rounding of a power of ten (or not finite)."""
     if magnitude is None:
         return None
-    largest = float(magnitude)  # type: ignore[arg-type]
+    largest = float(magnitude)
     if not math.isfinite(largest):
         return None
     for power in range(DECIMAL_MAX_PRECISION + 2):
@@ -235,7 +242,7 @@ class Inferred:
     notes: list[str] = field(default_factory=list)
 
 
-def infer_text_type(name: str, stats: Mapping[str, object]) -> Inferred:
+def infer_text_type(name: str, stats: Stats) -> Inferred:
     """The type of a text column from whole-column counts (see profiling for their names)."""
     values = int(stats["values"])
     if values == 0:
@@ -263,13 +270,13 @@ def infer_text_type(name: str, stats: Mapping[str, object]) -> Inferred:
     return inferred
 
 
-def _decimal_size(stats: Mapping[str, object]) -> tuple[int, int]:
+def _decimal_size(stats: Stats) -> tuple[int, int]:
     """(precision, scale) of the fixed-point values: digits after the point, plus before it."""
     scale = int(stats.get("scale") or 0)
     return max(int(stats.get("integer_digits") or 0) + scale, scale, 1), scale
 
 
-def _matching_type(stats: Mapping[str, object], values: int) -> str | None:
+def _matching_type(stats: Stats, values: int) -> str | None:
     """The narrowest type whose pattern all ``values`` non-NULL values match, if any."""
 
     def all_(key: str) -> bool:
@@ -296,17 +303,17 @@ def _matching_type(stats: Mapping[str, object], values: int) -> str | None:
     return None
 
 
-def _utc_note(name: str, stats: Mapping[str, object], type_: str) -> list[str]:
+def _utc_note(name: str, stats: Stats, type_: str) -> list[str]:
     if type_.startswith("DATETIME") and int(stats.get("utc") or 0):
         return [f"{name}: times ending in Z are read as UTC"]
     return []
 
 
-def integer_type(low: object, high: object) -> str | None:
+def integer_type(low: int | None, high: int | None) -> str | None:
     """The smallest signed integer type holding [low, high]; DECIMAL(n,0) beyond BIGINT."""
     if low is None or high is None:
         return None
-    low_, high_ = int(low), int(high)  # type: ignore[call-overload]
+    low_, high_ = int(low), int(high)
     for name, minimum, maximum in _INTEGER_RANGES:
         if minimum <= low_ and high_ <= maximum:
             return name
@@ -354,7 +361,7 @@ def native_kind(duck_type: str) -> str:
     return "other"
 
 
-def infer_native_type(name: str, duck_type: str, stats: Mapping[str, object]) -> Inferred:
+def infer_native_type(name: str, duck_type: str, stats: Stats) -> Inferred:
     """The MySQL type of a typed (Parquet/JSON) column from its DuckDB type and statistics."""
     kind = native_kind(duck_type)
     values = int(stats["values"])

@@ -28,25 +28,23 @@ import dataclasses
 import functools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 
-from agents.staging.core import (
+from agents.errors import FormatError
+from agents.staging.encodings import decode_to_utf8
+from agents.staging.names import quote_ident, sanitize_name, sql_literal, unique_name
+from agents.staging.relations import (
     MAX_REJECT_RAW,
     MAX_REJECTS,
     Format,
     ReaderReject,
     StagedRelation,
     StagingJob,
-    decode_to_utf8,
-    quote_ident,
-    sanitize_name,
-    sql_literal,
-    unique_name,
 )
 
 MAX_OBJECT_FIELDS = 200
@@ -114,7 +112,7 @@ def stage_json(
 # --- reading -------------------------------------------------------------------------------------
 
 
-def _kind(job: StagingJob, path, format: Format) -> Literal["array", "lines", "object"]:
+def _kind(job: StagingJob, path: Path, format: Format) -> Literal["array", "lines", "object"]:
     if format == "jsonl":
         return "lines"
     with path.open("rb") as handle:
@@ -122,21 +120,22 @@ def _kind(job: StagingJob, path, format: Format) -> Literal["array", "lines", "o
     if head.startswith(b"["):
         return "array"
     try:
-        count = job.con.execute(
+        row = job.con.execute(
             "SELECT count(*) FROM (SELECT 1 FROM read_json_objects($file, format = 'unstructured', "
             "maximum_object_size = $size) LIMIT 2)",
             {"file": str(path), "size": _object_size(path)},
-        ).fetchone()[0]
+        ).fetchone()
     except duckdb.Error:
         return "lines"
-    return "object" if count == 1 else "lines"
+    assert row is not None  # an aggregate always returns a row
+    return "object" if row[0] == 1 else "lines"
 
 
-def _object_size(path) -> int:
+def _object_size(path: Path) -> int:
     return max(16 * 1024 * 1024, path.stat().st_size + 1)
 
 
-def _load_documents(job: StagingJob, path, kind: str, docs: str) -> None:
+def _load_documents(job: StagingJob, path: Path, kind: str, docs: str) -> None:
     """One row per record: ``__record`` and the record's JSON text (NULL for a bad JSONL line)."""
     params = {
         "file": str(path),
@@ -173,12 +172,13 @@ def _load_documents(job: StagingJob, path, kind: str, docs: str) -> None:
         )
     except duckdb.Error as error:
         raise _syntax_error(job, path, error) from None
-    count = job.con.execute(f"SELECT count(*) FROM {job.table(docs)}").fetchone()[0]
-    if count == 0:
+    row = job.con.execute(f"SELECT count(*) FROM {job.table(docs)}").fetchone()
+    assert row is not None  # an aggregate always returns a row
+    if row[0] == 0:
         raise job.error("holds no records")
 
 
-def _records_key(job: StagingJob, path, params: dict) -> str | None:
+def _records_key(job: StagingJob, path: Path, params: Mapping[str, object]) -> str | None:
     """The one field of a top-level object that holds a list of records; None: it is a record."""
     try:
         row = job.con.execute(
@@ -188,6 +188,7 @@ def _records_key(job: StagingJob, path, params: dict) -> str | None:
         ).fetchone()
     except duckdb.Error as error:
         raise _syntax_error(job, path, error) from None
+    assert row is not None  # the file holds one object (see _kind)
     fields = json.loads(row[0], object_pairs_hook=list)
     if not isinstance(fields, list) or not all(isinstance(pair, tuple) for pair in fields):
         return None
@@ -207,7 +208,7 @@ def _is_list_of_objects(value: object) -> bool:
     )
 
 
-def _syntax_error(job: StagingJob, path, error: duckdb.Error):
+def _syntax_error(job: StagingJob, path: Path, error: duckdb.Error) -> FormatError:
     """DuckDB's message names a line (JSONL) or the n-th value of an array: find its line."""
     text = str(error)
     detail = text.strip().split("\n", 1)[0]
@@ -217,7 +218,7 @@ def _syntax_error(job: StagingJob, path, error: duckdb.Error):
     return job.error(f"is not valid JSON: {detail[:300]}", number)
 
 
-def _python_error_line(path) -> int | None:
+def _python_error_line(path: Path) -> int | None:
     """Python's parser names the line of a syntax error; asked only for files it can hold."""
     if path.stat().st_size > PYTHON_PARSE_LIMIT:
         return None
@@ -228,7 +229,7 @@ def _python_error_line(path) -> int | None:
     return None
 
 
-def _bad_lines(job: StagingJob, path, docs: str) -> tuple[ReaderReject, ...]:
+def _bad_lines(job: StagingJob, path: Path, docs: str) -> tuple[ReaderReject, ...]:
     """Rejects for the JSONL lines DuckDB could not parse, with their lines and text."""
     bad = [
         row[0]
@@ -247,15 +248,18 @@ def _bad_lines(job: StagingJob, path, docs: str) -> tuple[ReaderReject, ...]:
             found[record] = (line, text)
             if len(found) == len(wanted):
                 break
-    rejects = []
+    rejects: list[ReaderReject] = []
     for record in bad:
-        line, text = found.get(record, (None, None))
-        raw = text.rstrip("\r\n")[:MAX_REJECT_RAW] if text is not None else None
-        rejects.append(ReaderReject(line=line, reason="not valid JSON", raw=raw))
+        number: int | None = None
+        raw: str | None = None
+        if record in found:
+            number, text = found[record]
+            raw = text.rstrip("\r\n")[:MAX_REJECT_RAW]
+        rejects.append(ReaderReject(line=number, reason="not valid JSON", raw=raw))
     return tuple(rejects)
 
 
-def _lines(path) -> Iterator[tuple[int, int, str]]:
+def _lines(path: Path) -> Iterator[tuple[int, int, str]]:
     """(record, line, text) for each non-blank line of a JSONL file."""
     record = 0
     with open(path, encoding="utf-8", errors="replace", newline="\n") as handle:
@@ -372,12 +376,13 @@ def _parent_key(job: StagingJob, records: str, columns: list[_Leaf]) -> _Leaf | 
     ]
     candidates.sort(key=lambda leaf: leaf.name not in _KEY_NAMES)
     for leaf in candidates:
-        unique = job.con.execute(
+        row = job.con.execute(
             f"SELECT count({leaf.expression}) = count(*) "
             f"AND count(DISTINCT {leaf.expression}) = count(*) "
             f"FROM {job.table(records)}"
-        ).fetchone()[0]
-        if unique:
+        ).fetchone()
+        assert row is not None  # an aggregate always returns a row
+        if row[0]:
             return leaf
     return None
 

@@ -10,7 +10,8 @@ import pytest
 from agents.artifacts import SourceProfile
 from agents.inspection.foreign_keys import find_foreign_keys
 from agents.inspection.profiling import profile_relation
-from agents.staging.core import open_duckdb, relation_name_for, stage_file
+from agents.staging.connection import open_duckdb
+from agents.staging.stage import relation_name_for, stage_file
 
 FILES = Path(__file__).parent / "fixtures" / "files"
 
@@ -150,7 +151,8 @@ def test_tables_whose_own_keys_share_a_name_do_not_reference_each_other(tmp_path
 
     from agents.inspection.foreign_keys import find_foreign_keys
     from agents.inspection.profiling import profile_relation
-    from agents.staging.core import configure_connection, stage_file
+    from agents.staging.connection import configure_connection
+    from agents.staging.stage import stage_file
 
     con = duckdb.connect()
     configure_connection(con, workdir=tmp_path)

@@ -14,7 +14,8 @@ import pytest
 from agents.artifacts import SourceProfile
 from agents.inspection.profiling import profile_relation
 from agents.inspection.type_inference import ROW_LIMIT, row_bytes, varchar_type
-from agents.staging.core import open_duckdb, relation_name_for, stage_file
+from agents.staging.connection import open_duckdb
+from agents.staging.stage import relation_name_for, stage_file
 
 FILES = Path(__file__).parent / "fixtures" / "files"
 

@@ -17,15 +17,11 @@ import openpyxl
 import pytest
 
 from agents.errors import AgentError, FormatError
-from agents.staging.core import (
-    SNIFF_BYTES,
-    StagedRelation,
-    apply_types,
-    open_duckdb,
-    record_line,
-    relation_name_for,
-    stage_file,
-)
+from agents.inspection.profiling import apply_types
+from agents.staging.connection import open_duckdb
+from agents.staging.encodings import SNIFF_BYTES
+from agents.staging.relations import StagedRelation
+from agents.staging.stage import record_line, relation_name_for, stage_file
 
 FILES = Path(__file__).parent / "fixtures" / "files"
 
