@@ -25,6 +25,7 @@ services:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The real-model tests run when the local model can be fetched from PyPI (cached under
 # ~/.cache/importbot/models); when it cannot, they are skipped and say why.

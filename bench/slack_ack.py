@@ -82,7 +82,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-c",
-                "from bot.terminal.cli import main; main()",
+                "from bot.entrypoints.cli import main; main()",
                 "serve",
                 "--port",
                 str(port),

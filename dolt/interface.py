@@ -8,7 +8,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, Protocol
 
 from dolt.models import (
     Author,
@@ -25,6 +25,12 @@ from dolt.models import (
 DEFAULT_BATCH_ROWS = 10_000
 
 ProgressCallback = Callable[[int], None]
+
+
+class ArrowStream(Protocol):
+    """Rows exported through the Arrow PyCapsule stream interface (a DuckDB relation, say)."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
 
 
 class WriteSession(ABC):
@@ -106,7 +112,7 @@ class WriteSession(ABC):
         *,
         table: str,
         columns: Sequence[str],
-        source: Any,
+        source: ArrowStream,
         mode: WriteMode = WriteMode.APPEND,
         tagged: bool = False,
         rows_per_transaction: int = 1_000_000,

@@ -159,6 +159,7 @@ class WriteSessionBase(WriteSession):
         done = 0
         rejected: list[RejectedRow] = []
         for batch in self._batches(rows, batch_rows=max(1, batch_rows)):
+            misshapen: list[RejectedRow]
             if set(map(len, batch)) == {width}:
                 indexes: Sequence[int] = range(done, done + len(batch))
                 fitting, misshapen = batch, []

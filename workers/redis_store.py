@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import redis
+from redis.lock import Lock
 
 from workers.errors import ConcurrentUpdate, JobBusy, JobNotFound
 from workers.job import Job, now
@@ -30,8 +31,8 @@ class RedisJobStore:
         self.lock_ttl_seconds = lock_ttl_seconds
 
     @classmethod
-    def from_url(cls, url: str, **kwargs) -> RedisJobStore:
-        return cls(redis.Redis.from_url(url), **kwargs)
+    def from_url(cls, url: str, *, lock_ttl_seconds: float = 60.0) -> RedisJobStore:
+        return cls(redis.Redis.from_url(url), lock_ttl_seconds=lock_ttl_seconds)
 
     # -- documents ---------------------------------------------------------------------------
     def create(self, job: Job) -> Job:
@@ -49,7 +50,7 @@ class RedisJobStore:
             thread_key = _thread_key(job.place.channel, job.place.thread_ts)
             if not self.redis.set(thread_key, job.id, nx=True):
                 self._remove(job)
-                return self.get(self.redis.get(thread_key).decode())
+                return self.get(text_reply(self.redis.get(thread_key)))
         return job
 
     def _remove(self, job: Job) -> None:
@@ -95,19 +96,19 @@ class RedisJobStore:
     # -- lookups -----------------------------------------------------------------------------
     def find_by_thread(self, channel: str, thread_ts: str) -> Job | None:
         job_id = self.redis.get(_thread_key(channel, thread_ts))
-        return self.get(job_id.decode()) if job_id else None
+        return self.get(text_reply(job_id)) if job_id else None
 
     def jobs(
         self, *, status: Status | None = None, requester: str | None = None, limit: int = 100
     ) -> list[Job]:
-        ids = [raw.decode() for raw in self.redis.zrevrange(PREFIX + "jobs", 0, -1)]
+        ids = [text_reply(raw) for raw in self.redis.zrevrange(PREFIX + "jobs", 0, -1)]
         sets = []
         if status is not None:
             sets.append(_status_key(status))
         if requester is not None:
             sets.append(_requester_key(requester))
         if sets:
-            members = {raw.decode() for raw in self.redis.sinter(sets)}
+            members = {text_reply(raw) for raw in self.redis.sinter(sets)}
             ids = [job_id for job_id in ids if job_id in members]
         found = []
         for raw in self.redis.mget([_job_key(i) for i in ids[:limit]]) if ids else []:
@@ -148,12 +149,20 @@ class RedisJobStore:
                 lock.release()
 
 
-def _keep_alive(lock, stop: threading.Event, every: float) -> None:
+def _keep_alive(lock: Lock, stop: threading.Event, every: float) -> None:
     while not stop.wait(every):
         try:
             lock.reacquire()
         except redis.exceptions.LockError:
             return
+
+
+def text_reply(reply: object) -> str:
+    """A Redis reply as text. redis-py types replies ``bytes | str`` (whichever
+    ``decode_responses`` gives); this store's client does not decode, so they are bytes."""
+    if not isinstance(reply, bytes):
+        raise TypeError(f"expected a bytes reply from Redis, got {type(reply).__name__}")
+    return reply.decode()
 
 
 def _job_key(job_id: str) -> str:

@@ -7,7 +7,8 @@ columns, and separately the rows that do not, with the source record and the rea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeGuard
 
 from sqlglot import exp
 
@@ -16,7 +17,7 @@ from agents.execution.target_columns import TargetColumn, deliver
 RECORD = "__record"
 
 
-def to_duckdb(select: exp.Expression) -> exp.Expression:
+def to_duckdb(select: exp.Query) -> exp.Expression:
     """The plan SELECT (already policy-checked) with the record number carried through.
 
     A plain single-relation SELECT (no aggregates, DISTINCT, GROUP BY or set operation)
@@ -33,7 +34,7 @@ def to_duckdb(select: exp.Expression) -> exp.Expression:
     return select
 
 
-def _carries_records(select: exp.Expression) -> bool:
+def _carries_records(select: exp.Query) -> TypeGuard[exp.Select]:
     if not isinstance(select, exp.Select) or select.args.get("joins"):
         return False
     if select.args.get("distinct") or select.args.get("group") or select.args.get("with"):
@@ -54,7 +55,7 @@ class DeliveryQuery:
     Every row of the plan is in exactly one of the two.
     """
 
-    def __init__(self, plan_select: exp.Expression, *, columns: Sequence[TargetColumn]) -> None:
+    def __init__(self, plan_select: exp.Query, *, columns: Sequence[TargetColumn]) -> None:
         inner = to_duckdb(plan_select).sql(dialect="duckdb")
         outputs: list[str] = []
         reasons: list[tuple[str, str, str]] = []  # (condition, column, message)
@@ -87,7 +88,7 @@ class DeliveryQuery:
         )
 
 
-def _first_match(reasons: list[tuple[str, str, str]], then) -> str:
+def _first_match(reasons: list[tuple[str, str, str]], then: Callable[[str, str], str]) -> str:
     if not reasons:
         return "NULL"
     branches = " ".join(f"WHEN {cond} THEN {then(col, msg)}" for cond, col, msg in reasons)

@@ -270,7 +270,9 @@ class LlmClient:
         attempt: int,
         outcome: str,
     ) -> None:
-        usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+        usage = body.get("usage")
+        if not isinstance(usage, dict):
+            usage = {}
         record = LlmUsage(
             job=self.job,
             stage=stage,

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 from agents.errors import ArchiveRefused, FormatError, SourceNotFound
 from agents.sources.sizes import format_size
@@ -151,6 +151,12 @@ def _extract(
     return UnpackedFile(member=name, file=target)
 
 
+class _ByteSource(Protocol):
+    """What the meter reads: a gzip stream or a zip member (``GzipFile``, ``ZipExtFile``)."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
 class _Meter:
     """Copies members while counting bytes against the total cap and each member's ratio."""
 
@@ -159,7 +165,7 @@ class _Meter:
         self.limits = limits
         self.total = 0
 
-    def copy(self, source: BinaryIO, target: Path, *, compressed_size: int, label: str) -> int:
+    def copy(self, source: _ByteSource, target: Path, *, compressed_size: int, label: str) -> int:
         """Write `source` to `target` (through a `.part` file); return the bytes written."""
         partial = target.with_name(target.name + ".part")
         written = 0

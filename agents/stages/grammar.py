@@ -65,6 +65,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import sqlglot
 from sqlglot import exp
@@ -321,7 +322,7 @@ class _Found:
     mode: WriteMode | None = None
     create_tables: bool | None = None
     recursive: bool = False
-    nested_lists: str | None = None
+    nested_lists: Literal["child_tables", "json_column"] | None = None
 
     def settle(self, attribute: str, value: object, label: str) -> None:
         """Set `attribute` once; saying two different things is an error."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agents.artifacts import ImportPlan, ImportRequest, Inspection, PlanStep, SchemaProposal
 from agents.errors import ProposalInvalid
@@ -13,6 +13,9 @@ from agents.stages.context import UNTRUSTED_NOTE, as_json, conversation_lines, i
 from agents.stages.repair import Parses, ask_and_validate
 from dolt.models import WriteMode
 from dolt.sql.policy import check_select
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection  # types only: importing plan does not load DuckDB
 
 INSTRUCTIONS = f"""You write the plan of a data import: for every approved target table exactly
 one step with a single SELECT (MySQL dialect) over the staged source relations. The SELECT's
@@ -31,7 +34,7 @@ def validate(
     schema: SchemaProposal,
     target_schemas: Mapping[str, str],
     relations: Mapping[str, Sequence[str]],
-    duckdb: Any,
+    duckdb: DuckDBPyConnection,
 ) -> ImportPlan:
     """Every approved table planned once, policy-checked SELECTs that run (LIMIT 0) and
     produce only target columns, sensible modes; then the row counts are measured."""
@@ -66,7 +69,9 @@ def validate(
         duck_sql = to_duckdb(checked).sql(dialect="duckdb")
         try:
             duckdb.execute(f"SELECT * FROM ({duck_sql}) LIMIT 0").fetchall()
-            (expected,) = duckdb.execute(f"SELECT count(*) FROM ({duck_sql})").fetchone()
+            counted = duckdb.execute(f"SELECT count(*) FROM ({duck_sql})").fetchone()
+            assert counted is not None  # narrowing: count(*) always returns its one row
+            (expected,) = counted
         except Exception as error:  # DuckDB's message is what the model needs to repair it
             raise ProposalInvalid(f"The SELECT for {step.table!r} fails: {error}") from error
         source_rows = _source_rows(step, relations=relations, duckdb=duckdb, expected=expected)
@@ -81,11 +86,17 @@ def validate(
 
 
 def _source_rows(
-    step: PlanStep, *, relations: Mapping[str, Sequence[str]], duckdb: Any, expected: int
+    step: PlanStep,
+    *,
+    relations: Mapping[str, Sequence[str]],
+    duckdb: DuckDBPyConnection,
+    expected: int,
 ) -> int:
     if step.source is None:
         return int(expected)
-    (rows,) = duckdb.execute(f'SELECT count(*) FROM "{step.source}"').fetchone()
+    counted = duckdb.execute(f'SELECT count(*) FROM "{step.source}"').fetchone()
+    assert counted is not None  # narrowing: count(*) always returns its one row
+    (rows,) = counted
     return int(rows)
 
 
@@ -102,7 +113,7 @@ def run(
     target_schemas: Mapping[str, str],
     baseline: ImportPlan,
     relations: Mapping[str, Sequence[str]],
-    duckdb: Any,
+    duckdb: DuckDBPyConnection,
     conversation: Sequence[str] = (),
 ) -> ImportPlan:
     approved = {t.name: target_schemas[t.name] for t in schema.tables}

@@ -7,17 +7,23 @@ from __future__ import annotations
 import logging
 import re
 import socketserver
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.slack.intake import DAY, SlackIntake
 from bot.slack.messages.actions import CHANGES_MODAL_CALLBACK
 from bot.slack.surface import EVENTS_PATH, HEALTH_PATH
+from workers.redis_store import RedisJobStore
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +66,17 @@ def build_app(intake: SlackIntake, *, signing_secret: str) -> App:
             intake.on_home(body["event"]["user"])
 
     @app.command("/import")
-    def command(ack, command: dict[str, Any]) -> None:
+    def command(ack: Ack, command: dict[str, Any]) -> None:
         ack("Working on it — I will answer in a thread.")
         intake.on_command(command)
 
     @app.action(re.compile(".*"))
-    def action(ack, body: dict[str, Any]) -> None:
+    def action(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         intake.on_action(body)
 
     @app.view(CHANGES_MODAL_CALLBACK)
-    def changes(ack, body: dict[str, Any]) -> None:
+    def changes(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         intake.on_view_submission(body)
 
@@ -87,10 +93,10 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
-def wsgi_app(app: App):
+def wsgi_app(app: App) -> WSGIApplication:
     handler = SlackRequestHandler(app)
 
-    def application(environ, start_response):
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH:
             start_response("200 OK", [("Content-Type", "text/plain")])
@@ -105,6 +111,7 @@ def wsgi_app(app: App):
 
 def warm_up(intake: SlackIntake) -> None:
     """Open the Redis and broker connections before the first request needs them."""
+    assert isinstance(intake.store, RedisJobStore), "the Slack bot keeps its jobs in Redis"
     intake.store.redis.ping()
     with intake.scheduler.app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=3)
@@ -117,7 +124,7 @@ def http_server(app: App, *, host: str = "0.0.0.0", port: int = 3000) -> WSGISer
     )
 
 
-def socket_mode_handler(app: App, *, app_token: str):
+def socket_mode_handler(app: App, *, app_token: str) -> SocketModeHandler:
     """Socket Mode: `.start()` blocks; `.connect()` connects and returns (tests)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -15,7 +15,7 @@ def web_client(slack: SlackSettings) -> WebClient:
     """Slack's Web API (or SLACK_API_URL), retrying 429s after Retry-After."""
     return WebClient(
         token=slack.bot_token,
-        **({"base_url": slack.api_url} if slack.api_url else {}),
+        base_url=slack.api_url or WebClient.BASE_URL,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=3),
             ConnectionErrorRetryHandler(max_retry_count=2),

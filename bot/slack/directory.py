@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from workers.job import Person
+
+T = TypeVar("T")
 
 
 class SlackDirectory:
@@ -50,7 +53,7 @@ class SlackDirectory:
             self._groups[group_id] = (time.monotonic(), members)
         return members
 
-    def _fresh(self, cache: dict, key: str):
+    def _fresh(self, cache: dict[str, tuple[float, T]], key: str) -> T | None:
         with self._lock:
             hit = cache.get(key)
         if hit and time.monotonic() - hit[0] < self.ttl_seconds:

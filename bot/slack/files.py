@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import urllib.request
+from email.message import Message
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 from agents.errors import SourceError
@@ -21,7 +23,15 @@ class AttachmentRefused(SourceError):
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect could leave Slack's host with the bot token; refuse to follow it."""
 
-    def redirect_request(self, *args, **kwargs):
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         return None
 
 

@@ -14,10 +14,10 @@ import importlib.util
 import os
 from collections.abc import Callable
 from functools import cache
-from typing import Any
 
 from dolt.embedded.loader import library_path
 from dolt.errors import Busy, ConstraintViolation, SqlError
+from dolt.interface import ArrowStream
 
 _OK, _REFUSED, _FAILED, _UNSUPPORTED = 0, 1, 2, 3
 _PROGRESS = ctypes.CFUNCTYPE(None, ctypes.c_longlong)
@@ -34,7 +34,7 @@ def load_arrow_stream(
     insert_sql: str,
     group_sql: str,
     group_rows: int,
-    source: Any,
+    source: ArrowStream,
     rows_per_transaction: int,
     progress_every: int,
     on_progress: Callable[[int], None] | None = None,
@@ -55,7 +55,7 @@ def load_arrow_stream(
     stream = _capsule_pointer(capsule)
     written = ctypes.c_longlong(0)
     error = ctypes.create_string_buffer(_ERROR_SIZE)
-    callback = _PROGRESS(on_progress) if on_progress is not None else ctypes.cast(None, _PROGRESS)
+    callback = _PROGRESS(on_progress) if on_progress is not None else _PROGRESS()  # NULL callback
     code = loader(
         library_path().encode(),
         target.encode(),
@@ -82,12 +82,12 @@ def load_arrow_stream(
     raise SqlError(f"Loading rows failed: {message}")
 
 
-def _enabled_loader() -> Any:
+def _enabled_loader() -> Callable[..., int] | None:
     return _loader() if os.environ.get("IMPORTBOT_NATIVE_LOAD", "1") != "0" else None
 
 
 @cache
-def _loader() -> Any:
+def _loader() -> Callable[..., int] | None:  # the C function; restype c_int
     spec = importlib.util.find_spec("dolt._arrow_load")
     if spec is None or spec.origin is None:
         return None
@@ -119,7 +119,7 @@ _capsule_get_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctyp
 )
 
 
-def _capsule_pointer(capsule: Any) -> int:
+def _capsule_pointer(capsule: object) -> int:
     pointer = _capsule_get_pointer(capsule, b"arrow_array_stream")
     if not pointer:
         raise SqlError("The rows did not come as an Arrow C stream.")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from dolt.embedded.errors import map_sqlite_error
 from dolt.embedded.loader import load_sqlite3, require_doltlite
 from dolt.errors import NotADoltDatabase
 
-sqlite3 = load_sqlite3()
+if TYPE_CHECKING:
+    import sqlite3  # the very module load_sqlite3() returns, for its types
+else:
+    sqlite3 = load_sqlite3()
 
 BUSY_TIMEOUT_SECONDS = 60.0  # shorter timeouts starve queued writers (trap 3)
 
@@ -41,7 +45,7 @@ def connect(path: Path, *, ref: str | None = None) -> sqlite3.Connection:
     return connection
 
 
-def scalar(connection: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> object:
-    """The single value of a one-row, one-column query."""
+def scalar(connection: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> Any:
+    """The single value of a one-row, one-column query (None when there is no row)."""
     row = connection.execute(sql, params).fetchone()
     return None if row is None else row[0]

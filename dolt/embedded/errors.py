@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from dolt.embedded.loader import load_sqlite3
 from dolt.errors import (
@@ -18,7 +18,10 @@ from dolt.errors import (
     TableNotFound,
 )
 
-sqlite3 = load_sqlite3()  # doltlite must be loaded before anything imports sqlite3
+if TYPE_CHECKING:
+    import sqlite3  # the very module load_sqlite3() returns, for its types
+else:
+    sqlite3 = load_sqlite3()  # doltlite must be loaded before anything imports sqlite3
 
 T = TypeVar("T")
 

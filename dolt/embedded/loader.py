@@ -20,8 +20,12 @@ import os
 import sys
 from collections.abc import Mapping
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from dolt.errors import NotADoltDatabase
+
+if TYPE_CHECKING:
+    import sqlite3  # for its types only; at run time load_sqlite3() imports it after doltlite
 
 _MARKER = "_DOLTLITE_BOOTSTRAPPED"
 _PRELOAD = "LD_PRELOAD"
@@ -81,10 +85,10 @@ def _library_path_without_bootstrap() -> str:
     return str(Path(spec.origin).parent / "_lib" / "libdoltlite.so")
 
 
-def require_doltlite(connection: object) -> str:
+def require_doltlite(connection: sqlite3.Connection) -> str:
     """Return doltlite's version for an open connection; raise if it is stock SQLite."""
     try:
-        (version,) = connection.execute("SELECT dolt_version()").fetchone()  # type: ignore[attr-defined]
+        (version,) = connection.execute("SELECT dolt_version()").fetchone()
     except Exception as exc:
         raise NotADoltDatabase(
             "This process has stock SQLite, not doltlite: it was started without the "

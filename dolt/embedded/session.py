@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any
 
 from dolt.embedded.arrow import load_arrow_stream
 from dolt.embedded.connect import connect, scalar, sqlite3
 from dolt.embedded.errors import map_sqlite_error, retry_when_busy
 from dolt.embedded.insert import MultiRowInsert, multi_row_insert
 from dolt.errors import ConstraintViolation, DoltError, SqlError
-from dolt.interface import ProgressCallback
+from dolt.interface import ArrowStream, ProgressCallback
 from dolt.models import Author, RejectedRow, WriteMode
 from dolt.sql.dialect import mysql_to_sqlite
 from dolt.sql.names import quote_identifier, validate_branch_name
@@ -136,7 +135,7 @@ class DoltliteWriteSession(WriteSessionBase):
         *,
         table: str,
         columns: Sequence[str],
-        source: Any,
+        source: ArrowStream,
         mode: WriteMode = WriteMode.APPEND,
         tagged: bool = False,
         rows_per_transaction: int = 1_000_000,

@@ -33,7 +33,9 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import SqlglotError
+from sqlglot.expressions.datatypes import DType  # the class behind exp.DataType.Type
 from sqlglot.helper import seq_get
+from sqlglot.parsers.sqlite import SQLiteParser  # SQLite.Parser
 from sqlglot.tokens import TokenType
 
 from dolt.errors import UntranslatableSql
@@ -41,8 +43,6 @@ from dolt.sql.names import quote_identifier
 from dolt.sql.policy import parse_one_statement
 
 __all__ = ["canonical_mysql", "mysql_to_sqlite", "sqlite_to_mysql"]
-
-DType = exp.DataType.Type
 
 _UNSIGNED = {
     DType.UTINYINT: DType.TINYINT,
@@ -88,7 +88,7 @@ class _Column:
     name: str
     type: exp.DataType
     not_null: bool = False
-    default: exp.Expression | None = None
+    default: exp.Expr | None = None
     auto_increment: bool = False
     on_update: bool = False
     comment: str | None = None
@@ -114,7 +114,7 @@ class _ForeignKey:
 @dataclass(frozen=True)
 class _Check:
     name: str | None
-    condition: exp.Expression
+    condition: exp.Expr
 
 
 @dataclass
@@ -134,7 +134,7 @@ class _Table:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _names(nodes: Iterable[exp.Expression]) -> tuple[str, ...]:
+def _names(nodes: Iterable[exp.Expr]) -> tuple[str, ...]:
     names = []
     for node in nodes:
         if isinstance(node, exp.Ordered):
@@ -147,13 +147,13 @@ def _names(nodes: Iterable[exp.Expression]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _unparen(node: exp.Expression) -> exp.Expression:
+def _unparen(node: exp.Expr) -> exp.Expr:
     while isinstance(node, exp.Paren):
         node = node.this
     return node
 
 
-def _read_default(value: exp.Expression) -> exp.Expression | None:
+def _read_default(value: exp.Expr) -> exp.Expr | None:
     value = _unparen(value)
     if isinstance(value, exp.Null):
         return None
@@ -174,7 +174,7 @@ def _read_reference(reference: exp.Reference) -> tuple[str, tuple[str, ...], tup
     return table, columns, options
 
 
-def _read_table(create: exp.Expression, *, sqlite: bool) -> _Table:
+def _read_table(create: exp.Expr, *, sqlite: bool) -> _Table:
     if not (isinstance(create, exp.Create) and create.kind == "TABLE"):
         raise UntranslatableSql(f"Expected one CREATE TABLE statement, got {create.key.upper()}.")
     schema = create.this
@@ -194,7 +194,7 @@ def _read_table(create: exp.Expression, *, sqlite: bool) -> _Table:
     return table
 
 
-def _read_table_constraint(item: exp.Expression, table: _Table, *, name: str | None) -> None:
+def _read_table_constraint(item: exp.Expr, table: _Table, *, name: str | None) -> None:
     if isinstance(item, exp.Constraint):
         for part in item.expressions:
             _read_table_constraint(part, table, name=item.name or None)
@@ -284,10 +284,10 @@ def _type_from_sqlite(declared: str) -> exp.DataType:
     return exp.DataType.build("DOUBLE", dialect="mysql")
 
 
-def _absorb_check(column: _Column, condition: exp.Expression) -> bool:
+def _absorb_check(column: _Column, condition: exp.Expr) -> bool:
     """Turn a CHECK that `mysql_to_sqlite` made for an ENUM or UNSIGNED back into the type."""
 
-    def is_this_column(node: exp.Expression) -> bool:
+    def is_this_column(node: exp.Expr) -> bool:
         return isinstance(node, exp.Column) and node.name.lower() == column.name.lower()
 
     data_type = column.type
@@ -315,7 +315,7 @@ def _absorb_check(column: _Column, condition: exp.Expression) -> bool:
     return False
 
 
-def _read_index(create: exp.Expression, table: str) -> _Key:
+def _read_index(create: exp.Expr, table: str) -> _Key:
     if not (isinstance(create, exp.Create) and create.kind == "INDEX"):
         raise UntranslatableSql(f"Expected CREATE INDEX, got {create.key.upper()}.")
     index = create.this
@@ -338,7 +338,7 @@ def _dq_list(names: Iterable[str]) -> str:
     return ", ".join(_dq(name) for name in names)
 
 
-def _sqlite_default(value: exp.Expression) -> str:
+def _sqlite_default(value: exp.Expr) -> str:
     if isinstance(value, exp.CurrentTimestamp):
         return "CURRENT_TIMESTAMP"
     if isinstance(value, exp.Literal | exp.Neg | exp.Boolean):
@@ -378,7 +378,7 @@ def _rowid_column(table: _Table) -> str | None:
     return None
 
 
-def _signed(data_type: exp.DataType) -> exp.DataType.Type:
+def _signed(data_type: exp.DataType) -> DType:
     return _UNSIGNED.get(data_type.this, data_type.this)
 
 
@@ -556,7 +556,7 @@ def _bq_list(names: Iterable[str]) -> str:
     return ", ".join(_bq(name) for name in names)
 
 
-def _mysql_default(value: exp.Expression) -> str:
+def _mysql_default(value: exp.Expr) -> str:
     if isinstance(value, exp.CurrentTimestamp):
         precision = value.this
         return f"CURRENT_TIMESTAMP({precision.sql()})" if precision else "CURRENT_TIMESTAMP"
@@ -620,7 +620,7 @@ _CONSTRAINT_WORDS = frozenset(
 )  # fmt: skip
 
 
-class _DoltliteParser(SQLite.Parser):
+class _DoltliteParser(SQLiteParser):
     """SQLite's parser, except that a column's declared type is kept verbatim.
 
     SQLite accepts any words as a type name (``unsigned big int``, ``VARCHAR(40)``) and
@@ -628,9 +628,20 @@ class _DoltliteParser(SQLite.Parser):
     ``DataType(USERDEFINED, kind=...)`` and mapped by `_type_from_sqlite`.
     """
 
-    def _parse_types(self, *args: object, schema: bool = False, **kwargs: object):  # type: ignore[override]
+    def _parse_types(
+        self,
+        check_func: bool = False,
+        schema: bool = False,
+        allow_identifiers: bool = True,
+        with_collation: bool = False,
+    ) -> exp.Expr | None:
         if not schema:
-            return super()._parse_types(*args, schema=schema, **kwargs)
+            return super()._parse_types(
+                check_func=check_func,
+                schema=schema,
+                allow_identifiers=allow_identifiers,
+                with_collation=with_collation,
+            )
         first = last = None
         depth = 0
         while self._curr:
@@ -653,7 +664,7 @@ class _Doltlite(SQLite):
     Parser = _DoltliteParser
 
 
-def _parse_doltlite(sql: str) -> exp.Expression:
+def _parse_doltlite(sql: str) -> exp.Expr:
     try:
         statements = [s for s in _Doltlite().parse(sql) if s is not None]
     except SqlglotError as exc:

@@ -66,7 +66,7 @@ class PolicyContext:
     relations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-Rule = Callable[[exp.Expression, PolicyContext], None]
+Rule = Callable[[exp.Expr, PolicyContext], None]
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ _UNPARSABLE_HINTS = (
 )
 
 
-def parse_one_statement(sql: str) -> exp.Expression:
+def parse_one_statement(sql: str) -> exp.Expr:
     """Parse exactly one MySQL statement that sqlglot fully understands, else raise."""
     if not isinstance(sql, str) or not sql.strip():
         raise PolicyViolation("The SQL is empty: give exactly one statement.")
@@ -125,7 +125,7 @@ def _parse_error_message(error: ParseError, tokens: list[Token]) -> str:
     return f"The SQL does not parse as MySQL: {description}{where}, near {near!r}."
 
 
-def _statement_name(statement: exp.Expression) -> str:
+def _statement_name(statement: exp.Expr) -> str:
     if isinstance(statement, exp.Command):
         return str(statement.this).upper()
     if isinstance(statement, exp.Create | exp.Drop | exp.Alter):
@@ -136,7 +136,7 @@ def _statement_name(statement: exp.Expression) -> str:
     return statement.key.upper()
 
 
-def _snippet(node: exp.Expression) -> str:
+def _snippet(node: exp.Expr) -> str:
     text = node.sql(dialect=DIALECT)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -144,7 +144,7 @@ def _snippet(node: exp.Expression) -> str:
 # --- rules shared by DDL and SELECT -----------------------------------------------------------
 
 
-def valid_identifiers(statement: exp.Expression, context: PolicyContext) -> None:
+def valid_identifiers(statement: exp.Expr, context: PolicyContext) -> None:
     """Every table, column, alias, index and constraint name passes `validate_identifier`."""
     for identifier in statement.find_all(exp.Identifier):
         parent = identifier.parent
@@ -160,7 +160,7 @@ def valid_identifiers(statement: exp.Expression, context: PolicyContext) -> None
             raise PolicyViolation(str(exc)) from exc
 
 
-def no_variables(statement: exp.Expression, context: PolicyContext) -> None:
+def no_variables(statement: exp.Expr, context: PolicyContext) -> None:
     """No session variables (@@x), user variables (@x) or placeholders (?)."""
     for node in statement.find_all(exp.SessionParameter, exp.Parameter, exp.Placeholder):
         raise PolicyViolation(
@@ -169,7 +169,7 @@ def no_variables(statement: exp.Expression, context: PolicyContext) -> None:
         )
 
 
-_ORDINARY_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset(
+_ORDINARY_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(
     {
         # operators that sqlglot models as functions
         exp.And, exp.Or, exp.Xor, exp.Exists, exp.Collate,
@@ -240,7 +240,7 @@ def _is_dangerous(name: str) -> bool:
     )
 
 
-def allowed_functions(statement: exp.Expression, context: PolicyContext) -> None:
+def allowed_functions(statement: exp.Expr, context: PolicyContext) -> None:
     """Every function call is an ordinary one (see the module docstring)."""
     for function in statement.find_all(exp.Func):
         name = _function_name(function)
@@ -276,7 +276,7 @@ _CLAUSE_MESSAGES = {
 _JOIN_ARGS = frozenset({"this", "on", "using", "side", "kind", "method"})
 
 
-def select_clauses(statement: exp.Expression, context: PolicyContext) -> None:
+def select_clauses(statement: exp.Expr, context: PolicyContext) -> None:
     """Queries use only plain clauses: no INTO, locking, hints, modifiers or recursion."""
     for query in statement.find_all(exp.Select, exp.SetOperation):
         allowed = _SELECT_ARGS if isinstance(query, exp.Select) else _SET_OPERATION_ARGS
@@ -289,7 +289,7 @@ def select_clauses(statement: exp.Expression, context: PolicyContext) -> None:
             raise PolicyViolation("WITH RECURSIVE is not allowed: use plain CTEs.")
 
 
-def plain_sources(statement: exp.Expression, context: PolicyContext) -> None:
+def plain_sources(statement: exp.Expr, context: PolicyContext) -> None:
     """FROM and JOIN read only plain named tables or subqueries (no table functions)."""
     for clause in statement.find_all(exp.From, exp.Join):
         source = clause.this
@@ -323,7 +323,7 @@ def plain_sources(statement: exp.Expression, context: PolicyContext) -> None:
 
 # --- DDL rules --------------------------------------------------------------------------------
 
-_OPT_IN_STATEMENTS: dict[type[exp.Expression], str] = {
+_OPT_IN_STATEMENTS: dict[type[exp.Expr], str] = {
     exp.Drop: "drop",
     exp.Delete: "delete",
     exp.TruncateTable: "truncate",
@@ -336,7 +336,7 @@ _DDL_SUMMARY = (
 )
 
 
-def ddl_statement_kind(statement: exp.Expression, context: PolicyContext) -> None:
+def ddl_statement_kind(statement: exp.Expr, context: PolicyContext) -> None:
     """Only the schema changes an import needs, plus what the caller opted in to."""
     name = _statement_name(statement)
     if isinstance(statement, exp.Create) and statement.kind in ("TABLE", "INDEX"):
@@ -388,7 +388,7 @@ _TABLE_OPTIONS = (
 )
 
 
-def create_table_shape(statement: exp.Expression, context: PolicyContext) -> None:
+def create_table_shape(statement: exp.Expr, context: PolicyContext) -> None:
     """CREATE TABLE declares columns and constraints; no AS SELECT, LIKE, TEMPORARY."""
     if not (isinstance(statement, exp.Create) and statement.kind == "TABLE"):
         return
@@ -432,7 +432,7 @@ def _check_column_options(column: exp.ColumnDef) -> None:
             )
 
 
-def alter_table_actions(statement: exp.Expression, context: PolicyContext) -> None:
+def alter_table_actions(statement: exp.Expr, context: PolicyContext) -> None:
     """ALTER TABLE only adds, renames or changes columns (drops them with allow={'drop'})."""
     if not isinstance(statement, exp.Alter):
         return
@@ -466,7 +466,7 @@ def alter_table_actions(statement: exp.Expression, context: PolicyContext) -> No
             )
 
 
-def index_shape(statement: exp.Expression, context: PolicyContext) -> None:
+def index_shape(statement: exp.Expr, context: PolicyContext) -> None:
     """CREATE INDEX lists plain columns: no expressions, prefixes, USING or WHERE."""
     if not (isinstance(statement, exp.Create) and statement.kind == "INDEX"):
         return
@@ -486,14 +486,14 @@ def index_shape(statement: exp.Expression, context: PolicyContext) -> None:
         raise PolicyViolation(f"Index option {extra[0]!r} is not allowed in CREATE INDEX.")
 
 
-def _created_table(statement: exp.Expression) -> exp.Table | None:
+def _created_table(statement: exp.Expr) -> exp.Table | None:
     if isinstance(statement, exp.Create) and statement.kind == "TABLE":
         target = statement.this
         return target.this if isinstance(target, exp.Schema) else target
     return None
 
 
-def _referenced_tables(statement: exp.Expression) -> Iterator[exp.Table]:
+def _referenced_tables(statement: exp.Expr) -> Iterator[exp.Table]:
     """Table nodes that name tables (not index names in DROP INDEX, not the created table)."""
     created = _created_table(statement)
     skip: set[int] = set()
@@ -506,7 +506,7 @@ def _referenced_tables(statement: exp.Expression) -> Iterator[exp.Table]:
             yield table
 
 
-def known_tables(statement: exp.Expression, context: PolicyContext) -> None:
+def known_tables(statement: exp.Expr, context: PolicyContext) -> None:
     """Every table named exists (case-insensitive); FOREIGN KEYs may name the new table."""
     created = _created_table(statement)
     known = set(context.known_tables)
@@ -535,7 +535,7 @@ def known_tables(statement: exp.Expression, context: PolicyContext) -> None:
 _NOW_NAMES = frozenset({"NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP"})
 
 
-def _is_literal(value: exp.Expression) -> bool:
+def _is_literal(value: exp.Expr) -> bool:
     if isinstance(value, exp.Paren):
         return _is_literal(value.this)
     if isinstance(value, exp.Neg):
@@ -543,7 +543,7 @@ def _is_literal(value: exp.Expression) -> bool:
     return isinstance(value, exp.Literal | exp.Null | exp.Boolean)
 
 
-def _is_now(value: exp.Expression) -> bool:
+def _is_now(value: exp.Expr) -> bool:
     if isinstance(value, exp.Paren):
         return _is_now(value.this)
     if isinstance(value, exp.CurrentTimestamp | exp.Localtimestamp):
@@ -551,7 +551,7 @@ def _is_now(value: exp.Expression) -> bool:
     return isinstance(value, exp.Anonymous) and value.name.upper() in _NOW_NAMES
 
 
-def literal_defaults(statement: exp.Expression, context: PolicyContext) -> None:
+def literal_defaults(statement: exp.Expr, context: PolicyContext) -> None:
     """DEFAULT is a literal, CURRENT_TIMESTAMP or NOW(); ON UPDATE is CURRENT_TIMESTAMP."""
     for default in statement.find_all(exp.DefaultColumnConstraint):
         if not (_is_literal(default.this) or _is_now(default.this)):
@@ -571,7 +571,7 @@ def literal_defaults(statement: exp.Expression, context: PolicyContext) -> None:
 # --- SELECT rules -----------------------------------------------------------------------------
 
 
-def select_statement_kind(statement: exp.Expression, context: PolicyContext) -> None:
+def select_statement_kind(statement: exp.Expr, context: PolicyContext) -> None:
     """The statement is one query: SELECT, WITH ... SELECT, or set operations of them."""
     if not isinstance(statement, exp.Select | exp.SetOperation):
         raise PolicyViolation(
@@ -579,7 +579,7 @@ def select_statement_kind(statement: exp.Expression, context: PolicyContext) -> 
         )
 
 
-def known_relations(statement: exp.Expression, context: PolicyContext) -> None:
+def known_relations(statement: exp.Expr, context: PolicyContext) -> None:
     """Every table read is one of the given relations (case-insensitive) or a CTE."""
     ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
     for table in statement.find_all(exp.Table):
@@ -594,9 +594,9 @@ def known_relations(statement: exp.Expression, context: PolicyContext) -> None:
 _UNRESOLVED = re.compile(r"Column '([^']+)' could not be resolved\b")
 
 
-def resolvable_columns(statement: exp.Expression, context: PolicyContext) -> None:
+def resolvable_columns(statement: exp.Expr, context: PolicyContext) -> None:
     """Every column exists in a relation in scope; unqualified ones in exactly one."""
-    schema = {
+    schema: dict[str, object] = {
         name: {column: "TEXT" for column in columns} for name, columns in context.relations.items()
     }
     tree = statement.copy()
@@ -616,7 +616,7 @@ def resolvable_columns(statement: exp.Expression, context: PolicyContext) -> Non
         raise PolicyViolation(_column_message(message, statement, context)) from exc
 
 
-def _column_message(message: str, statement: exp.Expression, context: PolicyContext) -> str:
+def _column_message(message: str, statement: exp.Expr, context: PolicyContext) -> str:
     used = sorted({t.name.lower() for t in statement.find_all(exp.Table)} & set(context.relations))
     match = _UNRESOLVED.search(message)
     if match:
@@ -661,7 +661,7 @@ SELECT_RULES: tuple[Rule, ...] = (
 
 def check_ddl(
     sql: str, *, known_tables: Collection[str] = (), allow: Collection[str] = ()
-) -> exp.Expression:
+) -> exp.Expr:
     """Check one schema-change statement; return its AST or raise `PolicyViolation`.
 
     ``known_tables`` are the tables that exist on the target branch; ``allow`` opts in to
@@ -677,7 +677,9 @@ def check_ddl(
     return _apply(DDL_RULES, sql, context)
 
 
-def check_select(sql: str, *, relations: Mapping[str, Collection[str]]) -> exp.Expression:
+def check_select(
+    sql: str, *, relations: Mapping[str, Collection[str]]
+) -> exp.Select | exp.SetOperation:
     """Check one query over ``relations`` (name -> column names); return its AST or raise."""
     context = PolicyContext(
         relations={
@@ -685,10 +687,13 @@ def check_select(sql: str, *, relations: Mapping[str, Collection[str]]) -> exp.E
             for name, columns in relations.items()
         }
     )
-    return _apply(SELECT_RULES, sql, context)
+    statement = _apply(SELECT_RULES, sql, context)
+    # Narrowing only: select_statement_kind, one of SELECT_RULES, refused everything else.
+    assert isinstance(statement, exp.Select | exp.SetOperation)
+    return statement
 
 
-def _apply(rules: tuple[Rule, ...], sql: str, context: PolicyContext) -> exp.Expression:
+def _apply(rules: tuple[Rule, ...], sql: str, context: PolicyContext) -> exp.Expr:
     statement = parse_one_statement(sql)
     for rule in rules:
         rule(statement, context)

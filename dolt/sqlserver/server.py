@@ -360,7 +360,9 @@ def _branch_info(row: dict[str, Any]) -> BranchInfo:
         message=str(row.get("latest_commit_message") or ""),
         author=str(row.get("latest_committer") or ""),
         author_email=str(row.get("latest_committer_email") or ""),
-        date=date.isoformat() if hasattr(date, "isoformat") else str(date or ""),
+        date=date.isoformat()
+        if date is not None and hasattr(date, "isoformat")
+        else str(date or ""),
     )
 
 

@@ -25,13 +25,14 @@ DEFAULT_MARK = " (default)"
 
 def render_questions(questions: list[Question], *, ref: ButtonRef) -> Message:
     """Each question with its `why`; choices in a select, free text by thread reply."""
+    blocks: list[dict]
     if not questions:
         blocks = [
             b.section("I have no questions: the request and the data answer everything."),
             b.actions("questions_actions", b.button("Continue", SKIP_QUESTIONS, ref)),
         ]
         return finish("No questions; continue?", blocks)
-    blocks: list[dict] = [b.section("*A few questions before I propose the tables:*")]
+    blocks = [b.section("*A few questions before I propose the tables:*")]
     for index, question in enumerate(questions):
         blocks.append(_question_block(index, question, ref))
     buttons = []
