@@ -36,17 +36,14 @@ from workers.job import Person, Place  # noqa: E402
 from workers.recording_port import RedisRecordingPort  # noqa: E402
 from workers.redis_store import RedisJobStore  # noqa: E402
 from workers.routing import Routing, doltlite_queue  # noqa: E402
+from workers.stage_table import Action, Stage, awaited_stage  # noqa: E402
 from workers.states import Status  # noqa: E402
 from workers.submit import submit_job  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 ROWS = 40
 PERSON = Person(id="U_BENCH", name="Bench Person", email="bench@example.com")
-WAITING = {
-    Status.AWAITING_CONFIRMATION: "understanding",
-    Status.AWAITING_SCHEMA_APPROVAL: "schema",
-    Status.AWAITING_PLAN_APPROVAL: "plan",
-}
+APPROVED = (Stage.UNDERSTANDING, Stage.SCHEMA, Stage.PLAN)
 
 
 def database_names(count: int, shards: int) -> list[str]:
@@ -95,7 +92,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-c",
-                "from bot.terminal.cli import main; main()",
+                "from bot.entrypoints.cli import main; main()",
                 "worker",
                 "--queues",
                 f"stages,doltlite.{shard}",
@@ -167,12 +164,14 @@ def run(ctx, count: int, databases: list[str]):
                 ready[job.id] = time.monotonic()
             elif job.status == Status.FAILED:
                 raise SystemExit(f"job {job.id} failed: {job.error}")
-            stage = WAITING.get(job.status)
-            if stage and job.pending is None:
+            awaited = awaited_stage(job.status)
+            if awaited and awaited.stage in APPROVED and job.pending is None:
+                stage = awaited.stage
                 key = (job.id, stage, job.version(stage))
                 if key not in decided:
                     decided.add(key)
-                    decide(ctx, DecisionRequest(job.id, stage, key[2], "approve", PERSON))
+                    decision = DecisionRequest(job.id, stage, key[2], Action.APPROVE, PERSON)
+                    decide(ctx, decision)
         time.sleep(0.1)
     if len(ready) < count:
         raise SystemExit(f"only {len(ready)} of {count} jobs became review-ready")

@@ -6,6 +6,7 @@ from celery import Celery
 
 from workers.job import Job
 from workers.routing import STAGES_QUEUE, Routing
+from workers.stage_table import DECIDE_TASK, Step, step_row
 
 
 class CeleryScheduler:
@@ -13,9 +14,9 @@ class CeleryScheduler:
         self.app = app
         self.routing = routing
 
-    def schedule(self, step: str, job: Job, **arguments: str) -> None:
+    def schedule(self, step: Step, job: Job, **arguments: str) -> None:
         self.app.send_task(
-            f"workers.{step}",
+            step_row(step).task_name,
             args=[job.id],
             kwargs=arguments,
             queue=self.routing.queue(step, job),
@@ -23,6 +24,4 @@ class CeleryScheduler:
 
     def decide(self, decision: dict, *, key: str | None = None) -> None:
         """Queue a person's decision (the surface answered them already)."""
-        self.app.send_task(
-            "workers.decide", args=[decision], kwargs={"key": key}, queue=STAGES_QUEUE
-        )
+        self.app.send_task(DECIDE_TASK, args=[decision], kwargs={"key": key}, queue=STAGES_QUEUE)

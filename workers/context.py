@@ -5,19 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from agents.sources.resolve import SourcePolicy
 from agents.stages.repair import Parses
 from dolt.interface import DoltServer
 from dolt.models import Author
 from workers.conversation import ConversationPort
-from workers.job import Job, Person
+from workers.job import Attachment, Job, Person
 from workers.job_store import JobStore
+from workers.stage_table import Step
+
+if TYPE_CHECKING:  # the pipeline is heavy to import; a context only holds its stagings
+    from agents.pipeline import Staging
 
 
 class Scheduler(Protocol):
-    def schedule(self, step: str, job: Job, **arguments: str) -> None:
+    def schedule(self, step: Step, job: Job, **arguments: str) -> None:
         """Run `step` for `job` later (a Celery task, or next in this process)."""
         ...
 
@@ -36,9 +40,9 @@ class StageContext:
     scheduler: Scheduler
     port_for: Callable[[Job], ConversationPort]
     llm: Parses | None = None
-    fetch_attachment: Callable[[Any, Path], Path] | None = None
+    fetch_attachment: Callable[[Attachment, Path], Path] | None = None
     """Downloads an attachment the surface recorded by URL into the job's folder."""
-    stagings: dict[str, Any] | None = None
+    stagings: dict[str, Staging] | None = None
     """Jobs' staged sources kept open between steps in one process (the terminal); None on
     workers, whose next step may run elsewhere and stages again."""
 

@@ -8,16 +8,15 @@ refused; a repeated decision reports what already happened and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
-from agents.artifacts import ImportPlan, SchemaProposal
 from workers.context import StageContext
+from workers.conversation import ConversationPort
 from workers.errors import IllegalTransition
-from workers.job import STAGE_WORDS, Job, Person, Stage
+from workers.job import ArtifactVersion, Job, Person
 from workers.permissions import Permissions
+from workers.stage_table import Action, Stage, StageRow, Step, stage_row, step_row
 from workers.states import FINAL, Status
 
-Action = Literal["approve", "revise", "cancel", "answer", "skip", "merge", "discard"]
 MAX_VERSIONS = 6
 DAY = 24 * 3600
 NEEDS_MODEL = (
@@ -36,6 +35,10 @@ class DecisionRequest:
     feedback: str = ""
     answers: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:  # a decision from a task's JSON names them as strings
+        object.__setattr__(self, "stage", Stage(self.stage))
+        object.__setattr__(self, "action", Action(self.action))
+
 
 @dataclass(frozen=True)
 class DecisionResult:
@@ -47,22 +50,10 @@ class DecisionResult:
 @dataclass(frozen=True)
 class _Effect:
     message: str
-    step: str | None = None
+    step: Step | None = None
     arguments: dict[str, str] = field(default_factory=dict)
     reshow: bool = False
     took_effect: bool = True
-
-
-# The status in which each stage's artifact waits for a decision, and the step a change re-runs.
-WAITING: dict[str, Status] = {  # stage → the status in which its artifact awaits a decision
-    "understanding": Status.AWAITING_CONFIRMATION,
-    "questions": Status.AWAITING_ANSWERS,
-    "schema": Status.AWAITING_SCHEMA_APPROVAL,
-    "plan": Status.AWAITING_PLAN_APPROVAL,
-    "review": Status.AWAITING_REVIEW,
-}
-_REMAKE = {"understanding": "understand", "schema": "propose_schema", "plan": "plan"}
-_NEXT_ON_APPROVAL = {"understanding": "inspect", "schema": "plan", "plan": "execute"}
 
 
 def decide(
@@ -95,38 +86,33 @@ def decide(
 
 
 def _apply(job: Job, decision: DecisionRequest, ctx: StageContext) -> _Effect:
-    who = decision.actor
-    if decision.action == "cancel":
-        return _cancel(job, who)
-    words = STAGE_WORDS[decision.stage]
-    if job.latest(decision.stage) is None:
+    if decision.action == Action.CANCEL:
+        return _cancel(job, decision.actor)
+    row = stage_row(decision.stage)
+    if job.latest(row.stage) is None:
         raise IllegalTransition(
-            f"Job {job.id} is {job.status.value.replace('_', ' ')}; it has no {words} to "
-            "decide about yet."
+            f"Job {job.id} is {job.status.words}; it has no {row.words} to decide about yet."
         )
-    latest = job.check_version(decision.stage, decision.version)
+    latest = job.check_version(row.stage, decision.version)
     if latest.approved_by is not None:
         return _Effect(
-            f"The {words} was already approved by {latest.approved_by}.", took_effect=False
+            f"The {row.words} was already approved by {latest.approved_by}.", took_effect=False
         )
-    if job.pending is not None and job.status == WAITING[decision.stage]:
-        return _Effect(
-            f"Already working on it ({job.pending.replace('_', ' ')}).", took_effect=False
-        )
-    if job.status != WAITING[decision.stage]:
+    if job.pending is not None and job.status == row.waits_in:
+        return _Effect(f"Already working on it ({step_row(job.pending).words}).", took_effect=False)
+    if row.waits_in is None or job.status != row.waits_in:
         raise IllegalTransition(
-            f"Job {job.id} is {job.status.value.replace('_', ' ')}; it is not waiting for a "
-            f"decision about its {words}."
+            f"Job {job.id} is {job.status.words}; it is not waiting for a decision about its "
+            f"{row.words}."
         )
-    if decision.stage == "questions":
-        return _answer(job, decision)
-    if decision.stage == "review":
-        return _merge_or_discard(job, decision)
-    if decision.action == "approve":
-        return _approve(job, decision)
-    if decision.action == "revise":
-        return _revise(job, decision, ctx)
-    raise IllegalTransition(f"'{decision.action}' is not a decision about the {words}.")
+    step = row.step_for(decision.action)
+    if decision.action in (Action.ANSWER, Action.SKIP):
+        return _answer(job, decision, row, step)
+    if decision.action in (Action.MERGE, Action.DISCARD):
+        return _merge_or_discard(job, decision, step)
+    if decision.action == Action.REVISE:
+        return _revise(job, decision, row, step, ctx)
+    return _approve(job, decision, row, step)
 
 
 def _cancel(job: Job, who: Person) -> _Effect:
@@ -134,84 +120,86 @@ def _cancel(job: Job, who: Person) -> _Effect:
         return _Effect(f"Job {job.id} is already {job.status.value}.", took_effect=False)
     if job.status in (Status.RUNNING, Status.AWAITING_REVIEW):
         raise IllegalTransition(
-            f"Job {job.id} is {job.status.value.replace('_', ' ')}; wait for the review and "
-            "discard it instead."
+            f"Job {job.id} is {job.status.words}; wait for the review and discard it instead."
         )
     job.pending = None
-    job.move(Status.CANCELLED, actor=who.id, action="cancelled")
+    job.move(Status.CANCELLED, actor=who.id, action=Status.CANCELLED)
     return _Effect("Cancelled; nothing was written.")
 
 
-def _approve(job: Job, decision: DecisionRequest) -> _Effect:
-    stage = decision.stage
-    job.latest(stage).approved_by = decision.actor.id
-    job.conversation.append(f"person: approved the {STAGE_WORDS[stage]}")
-    step = _NEXT_ON_APPROVAL[stage]
+def _owe(job: Job, step: Step, decision: DecisionRequest, row: StageRow, action: str) -> None:
+    """The decision took effect: the job owes `step`, moved where the stage's decisions go."""
     job.pending = step
     job.pending_by = decision.actor
-    action = f"approved {stage} v{decision.version}"
-    if stage == "understanding":
-        job.move(Status.INSPECTING, actor=decision.actor.id, action=action)
-    elif stage == "plan":
-        job.move(Status.RUNNING, actor=decision.actor.id, action=action)
+    if row.decided_moves_to is not None:
+        job.move(row.decided_moves_to, actor=decision.actor.id, action=action)
     else:
         job.record(actor=decision.actor.id, action=action)
+
+
+def _approve(job: Job, decision: DecisionRequest, row: StageRow, step: Step) -> _Effect:
+    _latest(job, row.stage).approved_by = decision.actor.id
+    job.conversation.append(f"person: approved the {row.words}")
+    _owe(job, step, decision, row, action=f"approved {row.stage} v{decision.version}")
     return _Effect(f"Approved by {decision.actor.name}.", step=step)
 
 
-def _revise(job: Job, decision: DecisionRequest, ctx: StageContext) -> _Effect:
-    stage = decision.stage
-    words = STAGE_WORDS[stage]
+def _revise(
+    job: Job, decision: DecisionRequest, row: StageRow, step: Step, ctx: StageContext
+) -> _Effect:
     feedback = decision.feedback.strip()
     if not feedback:
-        raise IllegalTransition(f"Say what to change in the {words}.")
-    if ctx.llm is None and stage != "understanding":
+        raise IllegalTransition(f"Say what to change in the {row.words}.")
+    if ctx.llm is None and row.stage != Stage.UNDERSTANDING:
         return _Effect(NEEDS_MODEL, reshow=True, took_effect=False)
     if decision.version >= MAX_VERSIONS:
         raise IllegalTransition(
-            f"The {words} has been revised {decision.version - 1} times; cancel and start a "
+            f"The {row.words} has been revised {decision.version - 1} times; cancel and start a "
             "new request with everything you want in it."
         )
-    job.conversation.append(f"person: change the {words}: {feedback}")
-    job.pending = _REMAKE[stage]
+    job.conversation.append(f"person: change the {row.words}: {feedback}")
+    job.pending = step
     job.pending_by = decision.actor
-    job.record(actor=decision.actor.id, action=f"asked to change {stage}", detail=feedback)
-    return _Effect(f"Revising the {words}.", step=_REMAKE[stage], arguments={"feedback": feedback})
+    job.record(actor=decision.actor.id, action=f"asked to change {row.stage}", detail=feedback)
+    return _Effect(f"Revising the {row.words}.", step=step, arguments={"feedback": feedback})
 
 
-def _answer(job: Job, decision: DecisionRequest) -> _Effect:
-    questions = job.latest("questions").artifact["questions"]
-    answers = {q["id"]: q["default"] for q in questions}
-    if decision.action == "answer":
+def _answer(job: Job, decision: DecisionRequest, row: StageRow, step: Step) -> _Effect:
+    questions = job.questions().questions
+    answers = {q.id: q.default for q in questions}
+    if decision.action == Action.ANSWER:
         unknown = set(decision.answers) - set(answers)
         if unknown:
             raise IllegalTransition(f"No question {sorted(unknown)[0]!r} was asked.")
         answers.update({k: v for k, v in decision.answers.items() if v.strip()})
-    elif decision.action != "skip":
-        raise IllegalTransition(f"'{decision.action}' is not an answer to the questions.")
     job.answers = answers
-    job.latest("questions").approved_by = decision.actor.id
+    _latest(job, row.stage).approved_by = decision.actor.id
     for question in questions:
-        job.conversation.append(f"question: {question['text']} — answer: {answers[question['id']]}")
-    job.pending = "propose_schema"
-    job.pending_by = decision.actor
-    job.move(Status.INSPECTING, actor=decision.actor.id, action=f"answered ({decision.action})")
-    return _Effect("Thanks, proposing the schema.", step="propose_schema")
+        job.conversation.append(f"question: {question.text} — answer: {answers[question.id]}")
+    _owe(job, step, decision, row, action=f"answered ({decision.action})")
+    return _Effect(f"Thanks, {step_row(step).words}.", step=step)
 
 
-def _merge_or_discard(job: Job, decision: DecisionRequest) -> _Effect:
-    if decision.action not in ("merge", "discard"):
-        raise IllegalTransition(f"'{decision.action}' is not a decision about the review.")
-    job.pending = decision.action
+def _merge_or_discard(job: Job, decision: DecisionRequest, step: Step) -> _Effect:
+    job.pending = step
     job.pending_by = decision.actor
     job.record(actor=decision.actor.id, action=f"asked to {decision.action}")
-    verb = "Merging" if decision.action == "merge" else "Discarding"
-    return _Effect(f"{verb} {job.branch}.", step=decision.action)
+    verb = "Merging" if decision.action == Action.MERGE else "Discarding"
+    return _Effect(f"{verb} {job.branch}.", step=step)
 
 
-def _reshow(port, job: Job, stage: str) -> None:
+def _latest(job: Job, stage: Stage) -> ArtifactVersion:
     latest = job.latest(stage)
-    if stage == "schema":
-        port.schema(job, SchemaProposal.model_validate(latest.artifact), version=latest.version)
-    elif stage == "plan":
-        port.plan(job, ImportPlan.model_validate(latest.artifact), version=latest.version)
+    if latest is None:  # _apply checked it; the store's update runs in one transaction
+        raise IllegalTransition(f"Job {job.id} has no {stage_row(stage).words}.")
+    return latest
+
+
+def _reshow(port: ConversationPort, job: Job, stage: Stage) -> None:
+    latest = job.latest(stage)
+    if latest is None:
+        return
+    if stage == Stage.SCHEMA:
+        port.schema(job, job.schema_proposal(), version=latest.version)
+    elif stage == Stage.PLAN:
+        port.plan(job, job.import_plan(), version=latest.version)

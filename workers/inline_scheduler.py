@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import TYPE_CHECKING
 
 from workers.job import Job
+from workers.stage_table import Step
+
+if TYPE_CHECKING:
+    from workers.context import StageContext
 
 
 class InlineScheduler:
     def __init__(self) -> None:
-        self.pending: deque[tuple[str, str, dict[str, str]]] = deque()
+        self.pending: deque[tuple[Step, str, dict[str, str]]] = deque()
 
-    def schedule(self, step: str, job: Job, **arguments: str) -> None:
+    def schedule(self, step: Step, job: Job, **arguments: str) -> None:
         self.pending.append((step, job.id, arguments))
 
-    def run_pending(self, context) -> None:
+    def run_pending(self, context: StageContext) -> None:
         """Run scheduled steps (and the ones they schedule) until none is left."""
         from workers.steps import run_step
 

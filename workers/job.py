@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workers.errors import OutdatedVersion
-from workers.states import Status, check_transition
+from agents.artifacts import (
+    FollowUpQuestions,
+    ImportPlan,
+    ImportRequest,
+    Inspection,
+    Review,
+    SchemaProposal,
+)
+from workers.errors import IllegalTransition, OutdatedVersion
+from workers.stage_table import Stage, Step, check_transition, stage_row
+from workers.states import Status
 
-Stage = Literal["understanding", "inspection", "questions", "schema", "plan", "review"]
-STAGE_WORDS: dict[str, str] = {
-    "understanding": "understanding",
-    "inspection": "inspection",
-    "questions": "questions",
-    "schema": "schema proposal",
-    "plan": "plan",
-    "review": "review",
-}
+A = TypeVar("A", bound=BaseModel)
 
 
 def now() -> datetime:
@@ -77,11 +78,11 @@ class Job(BaseModel):
     text: str
     attachments: list[Attachment] = Field(default_factory=list)
     status: Status = Status.RECEIVED
-    artifacts: dict[str, list[ArtifactVersion]] = Field(default_factory=dict)
+    artifacts: dict[Stage, list[ArtifactVersion]] = Field(default_factory=dict)
     answers: dict[str, str] = Field(default_factory=dict)
     conversation: list[str] = Field(default_factory=list)
-    pending: str | None = Field(
-        "understand", description="The step owed next (set by a decision, cleared by the step)."
+    pending: Step | None = Field(
+        Step.UNDERSTAND, description="The step owed next (set by a decision, cleared by the step)."
     )
     pending_by: Person | None = Field(None, description="Who asked for the pending step.")
     database: str | None = None
@@ -106,21 +107,56 @@ class Job(BaseModel):
 
     def check_version(self, stage: Stage, version: int) -> ArtifactVersion:
         """The latest version of a stage's artifact, if `version` is it; else refuse."""
+        words = stage_row(stage).words
         latest = self.latest(stage)
         if latest is None:
-            raise OutdatedVersion(f"Job {self.id} has no {STAGE_WORDS[stage]} yet.", current=0)
+            raise OutdatedVersion(f"Job {self.id} has no {words} yet.", current=0)
         if version != latest.version:
             raise OutdatedVersion(
-                f"This {STAGE_WORDS[stage]} (version {version}) was replaced by version "
+                f"This {words} (version {version}) was replaced by version "
                 f"{latest.version}; use the newest message.",
                 current=latest.version,
             )
         return latest
 
+    def artifact(self, stage: Stage, model: type[A]) -> A:
+        """The newest version of a stage's artifact as its model; refused when there is none."""
+        row = stage_row(stage)
+        if not issubclass(row.artifact, model):
+            raise TypeError(f"The {row.words} is a {row.artifact.__name__}, not {model.__name__}.")
+        latest = self.latest(stage)
+        if latest is None:
+            raise IllegalTransition(
+                f"Job {self.id} is {self.status.words}; it has no {row.words} yet."
+            )
+        return model.model_validate(latest.artifact)
+
+    def request(self) -> ImportRequest:
+        return self.artifact(Stage.UNDERSTANDING, ImportRequest)
+
+    def inspection(self) -> Inspection:
+        return self.artifact(Stage.INSPECTION, Inspection)
+
+    def questions(self) -> FollowUpQuestions:
+        return self.artifact(Stage.QUESTIONS, FollowUpQuestions)
+
+    def schema_proposal(self) -> SchemaProposal:
+        return self.artifact(Stage.SCHEMA, SchemaProposal)
+
+    def import_plan(self) -> ImportPlan:
+        return self.artifact(Stage.PLAN, ImportPlan)
+
+    def review(self) -> Review:
+        return self.artifact(Stage.REVIEW, Review)
+
+    def has(self, stage: Stage) -> bool:
+        return bool(self.artifacts.get(stage))
+
     # -- changing (the store saves the result) ----------------------------------------------
     def add_artifact(
         self, stage: Stage, artifact: BaseModel, *, feedback: str | None = None
     ) -> int:
+        stage = Stage(stage)
         version = self.version(stage) + 1
         self.artifacts.setdefault(stage, []).append(
             ArtifactVersion(

@@ -7,8 +7,12 @@ from dataclasses import dataclass, field
 
 from workers.errors import NotAllowed
 from workers.job import Job, Person
+from workers.stage_table import Action
 
-MERGE_ACTIONS = frozenset({"merge", "discard"})
+MERGE_ACTIONS = frozenset({Action.MERGE, Action.DISCARD})
+REPLY = "reply to"
+"""Not a decision: answering or asking for a change in the job's thread needs what approving
+needs."""
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,7 @@ class Permissions:
     members_of: Callable[[str], frozenset[str]] = field(default=lambda group: frozenset())
     """Resolves a user-group id to its members (cached by the surface)."""
 
-    def check(self, action: str, actor: Person, job: Job) -> None:
+    def check(self, action: Action | str, actor: Person, job: Job) -> None:
         if action in MERGE_ACTIONS:
             self._check_merge(action, actor, job)
         elif not self._may_approve(actor, job):
@@ -38,14 +42,14 @@ class Permissions:
     def _may_approve(self, actor: Person, job: Job) -> bool:
         return actor.id == job.requester.id or self._listed(actor.id, self.importers)
 
-    def _check_merge(self, action: str, actor: Person, job: Job) -> None:
+    def _check_merge(self, action: Action | str, actor: Person, job: Job) -> None:
         if self.mergers is None:
             allowed = self._may_approve(actor, job)
         else:
             allowed = self._listed(actor.id, self.mergers)
         if not allowed:
             raise NotAllowed(f"You are not allowed to {action} imports; ask one of the mergers.")
-        if action == "merge" and self.require_second_approver and actor.id == job.requester.id:
+        if action == Action.MERGE and self.require_second_approver and actor.id == job.requester.id:
             raise NotAllowed(
                 "A second person must merge this import: you requested it, and this workspace "
                 "requires a second approver."

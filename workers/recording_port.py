@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
 from workers.job import Job
+from workers.stage_table import Stage
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 
 def _event(kind: str, job: Job, **fields: Any) -> dict[str, Any]:
@@ -22,25 +27,30 @@ class _Recorder:
     def _add(self, event: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    def understanding(self, job: Job, request, *, version: int) -> None:
-        self._add(_event("understanding", job, request=request, version=version))
+    def understanding(self, job: Job, request: ImportRequest, *, version: int) -> None:
+        self._add(_event(Stage.UNDERSTANDING, job, request=request, version=version))
 
-    def questions(self, job: Job, questions, *, version: int) -> None:
+    def questions(self, job: Job, questions: list[Question], *, version: int) -> None:
         self._add(
-            _event("questions", job, questions=[q.model_dump() for q in questions], version=version)
+            _event(
+                Stage.QUESTIONS,
+                job,
+                questions=[q.model_dump() for q in questions],
+                version=version,
+            )
         )
 
-    def schema(self, job: Job, proposal, *, version: int) -> None:
-        self._add(_event("schema", job, proposal=proposal, version=version))
+    def schema(self, job: Job, proposal: SchemaProposal, *, version: int) -> None:
+        self._add(_event(Stage.SCHEMA, job, proposal=proposal, version=version))
 
-    def plan(self, job: Job, plan, *, version: int) -> None:
-        self._add(_event("plan", job, plan=plan, version=version))
+    def plan(self, job: Job, plan: ImportPlan, *, version: int) -> None:
+        self._add(_event(Stage.PLAN, job, plan=plan, version=version))
 
     def progress(self, job: Job, table: str, done: int, expected: int) -> None:
         self._add(_event("progress", job, table=table, done=done, expected=expected))
 
-    def review(self, job: Job, review, *, version: int) -> None:
-        self._add(_event("review", job, review=review, version=version))
+    def review(self, job: Job, review: Review, *, version: int) -> None:
+        self._add(_event(Stage.REVIEW, job, review=review, version=version))
 
     def notice(self, job: Job, text: str) -> None:
         self._add(_event("notice", job, text=text))
@@ -63,7 +73,7 @@ class MemoryRecordingPort(_Recorder):
 class RedisRecordingPort(_Recorder):
     """Appends each event to the Redis list `importbot:events:<job>`."""
 
-    def __init__(self, client) -> None:
+    def __init__(self, client: Redis) -> None:
         self.redis = client
 
     def _add(self, event: dict[str, Any]) -> None:

@@ -6,11 +6,10 @@ import zlib
 from dataclasses import dataclass
 
 from workers.job import Job
+from workers.stage_table import Step, step_row
 
 STAGES_QUEUE = "stages"
 SERVER_QUEUE = "server"
-DATABASE_STEPS = frozenset({"inspect", "propose_schema", "plan", "execute", "merge", "discard"})
-"""Steps that open the target database (and may write to it: scratch branches, the import)."""
 
 
 @dataclass(frozen=True)
@@ -21,8 +20,10 @@ class Routing:
     """Queues `doltlite.0 … doltlite.N-1`; each must be consumed by exactly one worker process
     (concurrency 1), so all writes to one database file go through one process in order."""
 
-    def queue(self, step: str, job: Job) -> str:
-        if step not in DATABASE_STEPS or not job.database:
+    def queue(self, step: Step | str, job: Job) -> str:
+        """Steps that open the target database (and may write to it: scratch branches, the
+        import) go to the database's queue; the others to the stages queue."""
+        if not step_row(step).opens_database or not job.database:
             return STAGES_QUEUE
         if not self.embedded:
             return SERVER_QUEUE

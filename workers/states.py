@@ -1,10 +1,9 @@
-"""The job's states and the only transitions between them."""
+"""The job's statuses, and how people read them. The transitions between them are read off the
+stage table (`workers.stage_table`)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-
-from workers.errors import IllegalTransition
 
 
 class Status(StrEnum):
@@ -21,24 +20,19 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
     FAILED = "failed"
 
+    @property
+    def words(self) -> str:
+        """As a sentence says it: "awaiting schema approval"."""
+        return self.value.replace("_", " ")
+
+    @property
+    def why_not(self) -> str:
+        """Why a job in this status cannot do something else: "it has been merged"."""
+        return _WHY_NOT.get(self, f"it is {self.words}")
+
 
 FINAL = frozenset({Status.MERGED, Status.DISCARDED, Status.CANCELLED, Status.FAILED})
 OPEN = frozenset(Status) - FINAL
-
-# Where each state may go next (besides cancelled / failed, open to every open state). A state
-# listed as its own successor takes a new version of its artifact (a revision).
-_NEXT: dict[Status, frozenset[Status]] = {
-    Status.RECEIVED: frozenset({Status.AWAITING_CONFIRMATION}),
-    Status.AWAITING_CONFIRMATION: frozenset({Status.AWAITING_CONFIRMATION, Status.INSPECTING}),
-    Status.INSPECTING: frozenset({Status.AWAITING_ANSWERS, Status.AWAITING_SCHEMA_APPROVAL}),
-    Status.AWAITING_ANSWERS: frozenset({Status.INSPECTING}),
-    Status.AWAITING_SCHEMA_APPROVAL: frozenset(
-        {Status.AWAITING_SCHEMA_APPROVAL, Status.AWAITING_PLAN_APPROVAL}
-    ),
-    Status.AWAITING_PLAN_APPROVAL: frozenset({Status.AWAITING_PLAN_APPROVAL, Status.RUNNING}),
-    Status.RUNNING: frozenset({Status.AWAITING_REVIEW}),
-    Status.AWAITING_REVIEW: frozenset({Status.MERGED, Status.DISCARDED}),
-}
 
 _WHY_NOT: dict[Status, str] = {
     Status.MERGED: "it has been merged",
@@ -47,19 +41,3 @@ _WHY_NOT: dict[Status, str] = {
     Status.FAILED: "it failed",
     Status.RUNNING: "it is running",
 }
-
-
-def allowed(current: Status, to: Status) -> bool:
-    if current in FINAL:
-        return False
-    if to in (Status.CANCELLED, Status.FAILED):
-        return True
-    return to in _NEXT.get(current, frozenset())
-
-
-def check_transition(job_id: str, current: Status, to: Status) -> None:
-    """Refuse a transition the state machine does not have, saying what the job is doing."""
-    if allowed(current, to):
-        return
-    doing = _WHY_NOT.get(current, f"it is {current.value.replace('_', ' ')}")
-    raise IllegalTransition(f"Job {job_id} cannot become {to.value.replace('_', ' ')}: {doing}.")

@@ -21,17 +21,15 @@ import redis
 from agents import pipeline
 from agents.artifacts import (
     FollowUpQuestions,
-    ImportPlan,
     ImportRequest,
-    Inspection,
     Review,
-    SchemaProposal,
 )
 from agents.errors import AgentError, LlmUnavailable
 from dolt.errors import BranchNotFound, Busy, ConnectionLost, DoltError, MergeConflict
 from workers.context import StageContext, author_of
 from workers.errors import JobBusy
 from workers.job import Job, Person
+from workers.stage_table import Stage, Step, stage_row, step_row
 from workers.states import OPEN, Status
 
 log = logging.getLogger(__name__)
@@ -47,11 +45,29 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 """Errors a task is retried on (with backoff); anything else fails the job with its message."""
 
 
-def run_step(ctx: StageContext, step: str, job_id: str, *, reraise: bool = False, **arguments):
+StepFunction = Callable[..., None]
+STEP_FUNCTIONS: dict[Step, StepFunction] = {}
+"""The function of every step in the stage table, registered by `@runs`."""
+
+
+def runs(step: Step) -> Callable[[StepFunction], StepFunction]:
+    """Register the function that does a step of the stage table."""
+
+    def register(function: StepFunction) -> StepFunction:
+        STEP_FUNCTIONS[step] = function
+        return function
+
+    return register
+
+
+def run_step(
+    ctx: StageContext, step: Step | str, job_id: str, *, reraise: bool = False, **arguments
+):
     """Run one step under the job's lock; a non-transient error fails the job, saying why."""
+    step = Step(step)
     try:
         with ctx.store.lock(job_id):
-            STEPS[step](ctx, job_id, **arguments)
+            STEP_FUNCTIONS[step](ctx, job_id, **arguments)
     except TRANSIENT:
         raise
     except MergeConflict:
@@ -73,7 +89,7 @@ def fail(ctx: StageContext, job_id: str, reason: str) -> None:
             return False
         job.error = reason
         job.pending = None
-        job.move(Status.FAILED, actor="worker", action="failed", detail=reason)
+        job.move(Status.FAILED, actor="worker", action=Status.FAILED, detail=reason)
         return True
 
     job, changed = ctx.store.update(job_id, apply)
@@ -82,12 +98,8 @@ def fail(ctx: StageContext, job_id: str, reason: str) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _owes(job: Job, step: str, *statuses: Status) -> bool:
-    return job.pending == step and job.status in statuses
-
-
-def _artifact(job: Job, stage, model: type[T]) -> T:
-    return model.model_validate(job.latest(stage).artifact)
+def _owes(job: Job, step: Step) -> bool:
+    return job.pending == step and job.status in step_row(step).runs_in
 
 
 def _attachments(job: Job) -> list[Path]:
@@ -96,17 +108,18 @@ def _attachments(job: Job) -> list[Path]:
 
 @contextmanager
 def _staged(ctx: StageContext, job: Job, request: ImportRequest) -> Iterator[pipeline.Staging]:
-    """The job's staged sources: kept from inspection in this process, or staged again (this
-    worker may not be the one that inspected them)."""
+    """The job's staged sources: kept from inspection in this process, or staged again from
+    the inspection's snapshots in the job's folder (this worker may not be the one that
+    inspected them; the sources are never resolved or fetched again)."""
     if ctx.stagings is not None and job.id in ctx.stagings:
         yield ctx.stagings[job.id]
         return
+    inspection = job.inspection()
     staging = pipeline.stage_sources(
-        _without_attachment_words(request, job),
-        policy=ctx.policy,
+        request,
+        snapshots=inspection.snapshots,
         workdir=ctx.workdir(job.id),
-        attachments=_attachments(job),
-        profiles=_artifact(job, "inspection", Inspection).profiles,
+        profiles=inspection.profiles,
     )
     try:
         yield staging
@@ -137,33 +150,32 @@ def _new_version(
     ctx: StageContext,
     job_id: str,
     *,
-    step: str,
-    statuses: tuple[Status, ...],
-    stage,
+    stage: Stage,
     artifact,
-    to: Status,
     feedback: str = "",
     also: Callable[[Job], None] | None = None,
     action: str | None = None,
 ) -> tuple[Job, int | None]:
     """Save the step's artifact as the stage's next version and move on, if the job still owes
     the step (else None: a repeated delivery, or the job moved on meanwhile)."""
+    row = stage_row(stage)
 
     def apply(job: Job) -> int | None:
-        if not _owes(job, step, *statuses):
+        if not _owes(job, row.made_by) or row.waits_in is None:
             return None
         version = job.add_artifact(stage, artifact, feedback=feedback or None)
         if also is not None:
             also(job)
         job.pending = None
-        job.move(to, actor="worker", action=action or f"{stage} v{version}")
+        job.move(row.waits_in, actor="worker", action=action or f"{stage} v{version}")
         return version
 
     return ctx.store.update(job_id, apply)
 
 
 @contextmanager
-def _database(ctx: StageContext, name: str, *, create: bool = False):
+def _database(ctx: StageContext, name: str | None, *, create: bool = False):
+    assert name is not None, "a job's database is named once its request is understood"
     database = ctx.server.database(name=name, create=create)
     try:
         yield database
@@ -172,14 +184,14 @@ def _database(ctx: StageContext, name: str, *, create: bool = False):
 
 
 # -- the steps -------------------------------------------------------------------------------
+@runs(Step.UNDERSTAND)
 def understand(ctx: StageContext, job_id: str, feedback: str = "") -> None:
     job = ctx.store.get(job_id)
-    statuses = (Status.RECEIVED, Status.AWAITING_CONFIRMATION)
-    if not _owes(job, "understand", *statuses):
+    if not _owes(job, Step.UNDERSTAND):
         return
     text = job.text
     if ctx.llm is None:  # the grammar reads the request with every change said so far
-        said = [v.feedback for v in job.artifacts.get("understanding", []) if v.feedback]
+        said = [v.feedback for v in job.artifacts.get(Stage.UNDERSTANDING, []) if v.feedback]
         text = "\n".join([job.text, *said, *([feedback] if feedback else [])])
     request = _with_usage(
         ctx,
@@ -190,11 +202,8 @@ def understand(ctx: StageContext, job_id: str, feedback: str = "") -> None:
     job, version = _new_version(
         ctx,
         job_id,
-        step="understand",
-        statuses=statuses,
-        stage="understanding",
+        stage=Stage.UNDERSTANDING,
         artifact=request,
-        to=Status.AWAITING_CONFIRMATION,
         feedback=feedback,
         also=lambda job: setattr(job, "database", request.database),
     )
@@ -202,12 +211,13 @@ def understand(ctx: StageContext, job_id: str, feedback: str = "") -> None:
         ctx.port_for(job).understanding(job, request, version=version)
 
 
+@runs(Step.INSPECT)
 def inspect(ctx: StageContext, job_id: str) -> None:
     job = ctx.store.get(job_id)
-    if not _owes(job, "inspect", Status.INSPECTING):
+    if not _owes(job, Step.INSPECT):
         return
     job = _fetch_attachments(ctx, job)
-    request = _without_attachment_words(_artifact(job, "understanding", ImportRequest), job)
+    request = _without_attachment_words(job.request(), job)
     with _database(ctx, request.database, create=True) as database:
         inspection, staging = pipeline.inspect(
             request,
@@ -225,15 +235,15 @@ def inspect(ctx: StageContext, job_id: str) -> None:
         )
 
     def apply(job: Job) -> int | None:
-        if not _owes(job, "inspect", Status.INSPECTING):
+        if not _owes(job, Step.INSPECT):
             return None
-        job.add_artifact("inspection", inspection)
+        job.add_artifact(Stage.INSPECTION, inspection)
         if questions:
             job.pending = None
-            version = job.add_artifact("questions", FollowUpQuestions(questions=questions))
+            version = job.add_artifact(Stage.QUESTIONS, FollowUpQuestions(questions=questions))
             job.move(Status.AWAITING_ANSWERS, actor="worker", action=f"questions v{version}")
             return version
-        job.pending = "propose_schema"
+        job.pending = Step.PROPOSE_SCHEMA
         job.record(actor="worker", action="inspected", detail="no questions")
         return 0
 
@@ -241,7 +251,7 @@ def inspect(ctx: StageContext, job_id: str) -> None:
     if version:
         ctx.port_for(job).questions(job, questions, version=version)
     elif version == 0:
-        ctx.scheduler.schedule("propose_schema", job)
+        ctx.scheduler.schedule(Step.PROPOSE_SCHEMA, job)
 
 
 ATTACHMENT_WORDS = frozenset(
@@ -290,14 +300,14 @@ def _without_attachment_words(request: ImportRequest, job: Job) -> ImportRequest
     )
 
 
+@runs(Step.PROPOSE_SCHEMA)
 def propose_schema(ctx: StageContext, job_id: str, feedback: str = "") -> None:
     job = ctx.store.get(job_id)
-    statuses = (Status.INSPECTING, Status.AWAITING_SCHEMA_APPROVAL)
-    if not _owes(job, "propose_schema", *statuses):
+    if not _owes(job, Step.PROPOSE_SCHEMA):
         return
-    request = _artifact(job, "understanding", ImportRequest)
-    inspection = _artifact(job, "inspection", Inspection)
-    previous = _artifact(job, "schema", SchemaProposal) if job.latest("schema") else None
+    request = job.request()
+    inspection = job.inspection()
+    previous = job.schema_proposal() if job.has(Stage.SCHEMA) else None
     with _database(ctx, request.database) as database:
         proposal = _with_usage(
             ctx,
@@ -316,26 +326,23 @@ def propose_schema(ctx: StageContext, job_id: str, feedback: str = "") -> None:
     job, version = _new_version(
         ctx,
         job_id,
-        step="propose_schema",
-        statuses=statuses,
-        stage="schema",
+        stage=Stage.SCHEMA,
         artifact=proposal,
-        to=Status.AWAITING_SCHEMA_APPROVAL,
         feedback=feedback,
     )
     if version:
         ctx.port_for(job).schema(job, proposal, version=version)
 
 
+@runs(Step.PLAN)
 def plan(ctx: StageContext, job_id: str, feedback: str = "") -> None:
     job = ctx.store.get(job_id)
-    statuses = (Status.AWAITING_SCHEMA_APPROVAL, Status.AWAITING_PLAN_APPROVAL)
-    if not _owes(job, "plan", *statuses):
+    if not _owes(job, Step.PLAN):
         return
-    request = _artifact(job, "understanding", ImportRequest)
-    inspection = _artifact(job, "inspection", Inspection)
-    schema = _artifact(job, "schema", SchemaProposal)
-    previous = _artifact(job, "plan", ImportPlan) if job.latest("plan") else None
+    request = job.request()
+    inspection = job.inspection()
+    schema = job.schema_proposal()
+    previous = job.import_plan() if job.has(Stage.PLAN) else None
     with _database(ctx, request.database) as database, _staged(ctx, job, request) as staging:
         import_plan = _with_usage(
             ctx,
@@ -354,34 +361,33 @@ def plan(ctx: StageContext, job_id: str, feedback: str = "") -> None:
     job, version = _new_version(
         ctx,
         job_id,
-        step="plan",
-        statuses=statuses,
-        stage="plan",
+        stage=Stage.PLAN,
         artifact=import_plan,
-        to=Status.AWAITING_PLAN_APPROVAL,
         feedback=feedback,
     )
     if version:
         ctx.port_for(job).plan(job, import_plan, version=version)
 
 
+@runs(Step.EXECUTE)
 def execute(ctx: StageContext, job_id: str) -> None:
     """Load the approved plan into `import/<job>`; a redelivered run resets the branch first."""
     job = ctx.store.get(job_id)
-    if not _owes(job, "execute", Status.RUNNING):
+    if not _owes(job, Step.EXECUTE):
         return
-    request = _artifact(job, "understanding", ImportRequest)
+    request = job.request()
     port = ctx.port_for(job)
     with _database(ctx, request.database) as database, _staged(ctx, job, request) as staging:
         review = pipeline.run(
             job_id=job.id,
             text=job.text,
             author=author_of(job.requester),
-            schema=_artifact(job, "schema", SchemaProposal),
-            import_plan=_artifact(job, "plan", ImportPlan),
+            schema=job.schema_proposal(),
+            import_plan=job.import_plan(),
             database=database,
             staging=staging,
             on_progress=lambda table, done, expected: port.progress(job, table, done, expected),
+            sources=job.inspection().snapshots,
         )
 
     def record_result(job: Job) -> None:
@@ -392,11 +398,8 @@ def execute(ctx: StageContext, job_id: str) -> None:
     job, version = _new_version(
         ctx,
         job_id,
-        step="execute",
-        statuses=(Status.RUNNING,),
-        stage="review",
+        stage=Stage.REVIEW,
         artifact=review,
-        to=Status.AWAITING_REVIEW,
         also=record_result,
         action="loaded",
     )
@@ -415,9 +418,10 @@ def _summary(review: Review) -> dict:
     }
 
 
+@runs(Step.MERGE)
 def merge(ctx: StageContext, job_id: str) -> None:
     job = ctx.store.get(job_id)
-    if not _owes(job, "merge", Status.AWAITING_REVIEW):
+    if not _owes(job, Step.MERGE):
         return
     merger = job.pending_by or job.requester
     with _database(ctx, job.database) as database:
@@ -439,19 +443,19 @@ def merge(ctx: StageContext, job_id: str) -> None:
     _close(
         ctx,
         job_id,
-        step="merge",
-        to=Status.MERGED,
+        step=Step.MERGE,
         by=merger,
         detail=merge_commit or "",
         also=lambda job: setattr(job, "merge_commit", merge_commit),
     )
 
 
-def _close(ctx, job_id, *, step, to, by: Person, detail: str, also=None) -> None:
+def _close(ctx, job_id, *, step: Step, by: Person, detail: str, also=None) -> None:
     """The last transition of a job the step finished (merged, discarded); told once."""
+    (to,) = step_row(step).moves_to
 
     def apply(job: Job) -> bool:
-        if not _owes(job, step, Status.AWAITING_REVIEW):
+        if not _owes(job, step):
             return False
         if also is not None:
             also(job)
@@ -480,24 +484,14 @@ def _refuse_merge(ctx: StageContext, job_id: str, merger: Person, reason: str) -
     ctx.port_for(job).notice(job, f"Merge refused, nothing changed on main: {reason}")
 
 
+@runs(Step.DISCARD)
 def discard(ctx: StageContext, job_id: str) -> None:
     job = ctx.store.get(job_id)
-    if not _owes(job, "discard", Status.AWAITING_REVIEW):
+    if not _owes(job, Step.DISCARD):
         return
     who = job.pending_by or job.requester
     with _database(ctx, job.database) as database:
         with contextlib.suppress(BranchNotFound):
             database.delete_branch(name=job.branch)
         database.gc()
-    _close(ctx, job_id, step="discard", to=Status.DISCARDED, by=who, detail=job.branch or "")
-
-
-STEPS: dict[str, Callable[..., None]] = {
-    "understand": understand,
-    "inspect": inspect,
-    "propose_schema": propose_schema,
-    "plan": plan,
-    "execute": execute,
-    "merge": merge,
-    "discard": discard,
-}
+    _close(ctx, job_id, step=Step.DISCARD, by=who, detail=job.branch or "")

@@ -9,6 +9,7 @@ from agents import pipeline
 from workers.context import Scheduler
 from workers.job import Attachment, Job, Person, Place
 from workers.job_store import JobStore
+from workers.stage_table import Step
 
 
 def submit_job(
@@ -34,5 +35,5 @@ def submit_job(
     stored = store.create(job)
     created = stored is job  # the store hands back the existing job for a repeated request
     if created:
-        scheduler.schedule("understand", stored)
+        scheduler.schedule(Step.UNDERSTAND, stored)
     return stored, created

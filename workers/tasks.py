@@ -8,12 +8,16 @@ with its message (see `workers.steps.run_step`).
 from __future__ import annotations
 
 import logging
+from typing import Any
+
+from celery import Task  # celery ships no types: Task is Any to the checker
 
 from workers import worker_context
 from workers.celery_app import app
 from workers.decisions import DecisionRequest, decide
 from workers.errors import JobError
 from workers.job import Person
+from workers.stage_table import DECIDE_TASK, STEPS, StepRow
 from workers.steps import TRANSIENT, run_step
 
 log = logging.getLogger(__name__)
@@ -29,48 +33,23 @@ RETRYING = {
 }
 
 
-def _step(step: str, job_id: str, **arguments: str) -> None:
-    context, _ = worker_context.current()
-    run_step(context, step, job_id, **arguments)
+def _task(row: StepRow) -> Task:
+    """The Celery task of one step of the stage table: named `workers.<step>`."""
+
+    def run(self: Task, job_id: str, **arguments: str) -> None:
+        context, _ = worker_context.current()
+        run_step(context, row.step, job_id, reraise=False, **arguments)
+
+    run.__name__ = run.__qualname__ = row.step.value
+    return app.task(name=row.task_name, **RETRYING)(run)
 
 
-@app.task(name="workers.understand", **RETRYING)
-def understand(self, job_id: str, feedback: str = "") -> None:
-    _step("understand", job_id, feedback=feedback)
+TASKS = {row.step: _task(row) for row in STEPS}
+"""One task per step, made from the table: a new step needs no task written here."""
 
 
-@app.task(name="workers.inspect", **RETRYING)
-def inspect(self, job_id: str) -> None:
-    _step("inspect", job_id)
-
-
-@app.task(name="workers.propose_schema", **RETRYING)
-def propose_schema(self, job_id: str, feedback: str = "") -> None:
-    _step("propose_schema", job_id, feedback=feedback)
-
-
-@app.task(name="workers.plan", **RETRYING)
-def plan(self, job_id: str, feedback: str = "") -> None:
-    _step("plan", job_id, feedback=feedback)
-
-
-@app.task(name="workers.execute", **RETRYING)
-def execute(self, job_id: str) -> None:
-    _step("execute", job_id)
-
-
-@app.task(name="workers.merge", **RETRYING)
-def merge(self, job_id: str) -> None:
-    _step("merge", job_id)
-
-
-@app.task(name="workers.discard", **RETRYING)
-def discard(self, job_id: str) -> None:
-    _step("discard", job_id)
-
-
-@app.task(name="workers.decide", **RETRYING)
-def decide_task(self, decision: dict, key: str | None = None) -> None:
+@app.task(name=DECIDE_TASK, **RETRYING)
+def decide_task(self: Task, decision: dict[str, Any], key: str | None = None) -> None:
     """A person's decision; a refusal (outdated version, not allowed) is told to the thread."""
     context, permissions = worker_context.current()
     request = DecisionRequest(**{**decision, "actor": Person(**decision["actor"])})

@@ -24,11 +24,11 @@ from bot.slack.messages import (
 )
 from bot.slack.messages import actions as ids
 from workers.celery_scheduler import CeleryScheduler
-from workers.decisions import WAITING
 from workers.errors import JobError, JobNotFound, NotAllowed, OutdatedVersion
-from workers.job import STAGE_WORDS, Attachment, Job, Person, Place
+from workers.job import Attachment, Job, Person, Place
 from workers.job_store import JobStore
-from workers.permissions import Permissions
+from workers.permissions import REPLY, Permissions
+from workers.stage_table import Action, Stage, awaited_stage, stage_row
 from workers.states import OPEN, Status
 from workers.submit import submit_job
 
@@ -36,26 +36,16 @@ log = logging.getLogger(__name__)
 DAY = 24 * 3600
 CANCEL_WORDS = frozenset({"cancel", "stop", "abort"})
 # Button → (stage, decision). Buttons not here open a modal or only read state.
-_BUTTONS: dict[str, tuple[str, str]] = {
-    ids.CONFIRM_UNDERSTANDING: ("understanding", "approve"),
-    ids.SKIP_QUESTIONS: ("questions", "skip"),
-    ids.SUBMIT_ANSWERS: ("questions", "answer"),
-    ids.APPROVE_SCHEMA: ("schema", "approve"),
-    ids.RUN_PLAN: ("plan", "approve"),
-    ids.MERGE: ("review", "merge"),
-    ids.DISCARD: ("review", "discard"),
+_BUTTONS: dict[str, tuple[Stage, Action]] = {
+    ids.CONFIRM_UNDERSTANDING: (Stage.UNDERSTANDING, Action.APPROVE),
+    ids.SKIP_QUESTIONS: (Stage.QUESTIONS, Action.SKIP),
+    ids.SUBMIT_ANSWERS: (Stage.QUESTIONS, Action.ANSWER),
+    ids.APPROVE_SCHEMA: (Stage.SCHEMA, Action.APPROVE),
+    ids.RUN_PLAN: (Stage.PLAN, Action.APPROVE),
+    ids.MERGE: (Stage.REVIEW, Action.MERGE),
+    ids.DISCARD: (Stage.REVIEW, Action.DISCARD),
 }
 _CHANGES = {ids.EDIT_UNDERSTANDING, ids.CHANGE_SCHEMA, ids.CHANGE_PLAN}
-_AWAITED_STAGE = {status: stage for stage, status in WAITING.items() if stage != "review"}
-_WORDS = {
-    "approve": "approve",
-    "skip": "skip the questions",
-    "answer": "answer",
-    "merge": "merge",
-    "discard": "discard",
-    "cancel": "cancel",
-    "revise": "change",
-}
 
 
 @dataclass
@@ -105,7 +95,15 @@ class SlackIntake:
         )
         self._request(text, user=user, channel=channel, thread_ts=started["ts"], files=None)
 
-    def _request(self, text: str, *, user, channel, thread_ts, files) -> None:
+    def _request(
+        self,
+        text: str,
+        *,
+        user: str,
+        channel: str,
+        thread_ts: str,
+        files: list[dict[str, Any]] | None,
+    ) -> None:
         if text and not text.lower().startswith("import"):
             text = f"import {text}"  # `/import people.csv into x`, or a mention without the verb
         attachments = [
@@ -130,29 +128,30 @@ class SlackIntake:
             return
         person = self.directory.person(user)
         try:
-            self.permissions.check("reply to", person, job)
+            self.permissions.check(REPLY, person, job)
         except NotAllowed as refused:
             self._ephemeral(channel, user, str(refused))
             return
         if text.strip().lower().rstrip(".!") in CANCEL_WORDS:
-            self._decide(job, "understanding", job.version("understanding"), "cancel", person)
+            stage = Stage.UNDERSTANDING
+            self._decide(job, stage, job.version(stage), Action.CANCEL, person)
             return
-        stage = _AWAITED_STAGE.get(job.status)
-        if stage is None or job.pending:
+        awaited = awaited_stage(job.status)
+        if awaited is None or awaited.stage == Stage.REVIEW or job.pending:
             self._ephemeral(
                 channel,
                 user,
-                f"Job {job.id} is {job.status.value.replace('_', ' ')};"
-                " there is nothing to answer right now.",
+                f"Job {job.id} is {job.status.words}; there is nothing to answer right now.",
             )
             return
-        if stage == "questions":
-            questions = job.latest("questions").artifact["questions"]
-            target = next((q for q in questions if not q["choices"]), questions[0])
-            answers = {target["id"]: text}
-            self._decide(job, stage, job.version(stage), "answer", person, answers=answers)
+        stage = awaited.stage
+        if stage == Stage.QUESTIONS:
+            questions = job.questions().questions
+            target = next((q for q in questions if not q.choices), questions[0])
+            answers = {target.id: text}
+            self._decide(job, stage, job.version(stage), Action.ANSWER, person, answers=answers)
             return
-        self._decide(job, stage, job.version(stage), "revise", person, feedback=text)
+        self._decide(job, stage, job.version(stage), Action.REVISE, person, feedback=text)
 
     # -- clicks and modals -------------------------------------------------------------------
     def on_action(self, body: dict[str, Any]) -> None:
@@ -174,14 +173,14 @@ class SlackIntake:
             return
         person = self.directory.person(user)
         if action_id in _CHANGES:
-            if self._allowed(job, person, "revise", ref, channel):
+            if self._allowed(job, person, Action.REVISE, ref, channel):
                 self.client.views_open(
                     trigger_id=body["trigger_id"],
-                    view=changes_modal(ref=ref, title=f"Change the {STAGE_WORDS[ref.stage]}"),
+                    view=changes_modal(ref=ref, title=f"Change the {stage_row(ref.stage).words}"),
                 )
             return
         if action_id == ids.CANCEL:
-            stage, decision = ref.stage, "cancel"
+            stage, decision = ref.stage, Action.CANCEL
         elif action_id in _BUTTONS:
             stage, decision = _BUTTONS[action_id]
         else:
@@ -202,13 +201,13 @@ class SlackIntake:
         if message and channel:
             decided = render_decided(
                 Message(text=message.get("text", ""), blocks=message.get("blocks", [])),
-                decision=_WORDS[decision],
+                decision=decision.words,
                 user_id=user,
             )
             self.client.chat_update(
                 channel=channel,
                 ts=message["ts"],
-                text=decided.text or f"Decided: {_WORDS[decision]}",
+                text=decided.text or f"Decided: {decision.words}",
                 blocks=decided.blocks,
             )
         if body.get("view", {}).get("type") == "home":
@@ -220,18 +219,18 @@ class SlackIntake:
         feedback = view["state"]["values"]["feedback"]["feedback"].get("value") or ""
         job = self.store.get(ref.job)
         person = self.directory.person(body["user"]["id"])
-        if self._allowed(job, person, "revise", ref, job.place.channel):
+        if self._allowed(job, person, Action.REVISE, ref, job.place.channel):
             self._decide(
                 job,
                 ref.stage,
                 ref.version,
-                "revise",
+                Action.REVISE,
                 person,
                 feedback=feedback,
             )
 
     def _answers(self, body: dict[str, Any], job: Job) -> dict[str, str]:
-        questions = job.latest("questions").artifact["questions"] if job.latest("questions") else []
+        questions = job.questions().questions if job.has(Stage.QUESTIONS) else []
         answers = {}
         for block_id, fields in (body.get("state") or {}).get("values", {}).items():
             try:
@@ -240,10 +239,10 @@ class SlackIntake:
                 continue
             chosen = (fields.get(ids.ANSWER_QUESTION) or {}).get("selected_option")
             if chosen and where.index < len(questions):
-                choices = questions[where.index]["choices"]
+                question = questions[where.index]
                 index = int(chosen["value"])
-                if 0 <= index < len(choices):
-                    answers[questions[where.index]["id"]] = choices[index]
+                if 0 <= index < len(question.choices):
+                    answers[question.id] = question.choices[index]
         return answers
 
     # -- App Home ----------------------------------------------------------------------------
@@ -259,23 +258,35 @@ class SlackIntake:
         self.client.views_publish(user_id=user, view=view)
 
     # -- shared ------------------------------------------------------------------------------
-    def _allowed(self, job: Job, person: Person, decision: str, ref: ButtonRef, channel) -> bool:
+    def _allowed(
+        self, job: Job, person: Person, decision: Action, ref: ButtonRef, channel: str | None
+    ) -> bool:
         try:
             self.permissions.check(decision, person, job)
-            if decision != "cancel":
+            if decision != Action.CANCEL:
                 job.check_version(ref.stage, ref.version)
         except JobError as refused:
             self._ephemeral(channel or job.place.channel, person.id, _refusal(refused, ref))
             return False
         return True
 
-    def _decide(self, job, stage, version, action, person, *, key=None, **more) -> None:
+    def _decide(
+        self,
+        job: Job,
+        stage: Stage,
+        version: int,
+        action: Action,
+        person: Person,
+        *,
+        key: str | None = None,
+        **more: Any,
+    ) -> None:
         """Enqueue a decision already checked here (the worker checks it again)."""
         decision = {
             "job": job.id,
-            "stage": stage,
+            "stage": stage.value,
             "version": version,
-            "action": action,
+            "action": action.value,
             "actor": person.model_dump(),
             **more,
         }
@@ -294,22 +305,21 @@ class SlackIntake:
 def _refusal(refused: JobError, ref: ButtonRef) -> str:
     if isinstance(refused, OutdatedVersion):
         return (
-            f"This {STAGE_WORDS[ref.stage]} was replaced (version {refused.current} is "
+            f"This {stage_row(ref.stage).words} was replaced (version {refused.current} is "
             "current); use the newest message in the thread."
         )
     return str(refused)
 
 
 def _home_job(job: Job) -> HomeJob:
-    understanding = job.latest("understanding")
-    summary = (understanding.artifact.get("summary") if understanding else None) or job.text
+    summary = (job.request().summary if job.has(Stage.UNDERSTANDING) else "") or job.text
     return HomeJob(
         job=job.id,
-        status=job.status.value,
+        status=job.status,
         summary=summary,
         database=job.database,
         branch=job.branch,
         channel=job.place.channel,
         thread_ts=job.place.thread_ts,
-        review_version=job.version("review") or None,
+        review_version=job.version(Stage.REVIEW) or None,
     )

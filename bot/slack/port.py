@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from redis import Redis
 from slack_sdk import WebClient
 
 from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
@@ -25,32 +26,40 @@ from bot.slack.messages import (
     render_understanding,
 )
 from workers.job import Job
+from workers.redis_store import text_reply
+from workers.stage_table import Stage
 
 PROGRESS_EVERY_SECONDS = 3.0
 
 
 class SlackPort:
-    def __init__(self, client: WebClient, redis, *, progress_every: float = PROGRESS_EVERY_SECONDS):
+    def __init__(
+        self,
+        client: WebClient,
+        redis: Redis,
+        *,
+        progress_every: float = PROGRESS_EVERY_SECONDS,
+    ) -> None:
         self.client = client
         self.redis = redis
         self.progress_every = progress_every
 
     # -- the port ----------------------------------------------------------------------------
     def understanding(self, job: Job, request: ImportRequest, *, version: int) -> None:
-        self.post(job, render_understanding(request, ref=_ref(job, "understanding", version)))
+        self.post(job, render_understanding(request, ref=_ref(job, Stage.UNDERSTANDING, version)))
 
     def questions(self, job: Job, questions: list[Question], *, version: int) -> None:
-        self.post(job, render_questions(questions, ref=_ref(job, "questions", version)))
+        self.post(job, render_questions(questions, ref=_ref(job, Stage.QUESTIONS, version)))
 
     def schema(self, job: Job, proposal: SchemaProposal, *, version: int) -> None:
-        self.post(job, render_schema(proposal, ref=_ref(job, "schema", version)))
+        self.post(job, render_schema(proposal, ref=_ref(job, Stage.SCHEMA, version)))
 
     def plan(self, job: Job, plan: ImportPlan, *, version: int) -> None:
-        self.post(job, render_plan(plan, ref=_ref(job, "plan", version)))
+        self.post(job, render_plan(plan, ref=_ref(job, Stage.PLAN, version)))
 
     def progress(self, job: Job, table: str, done: int, expected: int) -> None:
         key = f"importbot:slack:progress:{job.id}"
-        state = {k.decode(): v.decode() for k, v in self.redis.hgetall(key).items()}
+        state = {text_reply(k): text_reply(v) for k, v in self.redis.hgetall(key).items()}
         now = time.time()
         finished = done >= expected
         if state and not finished and now - float(state["at"]) < self.progress_every:
@@ -58,7 +67,7 @@ class SlackPort:
         message = render_progress(
             job=job.id, table=table, done=done, expected=expected, finished=finished
         )
-        channel, thread = job.place.channel, job.place.thread_ts
+        channel, thread = _thread(job)
         if state:
             self.client.chat_update(
                 channel=channel, ts=state["ts"], text=message.text, blocks=message.blocks
@@ -72,7 +81,7 @@ class SlackPort:
         self.redis.expire(key, 7 * 24 * 3600)
 
     def review(self, job: Job, review: Review, *, version: int) -> None:
-        self.post(job, render_review(review, ref=_ref(job, "review", version)))
+        self.post(job, render_review(review, ref=_ref(job, Stage.REVIEW, version)))
 
     def notice(self, job: Job, text: str) -> None:
         self.post(job, render_notice(text))
@@ -85,7 +94,7 @@ class SlackPort:
             job,
             render_final(
                 job=job.id,
-                status=job.status.value,
+                status=job.status,
                 database=job.database,
                 branch=job.branch,
                 user_id=actor,
@@ -95,7 +104,7 @@ class SlackPort:
 
     # -- posting -----------------------------------------------------------------------------
     def post(self, job: Job, message: Message) -> str:
-        channel, thread = job.place.channel, job.place.thread_ts
+        channel, thread = _thread(job)
         ts = self.client.chat_postMessage(
             channel=channel, thread_ts=thread, text=message.text, blocks=message.blocks
         )["ts"]
@@ -110,5 +119,12 @@ class SlackPort:
         return ts
 
 
-def _ref(job: Job, stage: str, version: int) -> ButtonRef:
+def _thread(job: Job) -> tuple[str, str | None]:
+    """The job's channel and thread: a Slack job is always asked in a channel."""
+    channel = job.place.channel
+    assert channel is not None, f"job {job.id} has no Slack channel"
+    return channel, job.place.thread_ts
+
+
+def _ref(job: Job, stage: Stage, version: int) -> ButtonRef:
     return ButtonRef(job=job.id, stage=stage, version=version)

@@ -7,16 +7,17 @@ What the person answers becomes a `DecisionRequest` that the terminal's job driv
 from __future__ import annotations
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.console import Console, RenderableType
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
 from bot.terminal import render
 from workers.decisions import DecisionRequest
 from workers.job import Job, Person
+from workers.stage_table import Action, Stage
 
-YES = ("y", "yes", "ok", "looks right", "approve")
-NO = ("n", "no", "cancel", "stop")
+YES_WORDS = ("y", "yes", "ok", "looks right", "approve")
+NO_WORDS = ("n", "no", "cancel", "stop")
 
 
 class TerminalPort:
@@ -27,7 +28,7 @@ class TerminalPort:
         self.person = person
         self.decisions: list[DecisionRequest] = []
         self._progress: Progress | None = None
-        self._tasks: dict[str, int] = {}
+        self._tasks: dict[str, TaskID] = {}
 
     def take_decision(self) -> DecisionRequest | None:
         return self.decisions.pop(0) if self.decisions else None
@@ -35,7 +36,7 @@ class TerminalPort:
     # -- the port ----------------------------------------------------------------------------
     def understanding(self, job: Job, request: ImportRequest, *, version: int) -> None:
         self._show(render.request_text(request))
-        self._decide(job, "understanding", version, "Looks right?")
+        self._decide(job, Stage.UNDERSTANDING, version, "Looks right?")
 
     def questions(self, job: Job, questions: list[Question], *, version: int) -> None:
         answers = {}
@@ -47,18 +48,20 @@ class TerminalPort:
                 else question.default
             )
         self.decisions.append(
-            DecisionRequest(job.id, "questions", version, "answer", self.person, answers=answers)
+            DecisionRequest(
+                job.id, Stage.QUESTIONS, version, Action.ANSWER, self.person, answers=answers
+            )
         )
 
     def schema(self, job: Job, proposal: SchemaProposal, *, version: int) -> None:
         self._notes(proposal.notes)
         self._show(render.schema_block(proposal))
-        self._decide(job, "schema", version, "Approve this schema?")
+        self._decide(job, Stage.SCHEMA, version, "Approve this schema?")
 
     def plan(self, job: Job, plan: ImportPlan, *, version: int) -> None:
         self._notes(plan.notes)
         self._show(render.plan_table(plan))
-        self._decide(job, "plan", version, "Run the import?")
+        self._decide(job, Stage.PLAN, version, "Run the import?")
 
     def progress(self, job: Job, table: str, done: int, expected: int) -> None:
         if self.quiet:
@@ -89,7 +92,7 @@ class TerminalPort:
             self._progress.stop()
 
     # -- helpers -----------------------------------------------------------------------------
-    def _show(self, renderable) -> None:
+    def _show(self, renderable: RenderableType) -> None:
         if not self.quiet:
             self.console.print(renderable)
 
@@ -97,17 +100,17 @@ class TerminalPort:
         for note in notes:
             self._show(render.notice_text(note))
 
-    def _decide(self, job: Job, stage, version: int, question: str) -> None:
-        action, feedback = "approve", ""
+    def _decide(self, job: Job, stage: Stage, version: int, question: str) -> None:
+        action, feedback = Action.APPROVE, ""
         if self.ask:
             answer = typer.prompt(
                 f"{question} [y = yes, n = cancel, or say what to change]", default="y"
             )
             word = answer.strip().lower()
-            if word in NO:
-                action = "cancel"
-            elif word not in YES:
-                action, feedback = "revise", answer.strip()
+            if word in NO_WORDS:
+                action = Action.CANCEL
+            elif word not in YES_WORDS:
+                action, feedback = Action.REVISE, answer.strip()
         self.decisions.append(
             DecisionRequest(job.id, stage, version, action, self.person, feedback=feedback)
         )

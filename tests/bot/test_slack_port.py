@@ -10,10 +10,9 @@ import redis
 from bot.slack.client import web_client
 from bot.slack.port import SlackPort
 from bot.slack.settings import SlackSettings
+from tests.fakes.redis_dbs import STORES_REDIS_URL as REDIS_URL
 from tests.fakes.slack_api import SlackApiEmulator
 from workers.job import Job, Person, Place
-
-REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
 @pytest.fixture

@@ -48,7 +48,14 @@ def test_only_slacks_file_host_or_the_configured_api_host_serves_attachments():
 
 def test_importbot_serve_refuses_to_start_with_placeholders(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", "from bot.terminal.cli import main; main()", "serve", "--port", "0"],
+        [
+            sys.executable,
+            "-c",
+            "from bot.entrypoints.cli import main; main()",
+            "serve",
+            "--port",
+            "0",
+        ],
         cwd=tmp_path,
         env={
             "PATH": "/usr/bin:/bin",

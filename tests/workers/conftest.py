@@ -16,6 +16,7 @@ from celery import Celery
 
 from agents.sources.resolve import SourcePolicy
 from dolt import open_server
+from tests.fakes.redis_dbs import WORKERS_REDIS_URL as REDIS_URL
 from workers.celery_scheduler import CeleryScheduler
 from workers.context import StageContext
 from workers.recording_port import RedisRecordingPort
@@ -24,7 +25,6 @@ from workers.routing import Routing
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "families"
-REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ class Workers:
     def start(self, *args: str, **env: str) -> subprocess.Popen:
         log = open(self.place / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, "-c", "from bot.terminal.cli import main; main()", "worker", *args],
+            [sys.executable, "-c", "from bot.entrypoints.cli import main; main()", "worker", *args],
             cwd=self.place,
             env=worker_env(self.place, **env),
             stdout=log,

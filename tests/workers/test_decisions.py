@@ -15,6 +15,7 @@ import redis
 
 from agents.sources.resolve import SourcePolicy
 from dolt import open_server
+from tests.fakes.redis_dbs import STORES_REDIS_URL as REDIS_URL
 from workers.context import StageContext
 from workers.decisions import DecisionRequest, decide
 from workers.errors import IllegalTransition, JobError, OutdatedVersion
@@ -26,7 +27,6 @@ from workers.states import Status
 from workers.submit import submit_job
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "families"
-REDIS_URL = "redis://127.0.0.1:6379/14"
 ADA = Person(id="U_ADA", name="Ada Lovelace", email="ada@example.com")
 REQUEST = "Import families/people.csv into database families table people where age >= 21"
 

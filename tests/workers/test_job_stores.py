@@ -11,13 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
+from tests.fakes.redis_dbs import STORES_REDIS_URL as REDIS_URL
 from workers.errors import JobBusy, JobNotFound
 from workers.file_store import FileJobStore
 from workers.job import Job, Person, Place
 from workers.redis_store import RedisJobStore
 from workers.states import Status
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
 ADA = Person(id="U_ADA", name="Ada Lovelace")
 GRACE = Person(id="U_GRACE", name="Grace Hopper")
 TERMINAL = Place(kind="terminal")

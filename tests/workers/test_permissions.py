@@ -8,6 +8,7 @@ import redis
 from pydantic import BaseModel
 
 from agents.sources.resolve import SourcePolicy
+from tests.fakes.redis_dbs import STORES_REDIS_URL as REDIS_URL
 from workers.context import StageContext
 from workers.decisions import DecisionRequest, decide
 from workers.errors import NotAllowed
@@ -18,7 +19,6 @@ from workers.recording_port import MemoryRecordingPort
 from workers.redis_store import RedisJobStore
 from workers.states import Status
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
 ADA = Person(id="U_ADA", name="Ada Lovelace")  # the requester
 BOB = Person(id="U_BOB", name="Bob")  # an importer
 GRACE = Person(id="U_GRACE", name="Grace Hopper")  # a merger

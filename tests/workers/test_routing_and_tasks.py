@@ -12,6 +12,7 @@ from workers.celery_app import app
 from workers.job import Job, Person, Place
 from workers.recording_port import MemoryRecordingPort
 from workers.routing import STAGES_QUEUE, Routing, doltlite_queue
+from workers.stage_table import Step
 from workers.states import Status
 
 JOB = Job(
@@ -38,17 +39,10 @@ def test_late_acks_prefetch_one_and_a_visibility_timeout_above_the_longest_task(
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
-    for task in (
-        tasks.understand,
-        tasks.inspect,
-        tasks.propose_schema,
-        tasks.plan,
-        tasks.execute,
-        tasks.merge,
-        tasks.discard,
-        tasks.decide_task,
-    ):
+    assert set(tasks.TASKS) == set(Step)  # every step of the table has its task
+    for task in (*tasks.TASKS.values(), tasks.decide_task):
         assert task.name.startswith("workers.")
+        assert app.tasks[task.name].name == task.name  # registered with the app
         assert set(task.autoretry_for) == set(steps.TRANSIENT)
         assert task.retry_jitter and task.retry_backoff
 
@@ -83,7 +77,7 @@ def test_transient_errors_are_raised_for_a_retry_and_leave_the_job_open(monkeypa
     def flaky(ctx, job_id):
         raise transient
 
-    monkeypatch.setitem(steps.STEPS, "inspect", flaky)
+    monkeypatch.setitem(steps.STEP_FUNCTIONS, Step.INSPECT, flaky)
     ctx = _Context()
     with pytest.raises(type(transient)):
         steps.run_step(ctx, "inspect", "J1")
@@ -94,7 +88,7 @@ def test_other_errors_fail_the_job_with_their_message(monkeypatch):
     def missing(ctx, job_id):
         raise SourceNotFound("x.csv does not exist under /data")
 
-    monkeypatch.setitem(steps.STEPS, "inspect", missing)
+    monkeypatch.setitem(steps.STEP_FUNCTIONS, Step.INSPECT, missing)
     ctx = _Context()
     steps.run_step(ctx, "inspect", "J1")
     assert ctx.store.job.status == Status.FAILED

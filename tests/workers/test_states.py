@@ -7,11 +7,12 @@ from pydantic import BaseModel
 
 from workers.errors import IllegalTransition, OutdatedVersion
 from workers.job import Job, Person, Place
-from workers.states import FINAL, OPEN, Status, allowed, check_transition
+from workers.stage_table import allowed, check_transition
+from workers.states import FINAL, OPEN, Status
 
 S = Status
 
-# Every successor states.py lists, besides cancelled / failed (written out, not imported, so a
+# Every successor the stage table gives, besides cancelled / failed (written out, not imported, so a
 # change to the table shows up here).
 LISTED = {
     (S.RECEIVED, S.AWAITING_CONFIRMATION),

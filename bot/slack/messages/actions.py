@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from workers.stage_table import STAGES, Stage
+
 CONFIRM_UNDERSTANDING = "confirm_understanding"
 EDIT_UNDERSTANDING = "edit_understanding"
 CANCEL = "cancel_job"
@@ -21,7 +23,8 @@ MERGE = "merge_import"
 DISCARD = "discard_import"
 CHANGES_MODAL_CALLBACK = "request_changes"
 
-STAGES = ("understanding", "questions", "schema", "plan", "review")
+DECIDED_STAGES = tuple(row.stage for row in STAGES if row.waits_in is not None)
+"""The stages a button can act on: those whose artifact awaits a decision."""
 MAX_JOB_LENGTH = 100
 _MAX_ENCODED = 2000  # Slack's limit on a button value
 MAX_BLOCK_ID = 255
@@ -36,20 +39,22 @@ class ButtonRef:
     """
 
     job: str
-    stage: str
+    stage: Stage
     version: int
 
     def __post_init__(self) -> None:
         if not isinstance(self.job, str) or not _JOB.fullmatch(self.job):
             allowed = f"1 to {MAX_JOB_LENGTH} letters, digits or _.:/@+-"
             raise ValueError(f"A job id is {allowed}, not {self.job!r:.120}.")
-        if self.stage not in STAGES:
-            raise ValueError(f"Unknown stage {self.stage!r}: expected one of {', '.join(STAGES)}.")
+        if self.stage not in DECIDED_STAGES:
+            names = ", ".join(DECIDED_STAGES)
+            raise ValueError(f"Unknown stage {self.stage!r}: expected one of {names}.")
+        object.__setattr__(self, "stage", Stage(self.stage))
         if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 0:
             raise ValueError(f"A version is an integer >= 0, not {self.version!r}.")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"job": self.job, "stage": self.stage, "version": self.version}
+        return {"job": self.job, "stage": self.stage.value, "version": self.version}
 
     def encode(self) -> str:
         """Compact JSON, e.g. `{"job":"20250101-abc123","stage":"schema","version":2}`."""

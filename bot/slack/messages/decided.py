@@ -8,26 +8,27 @@ from bot.slack.messages import blocks as b
 from bot.slack.messages.limits import fit
 from bot.slack.messages.message import Message, finish
 from bot.slack.messages.mrkdwn import escape, inline_code
+from workers.states import Status
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 _FINAL = {  # status: (emoji, said with who did it, said without)
-    "merged": (
+    Status.MERGED: (
         ":white_check_mark:",
         "{who} merged {branch} into `main` of {database}.",
         "Merged {branch} into `main` of {database}.",
     ),
-    "discarded": (
+    Status.DISCARDED: (
         ":wastebasket:",
         "{who} discarded {branch}; `main` never saw it.",
         "Discarded {branch}; `main` never saw it.",
     ),
-    "cancelled": (
+    Status.CANCELLED: (
         ":no_entry_sign:",
         "{who} cancelled the import; nothing was written to `main`.",
         "The import was cancelled; nothing was written to `main`.",
     ),
-    "failed": (
+    Status.FAILED: (
         ":x:",
         "The import failed; nothing was written to `main`.",
         "The import failed; nothing was written to `main`.",
@@ -62,7 +63,7 @@ def render_decided(original: Message, *, decision: str, user_id: str) -> Message
 def render_final(
     *,
     job: str,
-    status: str,
+    status: Status,
     database: str | None,
     branch: str | None,
     user_id: str | None,
@@ -75,12 +76,12 @@ def render_final(
         who=mention(user_id),
         branch=inline_code(branch) if branch else "the import branch",
         database=inline_code(database) if database else "the database",
-        status=escape(status),
+        status=escape(status.words),
     )
     if detail:
         text += f"\n{escape(detail)}"
     blocks = [b.section(f"{emoji} {text}"), b.context(f"job {inline_code(job)}")]
-    return finish(f"Import {job}: {status}", blocks)
+    return finish(f"Import {job}: {status.words}", blocks)
 
 
 def render_notice(text: str) -> Message:

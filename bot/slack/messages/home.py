@@ -9,8 +9,9 @@ from bot.slack.messages import blocks as b
 from bot.slack.messages.actions import DISCARD, MERGE, ButtonRef
 from bot.slack.messages.limits import MAX_SURFACE_BLOCKS, MAX_SURFACE_TEXT, fit
 from bot.slack.messages.mrkdwn import escape, inline_code, truncate
+from workers.stage_table import Stage
+from workers.states import Status
 
-AWAITING_REVIEW = "awaiting_review"
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
 
 
@@ -19,7 +20,7 @@ class HomeJob:
     """One job as the Home tab lists it."""
 
     job: str
-    status: str
+    status: Status
     summary: str
     database: str | None
     branch: str | None
@@ -36,7 +37,8 @@ def home_view(jobs: list[HomeJob], *, viewer_can_merge: bool) -> dict:
     room = (MAX_SURFACE_BLOCKS - 2) // 2  # two blocks per job, the header and a "more" line
     for index, job in enumerate(jobs[:room]):
         blocks.append(b.section(_job_text(job)))
-        if viewer_can_merge and job.status == AWAITING_REVIEW and job.review_version is not None:
+        awaiting = job.status == Status.AWAITING_REVIEW and job.review_version is not None
+        if viewer_can_merge and awaiting:
             blocks += _review_buttons(job, index)
     if len(jobs) > room:
         blocks.append(b.context(f"… and {len(jobs) - room} older import(s) not shown"))
@@ -47,8 +49,7 @@ def home_view(jobs: list[HomeJob], *, viewer_can_merge: bool) -> dict:
 
 
 def _job_text(job: HomeJob) -> str:
-    status = job.status.replace("_", " ")
-    parts = [f"{inline_code(job.job)} · *{escape(status)}*"]
+    parts = [f"{inline_code(job.job)} · *{escape(job.status.words)}*"]
     if job.database:
         parts.append(f"database {inline_code(job.database)}")
     if job.branch:
@@ -61,7 +62,7 @@ def _job_text(job: HomeJob) -> str:
 
 def _review_buttons(job: HomeJob, index: int) -> list[dict]:
     try:
-        ref = ButtonRef(job=job.job, stage="review", version=job.review_version or 0)
+        ref = ButtonRef(job=job.job, stage=Stage.REVIEW, version=job.review_version or 0)
     except ValueError:
         return []  # not a job id a button can carry: no buttons rather than no Home tab
     where = f" into `main` of {inline_code(job.database)}" if job.database else " into `main`"

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from bot.slack.messages import blocks as b
 from bot.slack.messages.actions import CHANGES_MODAL_CALLBACK, ButtonRef
+from workers.stage_table import stage_row
 
 FEEDBACK_BLOCK = "feedback"
 FEEDBACK_ACTION = "feedback"
 MAX_MODAL_TITLE = 24
 
-_WHAT = {
-    "understanding": "my understanding of the request",
-    "questions": "the questions",
-    "schema": "the proposed schema",
-    "plan": "the import plan",
-    "review": "the import",
-}
-
 
 def changes_modal(*, ref: ButtonRef, title: str) -> dict:
     """A modal (callback_id CHANGES_MODAL_CALLBACK, private_metadata = ref.encode()) asking
     what to change; the answer is at `state.values["feedback"]["feedback"]["value"]`."""
+    what = stage_row(ref.stage).shown_as
     return {
         "type": "modal",
         "callback_id": CHANGES_MODAL_CALLBACK,
@@ -29,7 +23,7 @@ def changes_modal(*, ref: ButtonRef, title: str) -> dict:
         "submit": b.plain("Send", MAX_MODAL_TITLE),
         "close": b.plain("Cancel", MAX_MODAL_TITLE),
         "blocks": [
-            b.section(f"Say in your own words what should change in {_WHAT[ref.stage]}."),
+            b.section(f"Say in your own words what should change in {what}."),
             {
                 "type": "input",
                 "block_id": FEEDBACK_BLOCK,

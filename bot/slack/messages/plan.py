@@ -19,6 +19,7 @@ from bot.slack.messages.mrkdwn import (
     join_limited,
     safe_filename,
 )
+from workers.stage_table import stage_row
 
 MAX_INLINE_STEPS = 12
 
@@ -36,8 +37,8 @@ def render_plan(plan: ImportPlan, *, ref: ButtonRef) -> Message:
         texts,
         fits=fits_inline(texts, MAX_INLINE_STEPS),
         summary=join_limited((step_line(s) for s in plan.steps), MAX_SECTION_TEXT, sep="\n"),
-        what="plan",
-        filename=safe_filename("plan", ref.job, "sql"),
+        what=stage_row(ref.stage).words,
+        filename=safe_filename(ref.stage, ref.job, "sql"),
         content=lambda: plan_file(plan),
         title="Import plan",
     )

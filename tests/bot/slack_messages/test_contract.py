@@ -20,6 +20,7 @@ from tests.bot.slack_messages.factories import (
     table_proposal,
     table_review,
 )
+from workers.states import Status
 
 
 def test_action_ids_are_the_agreed_strings():
@@ -55,7 +56,7 @@ def test_action_ids_are_the_agreed_strings():
         "DISCARD": "discard_import",
         "CHANGES_MODAL_CALLBACK": "request_changes",
     }
-    assert actions.STAGES == ("understanding", "questions", "schema", "plan", "review")
+    assert actions.DECIDED_STAGES == ("understanding", "questions", "schema", "plan", "review")
 
 
 BIG = (HOSTILE + " ") * 40
@@ -108,7 +109,7 @@ WORST = {
         render_review(worst_review(), ref=ref("review")), decision=BIG, user_id=BIG
     ),
     "final": lambda: render_final(
-        job=BIG, status=BIG, database=BIG, branch=BIG, user_id=BIG, detail=BIG * 10
+        job=BIG, status=Status.FAILED, database=BIG, branch=BIG, user_id=BIG, detail=BIG * 10
     ),
     "notice": lambda: render_notice(BIG * 10),
     "error": lambda: render_error(BIG * 10),

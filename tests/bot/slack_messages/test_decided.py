@@ -5,6 +5,7 @@ from bot.slack.messages.questions import render_questions
 from bot.slack.messages.review import render_review
 from tests.bot.slack_messages.blockkit import assert_valid_message, elements, mrkdwn_text
 from tests.bot.slack_messages.factories import HOSTILE, ref
+from workers.states import Status
 
 
 def test_decided_removes_every_actions_block_and_names_the_user(review):
@@ -43,13 +44,12 @@ def test_decided_does_not_trust_its_arguments(review):
         ("discarded", "<@U0123ABC> discarded `import/j`; `main` never saw it."),
         ("cancelled", "<@U0123ABC> cancelled the import; nothing was written to `main`."),
         ("failed", "The import failed; nothing was written to `main`."),
-        ("odd_{state}", "The import is now odd_{state}."),
     ],
 )
 def test_final_states(status, says):
     message = render_final(
         job="j",
-        status=status,
+        status=Status(status),
         database="families",
         branch="import/j",
         user_id="U0123ABC",
@@ -62,10 +62,12 @@ def test_final_states(status, says):
 
 
 def test_final_without_user_or_branch():
-    message = render_final(job="j", status="failed", database=None, branch=None, user_id=None)
+    message = render_final(job="j", status=Status.FAILED, database=None, branch=None, user_id=None)
     assert_valid_message(message)
     assert "The import failed" in mrkdwn_text(message.blocks)
-    cancelled = render_final(job="j", status="cancelled", database=None, branch=None, user_id=None)
+    cancelled = render_final(
+        job="j", status=Status.CANCELLED, database=None, branch=None, user_id=None
+    )
     assert "The import was cancelled" in mrkdwn_text(cancelled.blocks)
 
 

@@ -2,12 +2,13 @@ from bot.slack.messages.actions import DISCARD, MERGE, ButtonRef
 from bot.slack.messages.home import HomeJob, home_view
 from tests.bot.slack_messages.blockkit import assert_valid_view, elements, mrkdwn_text
 from tests.bot.slack_messages.factories import HOSTILE
+from workers.states import Status
 
 
 def job(name: str, status: str, version: int | None = None) -> HomeJob:
     return HomeJob(
         job=name,
-        status=status,
+        status=Status(status),
         summary=f"Import {name}",
         database="families",
         branch=f"import/{name}",
@@ -58,7 +59,7 @@ def test_many_jobs_stay_within_100_blocks():
 
 
 def test_hostile_job_fields_are_escaped():
-    bad = HomeJob(HOSTILE[:100], HOSTILE, HOSTILE, HOSTILE, HOSTILE, "<!channel>", "x", 1)
+    bad = HomeJob(HOSTILE[:100], Status.RUNNING, HOSTILE, HOSTILE, HOSTILE, "<!channel>", "x", 1)
     view = home_view([bad], viewer_can_merge=False)
     assert_valid_view(view)
     assert "<!channel>" not in mrkdwn_text(view["blocks"])

@@ -1,0 +1,279 @@
+"""The one table of a job's stages and steps: every name, and the words people read for it.
+
+A *stage* is an artifact the job keeps in versions and people may see and decide about (the
+understanding, the schema proposal, …). A *step* is the work that makes one (understand,
+propose_schema, …); it runs as a Celery task or inline in the terminal. An *action* is what a
+person decides about a stage. Everything else is read off these rows: the state machine's
+transitions, the Celery task names, which steps open the target database, the stage a Slack
+button acts on, the words in messages. Adding a stage is one row here and one step function in
+`workers.steps`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from agents.artifacts import (
+    FollowUpQuestions,
+    ImportPlan,
+    ImportRequest,
+    Inspection,
+    Review,
+    SchemaProposal,
+)
+from workers.errors import IllegalTransition
+from workers.states import FINAL, Status
+
+
+class Stage(StrEnum):
+    UNDERSTANDING = "understanding"
+    INSPECTION = "inspection"
+    QUESTIONS = "questions"
+    SCHEMA = "schema"
+    PLAN = "plan"
+    REVIEW = "review"
+
+
+class Step(StrEnum):
+    UNDERSTAND = "understand"
+    INSPECT = "inspect"
+    PROPOSE_SCHEMA = "propose_schema"
+    PLAN = "plan"
+    EXECUTE = "execute"
+    MERGE = "merge"
+    DISCARD = "discard"
+
+
+class Action(StrEnum):
+    APPROVE = "approve"
+    REVISE = "revise"
+    ANSWER = "answer"
+    SKIP = "skip"
+    MERGE = "merge"
+    DISCARD = "discard"
+    CANCEL = "cancel"
+
+    @property
+    def words(self) -> str:
+        """What a person did, as a message says it ("Decided: skip the questions")."""
+        return _ACTION_WORDS[self]
+
+
+_ACTION_WORDS = {
+    Action.APPROVE: "approve",
+    Action.REVISE: "change",
+    Action.ANSWER: "answer",
+    Action.SKIP: "skip the questions",
+    Action.MERGE: "merge",
+    Action.DISCARD: "discard",
+    Action.CANCEL: "cancel",
+}
+
+
+@dataclass(frozen=True)
+class StageRow:
+    stage: Stage
+    words: str
+    """How people call the artifact: "This schema proposal was replaced"."""
+    shown_as: str
+    """What a person is asked to change: "what should change in the proposed schema"."""
+    artifact: type[BaseModel]
+    made_by: Step
+    waits_in: Status | None
+    """The status in which its newest version awaits a decision (None: shown, never decided)."""
+    decisions: Mapping[Action, Step] = field(default_factory=dict)
+    """What each decision about it owes next (besides cancel, which every stage takes)."""
+    decided_moves_to: Status | None = None
+    """Where a decision that schedules a step moves the job (None: the status stays)."""
+
+    def step_for(self, action: Action) -> Step:
+        if action not in self.decisions:
+            raise IllegalTransition(f"'{action.value}' is not a decision about the {self.words}.")
+        return self.decisions[action]
+
+
+@dataclass(frozen=True)
+class StepRow:
+    step: Step
+    words: str
+    """What the job is doing meanwhile: "Already working on it (proposing the schema)"."""
+    runs_in: tuple[Status, ...]
+    """The statuses in which a job can owe this step."""
+    moves_to: tuple[Status, ...]
+    """Where its result moves the job."""
+    opens_database: bool
+    """Whether it opens (and may write to) the target database: its queue is the database's."""
+
+    @property
+    def task_name(self) -> str:
+        return f"workers.{self.step.value}"
+
+
+STAGES: tuple[StageRow, ...] = (
+    StageRow(
+        Stage.UNDERSTANDING,
+        "understanding",
+        "my understanding of the request",
+        ImportRequest,
+        made_by=Step.UNDERSTAND,
+        waits_in=Status.AWAITING_CONFIRMATION,
+        decisions={Action.APPROVE: Step.INSPECT, Action.REVISE: Step.UNDERSTAND},
+        decided_moves_to=Status.INSPECTING,
+    ),
+    StageRow(
+        Stage.INSPECTION,
+        "inspection",
+        "the inspection of the sources",
+        Inspection,
+        made_by=Step.INSPECT,
+        waits_in=None,
+    ),
+    StageRow(
+        Stage.QUESTIONS,
+        "questions",
+        "the questions",
+        FollowUpQuestions,
+        made_by=Step.INSPECT,
+        waits_in=Status.AWAITING_ANSWERS,
+        decisions={Action.ANSWER: Step.PROPOSE_SCHEMA, Action.SKIP: Step.PROPOSE_SCHEMA},
+        decided_moves_to=Status.INSPECTING,
+    ),
+    StageRow(
+        Stage.SCHEMA,
+        "schema proposal",
+        "the proposed schema",
+        SchemaProposal,
+        made_by=Step.PROPOSE_SCHEMA,
+        waits_in=Status.AWAITING_SCHEMA_APPROVAL,
+        decisions={Action.APPROVE: Step.PLAN, Action.REVISE: Step.PROPOSE_SCHEMA},
+    ),
+    StageRow(
+        Stage.PLAN,
+        "plan",
+        "the import plan",
+        ImportPlan,
+        made_by=Step.PLAN,
+        waits_in=Status.AWAITING_PLAN_APPROVAL,
+        decisions={Action.APPROVE: Step.EXECUTE, Action.REVISE: Step.PLAN},
+        decided_moves_to=Status.RUNNING,
+    ),
+    StageRow(
+        Stage.REVIEW,
+        "review",
+        "the import",
+        Review,
+        made_by=Step.EXECUTE,
+        waits_in=Status.AWAITING_REVIEW,
+        decisions={Action.MERGE: Step.MERGE, Action.DISCARD: Step.DISCARD},
+    ),
+)
+
+STEPS: tuple[StepRow, ...] = (
+    StepRow(
+        Step.UNDERSTAND,
+        "reading the request",
+        runs_in=(Status.RECEIVED, Status.AWAITING_CONFIRMATION),
+        moves_to=(Status.AWAITING_CONFIRMATION,),
+        opens_database=False,
+    ),
+    StepRow(
+        Step.INSPECT,
+        "inspecting the sources",
+        runs_in=(Status.INSPECTING,),
+        moves_to=(Status.AWAITING_ANSWERS,),
+        opens_database=True,
+    ),
+    StepRow(
+        Step.PROPOSE_SCHEMA,
+        "proposing the schema",
+        runs_in=(Status.INSPECTING, Status.AWAITING_SCHEMA_APPROVAL),
+        moves_to=(Status.AWAITING_SCHEMA_APPROVAL,),
+        opens_database=True,
+    ),
+    StepRow(
+        Step.PLAN,
+        "planning the import",
+        runs_in=(Status.AWAITING_SCHEMA_APPROVAL, Status.AWAITING_PLAN_APPROVAL),
+        moves_to=(Status.AWAITING_PLAN_APPROVAL,),
+        opens_database=True,
+    ),
+    StepRow(
+        Step.EXECUTE,
+        "loading the branch",
+        runs_in=(Status.RUNNING,),
+        moves_to=(Status.AWAITING_REVIEW,),
+        opens_database=True,
+    ),
+    StepRow(
+        Step.MERGE,
+        "merging",
+        runs_in=(Status.AWAITING_REVIEW,),
+        moves_to=(Status.MERGED,),
+        opens_database=True,
+    ),
+    StepRow(
+        Step.DISCARD,
+        "discarding",
+        runs_in=(Status.AWAITING_REVIEW,),
+        moves_to=(Status.DISCARDED,),
+        opens_database=True,
+    ),
+)
+
+_STAGE_ROWS = {row.stage: row for row in STAGES}
+_STEP_ROWS = {row.step: row for row in STEPS}
+_WAITING_IN = {row.waits_in: row for row in STAGES if row.waits_in is not None}
+DECIDE_TASK = "workers.decide"
+
+
+def stage_row(stage: Stage | str) -> StageRow:
+    return _STAGE_ROWS[Stage(stage)]
+
+
+def step_row(step: Step | str) -> StepRow:
+    return _STEP_ROWS[Step(step)]
+
+
+def awaited_stage(status: Status) -> StageRow | None:
+    """The stage whose artifact a job in this status waits for a decision about."""
+    return _WAITING_IN.get(status)
+
+
+# -- the state machine, read off the rows ----------------------------------------------------
+def _transitions() -> dict[Status, frozenset[Status]]:
+    """A step moves a job from each status it runs in to where its result goes; a decision
+    moves it from where its stage waits to where the decision goes. A status listed as its own
+    successor takes a new version of its artifact (a revision)."""
+    pairs = {(start, end) for row in STEPS for start in row.runs_in for end in row.moves_to}
+    pairs |= {
+        (row.waits_in, row.decided_moves_to)
+        for row in STAGES
+        if row.waits_in is not None and row.decided_moves_to is not None
+    }
+    return {
+        status: frozenset(end for start, end in pairs if start == status)
+        for status in {start for start, _ in pairs}
+    }
+
+
+NEXT: dict[Status, frozenset[Status]] = _transitions()
+"""Where each status may go next, besides cancelled and failed (open to every open status)."""
+
+
+def allowed(current: Status, to: Status) -> bool:
+    if current in FINAL:
+        return False
+    if to in (Status.CANCELLED, Status.FAILED):
+        return True
+    return to in NEXT.get(current, frozenset())
+
+
+def check_transition(job_id: str, current: Status, to: Status) -> None:
+    """Refuse a transition the state machine does not have, saying what the job is doing."""
+    if allowed(current, to):
+        return
+    raise IllegalTransition(f"Job {job_id} cannot become {to.words}: {current.why_not}.")
