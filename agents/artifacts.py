@@ -9,6 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# SourceSnapshot is defined beside the code that takes snapshots (agents.sources imports nothing
+# of the other stages); surfaces read it from here, with the other artifacts.
+from agents.sources.snapshot import SourceSnapshot
 from dolt.models import WriteMode
 
 
@@ -99,6 +102,9 @@ class Inspection(Artifact):
     target_schema: dict[str, str] = Field(description="CREATE statements on main, MySQL dialect.")
     profiles: list[SourceProfile]
     foreign_keys: list[ForeignKeyCandidate] = Field(default_factory=list)
+    snapshots: list[SourceSnapshot] = Field(
+        default_factory=list, description="Every source as fixed in the job's folder."
+    )
 
 
 # 3. ask ----------------------------------------------------------------------------------
@@ -211,6 +217,7 @@ class ExecutionReport(Artifact):
     loads: list[TableLoad]
     rejects: list[Reject] = Field(default_factory=list)
     checks_passed: list[str] = Field(default_factory=list)
+    sources: list[SourceSnapshot] = Field(default_factory=list, description="What was loaded.")
 
 
 # 7. review -------------------------------------------------------------------------------
@@ -242,3 +249,4 @@ class Review(BaseModel):
     rejects: list[Reject]
     conflicts: list[str] = Field(default_factory=list, description="Empty when the merge is clean.")
     checks_passed: list[str] = Field(default_factory=list)
+    sources: list[SourceSnapshot] = Field(default_factory=list, description="What was loaded.")

@@ -27,6 +27,10 @@ class DownloadFailed(SourceError):
     """A URL that could not be fetched within the limits (size, time, status)."""
 
 
+class SnapshotChanged(SourceError):
+    """A source's snapshot in the job's folder is missing, or no longer has its size and sha256."""
+
+
 class ArchiveRefused(SourceError):
     """A .gz or .zip that is too large, too compressed, or holds unsafe member names."""
 

@@ -1,7 +1,11 @@
-"""The stages as plain functions: understand → inspect → propose → plan → execute → review.
+"""What each import stage does, as plain functions over the artifacts: understand, inspect
+(snapshot, stage and profile the sources), ask, propose the schema, plan, and run the approved
+plan into the job's branch with its review.
 
-Surfaces (the terminal now, Celery and Slack later) call these in order and show each
-artifact to the person; nothing here knows how it is shown.
+The steps of `workers.steps` call these — on Celery workers for Slack, inline for the terminal
+— and save each artifact with the job; nothing here knows of jobs, queues or how an artifact is
+shown. The model is used only where one is configured, and every answer it gives is validated;
+without it, the request grammar and the deterministic baseline do the same work.
 """
 
 from __future__ import annotations
@@ -22,15 +26,17 @@ from agents.artifacts import (
     Review,
     SchemaProposal,
     SourceProfile,
+    SourceSnapshot,
 )
 from agents.baseline.proposal import plan_import, propose_schema
-from agents.errors import ProposalInvalid, RepairExhausted, RequestNotUnderstood
+from agents.errors import ProposalInvalid, RepairExhausted, RequestNotUnderstood, SourceError
 from agents.execution.executor import ExecutionInput, Progress, execute
 from agents.execution.review import build_review
 from agents.execution.target_columns import target_columns
 from agents.inspection.foreign_keys import find_foreign_keys
 from agents.inspection.profiling import profile_relation, retype_relation
 from agents.sources.resolve import SourcePolicy, resolve_sources
+from agents.sources.snapshot import snapshot_files, take_snapshots
 from agents.stages import ask as ask_stage
 from agents.stages import plan as plan_stage
 from agents.stages import schema as schema_stage
@@ -38,7 +44,9 @@ from agents.stages import understand as understand_stage
 from agents.stages.dry_run import dry_run_ddl
 from agents.stages.grammar import parse_request
 from agents.stages.repair import Parses
-from agents.staging.core import StagedRelation, open_duckdb, relation_name_for, stage_file
+from agents.staging.connection import open_duckdb
+from agents.staging.relations import StagedRelation
+from agents.staging.stage import relation_name_for, stage_file
 from dolt.interface import Database
 from dolt.models import Author
 from dolt.sql.policy import check_ddl
@@ -76,29 +84,40 @@ def understand(
 def stage_sources(
     request: ImportRequest,
     *,
-    policy: SourcePolicy,
+    snapshots: Sequence[SourceSnapshot],
     workdir: Path,
-    attachments: Sequence[Path] = (),
     profiles: Sequence[SourceProfile] = (),
 ) -> Staging:
-    """Resolve the request's sources and stage each file in the job's DuckDB. Staging again
-    (another worker, a retry) gives the same relations; `profiles` from the inspection give
-    them the types that were inferred and approved."""
-    sources = resolve_sources(
-        request.sources,
-        policy=policy,
-        workdir=workdir,
-        recursive=request.recursive,
-        attachments=attachments,
-    )
+    """Stage the inspection's snapshots again (another worker, a retry), never the original
+    paths or URLs: each is checked against its size and sha256 first (SnapshotChanged if the
+    job's folder lost or changed one). The relations come out as at inspection; `profiles`
+    give them the types that were inferred and approved."""
+    if profiles and not snapshots:
+        raise SourceError(
+            "This job was inspected before sources were kept in the job's folder; start the"
+            " import again."
+        )
+    files = snapshot_files(snapshots, workdir=workdir)
+    return _stage(request, snapshots, files, workdir=workdir, profiles=profiles)
+
+
+def _stage(
+    request: ImportRequest,
+    snapshots: Sequence[SourceSnapshot],
+    files: Sequence[Path],
+    *,
+    workdir: Path,
+    profiles: Sequence[SourceProfile] = (),
+) -> Staging:
+    """Each snapshot file staged in a new DuckDB of the job, in order, named after its file."""
     staging = Staging(duckdb=open_duckdb(workdir=workdir))
     try:
-        for source in sources:
-            relation = relation_name_for(source.file.name, taken=staging.relations.keys())
+        for snapshot, file in zip(snapshots, files, strict=True):
+            relation = relation_name_for(file.name, taken=staging.relations.keys())
             for staged in stage_file(
                 staging.duckdb,
-                file=source.file,
-                source=source.source,
+                file=file,
+                source=snapshot.source,
                 relation=relation,
                 nested_lists=request.nested_lists,
                 workdir=workdir,
@@ -123,8 +142,18 @@ def inspect(
     workdir: Path,
     attachments: Sequence[Path] = (),
 ) -> tuple[Inspection, Staging]:
-    """Resolve and stage the sources, profile them, find keys and references."""
-    staging = stage_sources(request, policy=policy, workdir=workdir, attachments=attachments)
+    """Resolve the sources, fix each as a snapshot in `workdir`, stage the snapshots, profile
+    them, find keys and references."""
+    sources = resolve_sources(
+        request.sources,
+        policy=policy,
+        workdir=workdir,
+        recursive=request.recursive,
+        attachments=attachments,
+    )
+    snapshots = take_snapshots(sources, workdir=workdir)
+    files = [snapshot.path(workdir) for snapshot in snapshots]
+    staging = _stage(request, snapshots, files, workdir=workdir)
     try:
         profiles = [profile_relation(staging.duckdb, staged=s) for s in staging.relations.values()]
         target_schema = database.create_statements()
@@ -148,6 +177,7 @@ def inspect(
         target_schema=target_schema,
         profiles=profiles,
         foreign_keys=foreign_keys,
+        snapshots=snapshots,
     )
     return inspection, staging
 
@@ -294,8 +324,10 @@ def run(
     database: Database,
     staging: Staging,
     on_progress: Progress | None = None,
+    sources: Sequence[SourceSnapshot] = (),
 ) -> Review:
-    """Execute the approved plan on `import/<job>` and build the review."""
+    """Execute the approved plan on `import/<job>` and build the review; `sources` (the
+    inspection's snapshots) are named with their sha256 in the commit and the review."""
     report = execute_plan(
         job_id=job_id,
         text=text,
@@ -305,6 +337,7 @@ def run(
         database=database,
         staging=staging,
         on_progress=on_progress,
+        sources=sources,
     )
     return build_review(database, branch=report.branch, report=report)
 
@@ -319,11 +352,17 @@ def execute_plan(
     database: Database,
     staging: Staging,
     on_progress: Progress | None = None,
+    sources: Sequence[SourceSnapshot] = (),
 ) -> ExecutionReport:
     """Load, verify and commit the approved plan on `import/<job>`."""
     return execute(
         ExecutionInput(
-            job_id=job_id, request_text=text, author=author, schema=schema, plan=import_plan
+            job_id=job_id,
+            request_text=text,
+            author=author,
+            schema=schema,
+            plan=import_plan,
+            sources=tuple(sources),
         ),
         database=database,
         duckdb=staging.duckdb,

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from agents.artifacts import Review
-from agents.execution.executor import branch_name
+from agents.execution.branches import branch_name, job_id_of
 from agents.execution.review import build_review
 from agents.sources.resolve import SourcePolicy
 from agents.stages.repair import Parses
@@ -17,22 +18,21 @@ from dolt.errors import BranchNotFound, DoltError
 from dolt.interface import Database, DoltServer
 from dolt.models import Author, MergeResult
 from workers.context import StageContext
+from workers.conversation import ConversationPort
 from workers.decisions import DecisionRequest, decide
 from workers.errors import JobNotFound
 from workers.file_store import FileJobStore
 from workers.inline_scheduler import InlineScheduler
 from workers.job import Job, Person, Place
+from workers.stage_table import STEPS, Action, Stage, awaited_stage
 from workers.states import Status
 from workers.submit import submit_job
 
-_STOPPED_AT = {
-    Status.RECEIVED: "understand",
-    Status.AWAITING_CONFIRMATION: "understand",
-    Status.INSPECTING: "inspect",
-    Status.AWAITING_ANSWERS: "questions",
-    Status.AWAITING_SCHEMA_APPROVAL: "schema",
-    Status.AWAITING_PLAN_APPROVAL: "plan",
-}
+
+class DecidingPort(ConversationPort, Protocol):
+    """A port in this process that also hands over what the person decided (the terminal's)."""
+
+    def take_decision(self) -> DecisionRequest | None: ...
 
 
 @dataclass(frozen=True)
@@ -51,14 +51,15 @@ class LocalSetup:
 @dataclass(frozen=True)
 class ImportOutcome:
     job: str
-    status: str
+    status: Status
     database: str | None
     branch: str | None
     review: Review | None = None
     stopped_at: str | None = None
+    """Where a cancelled import stopped, in words: "the schema proposal"."""
 
 
-def _context(setup: LocalSetup, port, scheduler: InlineScheduler) -> StageContext:
+def _context(setup: LocalSetup, port: DecidingPort, scheduler: InlineScheduler) -> StageContext:
     return StageContext(
         store=FileJobStore(setup.jobs_dir),
         server=setup.server,
@@ -71,7 +72,7 @@ def _context(setup: LocalSetup, port, scheduler: InlineScheduler) -> StageContex
     )
 
 
-def _drive(ctx: StageContext, scheduler: InlineScheduler, port) -> None:
+def _drive(ctx: StageContext, scheduler: InlineScheduler, port: DecidingPort) -> None:
     """Run scheduled steps; hand each answer the terminal gave to `decide`; until quiet."""
     while True:
         scheduler.run_pending(ctx)
@@ -81,7 +82,7 @@ def _drive(ctx: StageContext, scheduler: InlineScheduler, port) -> None:
         decide(ctx, decision)
 
 
-def run_import(text: str, *, setup: LocalSetup, port) -> ImportOutcome:
+def run_import(text: str, *, setup: LocalSetup, port: DecidingPort) -> ImportOutcome:
     """understand → inspect → ask → schema → plan → execute, stopping at review."""
     scheduler = InlineScheduler()
     ctx = _context(setup, port, scheduler)
@@ -95,16 +96,15 @@ def run_import(text: str, *, setup: LocalSetup, port) -> ImportOutcome:
     try:
         _drive(ctx, scheduler, port)
     finally:
-        for staging in ctx.stagings.values():
+        for staging in (ctx.stagings or {}).values():
             staging.close()
     job = ctx.store.get(job.id)
-    review = job.latest("review")
     return ImportOutcome(
         job=job.id,
-        status=job.status.value,
+        status=job.status,
         database=job.database,
         branch=job.branch,
-        review=Review.model_validate(review.artifact) if review else None,
+        review=job.review() if job.has(Stage.REVIEW) else None,
         stopped_at=_stopped_at(job),
     )
 
@@ -113,11 +113,16 @@ def _stopped_at(job: Job) -> str | None:
     if job.status != Status.CANCELLED:
         return None
     cancelled = next(e for e in reversed(job.audit) if e.status_to == Status.CANCELLED)
-    return _STOPPED_AT.get(cancelled.status_from)
+    if cancelled.status_from is None:
+        return None
+    awaited = awaited_stage(cancelled.status_from)
+    if awaited is not None:
+        return f"the {awaited.words}"
+    return next(row.words for row in STEPS if cancelled.status_from in row.runs_in)
 
 
 def _recorded_job(setup: LocalSetup, job_or_branch: str) -> Job | None:
-    job_id = job_or_branch.removeprefix("import/")
+    job_id = job_id_of(job_or_branch)
     try:
         job = FileJobStore(setup.jobs_dir).get(job_id)
     except JobNotFound:
@@ -125,12 +130,12 @@ def _recorded_job(setup: LocalSetup, job_or_branch: str) -> Job | None:
     return job if job.status == Status.AWAITING_REVIEW else None
 
 
-def _decide_review(setup: LocalSetup, job: Job, action: str, port) -> Job:
+def _decide_review(setup: LocalSetup, job: Job, action: Action, port: DecidingPort) -> Job:
     scheduler = InlineScheduler()
     ctx = _context(setup, port, scheduler)
     decide(
         ctx,
-        DecisionRequest(job.id, "review", job.version("review"), action, setup.person),
+        DecisionRequest(job.id, Stage.REVIEW, job.version(Stage.REVIEW), action, setup.person),
     )
     scheduler.run_pending(ctx)
     return ctx.store.get(job.id)
@@ -163,6 +168,7 @@ def review_import(job_or_branch: str, *, setup: LocalSetup) -> Review:
                     "rejected_rows": saved.rejected_rows,
                     "rejects": saved.rejects,
                     "checks_passed": saved.checks_passed,
+                    "sources": saved.sources,
                 }
             )
         return review
@@ -172,19 +178,21 @@ def review_import(job_or_branch: str, *, setup: LocalSetup) -> Review:
 
 def _saved_review(jobs_dir: Path, branch: str) -> Review | None:
     try:
-        job = FileJobStore(jobs_dir).get(branch.removeprefix("import/"))
+        job = FileJobStore(jobs_dir).get(job_id_of(branch))
     except JobNotFound:
         return None
-    latest = job.latest("review")
-    return Review.model_validate(latest.artifact) if latest else None
+    return job.review() if job.has(Stage.REVIEW) else None
 
 
-def merge_import(job_or_branch: str, *, setup: LocalSetup, port) -> tuple[str, str, str | None]:
+def merge_import(
+    job_or_branch: str, *, setup: LocalSetup, port: DecidingPort
+) -> tuple[str, str, str | None]:
     """Merge a reviewed import into main (refused with the preview on conflicts); returns the
     database, the branch and the merge commit."""
     job = _recorded_job(setup, job_or_branch)
     if job is not None:
-        job = _decide_review(setup, job, "merge", port)
+        job = _decide_review(setup, job, Action.MERGE, port)
+        assert job.database is not None and job.branch is not None  # set before the review
         return job.database, job.branch, job.merge_commit
     database, branch = find_branch(setup.server, job_or_branch)
     try:
@@ -197,10 +205,11 @@ def merge_import(job_or_branch: str, *, setup: LocalSetup, port) -> tuple[str, s
         database.close()
 
 
-def discard_import(job_or_branch: str, *, setup: LocalSetup, port) -> tuple[str, str]:
+def discard_import(job_or_branch: str, *, setup: LocalSetup, port: DecidingPort) -> tuple[str, str]:
     job = _recorded_job(setup, job_or_branch)
     if job is not None:
-        job = _decide_review(setup, job, "discard", port)
+        job = _decide_review(setup, job, Action.DISCARD, port)
+        assert job.database is not None and job.branch is not None  # set before the review
         return job.database, job.branch
     database, branch = find_branch(setup.server, job_or_branch)
     try:

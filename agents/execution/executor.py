@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
@@ -33,12 +33,15 @@ from agents.artifacts import (
     PlanStep,
     Reject,
     SchemaProposal,
+    SourceSnapshot,
     TableLoad,
 )
 from agents.errors import ExecutionFailed, VerificationFailed
+from agents.execution.branches import branch_name
 from agents.execution.plan_sql import DeliveryQuery
 from agents.execution.target_columns import TargetColumn, target_columns
-from agents.staging.core import StagedRelation, record_line
+from agents.staging.relations import StagedRelation
+from agents.staging.stage import record_line
 from dolt.errors import BranchNotFound, ConstraintViolation, DoltError
 from dolt.interface import Database, WriteSession
 from dolt.models import Author, RejectedRow, WriteMode
@@ -62,10 +65,8 @@ class ExecutionInput:
     author: Author
     schema: SchemaProposal
     plan: ImportPlan
-
-
-def branch_name(job_id: str) -> str:
-    return f"import/{job_id}"
+    sources: tuple[SourceSnapshot, ...] = ()
+    """The inspection's snapshots the staging was read from, named in the commit."""
 
 
 def execute(
@@ -118,6 +119,7 @@ def execute(
         loads=loads,
         rejects=rejects[:MAX_REJECTS_KEPT],
         checks_passed=passed,
+        sources=list(job.sources),
     )
 
 
@@ -213,6 +215,7 @@ def _load_step(
             if native
             else None
         )
+        rejects: list[Reject]
         if written is not None:
             rejects, selected, loaded = [], written, written
         else:
@@ -362,7 +365,7 @@ def _targets(table: str, schema: str, names: Sequence[str]) -> list[TargetColumn
     return [by_name[n] for n in names]
 
 
-def _fetch_batches(duckdb: Any, sql: str) -> Iterator[list[tuple[Any, ...]]]:
+def _fetch_batches(duckdb: Any, sql: str) -> Generator[list[tuple[Any, ...]], None, None]:
     """The rows of `sql` in batches of `BATCH_ROWS`, read as the writer asks for them."""
     cursor = duckdb.cursor()
     try:
@@ -499,4 +502,10 @@ def _commit_message(job: ExecutionInput, loads: Sequence[TableLoad]) -> str:
         f"{load.rejected} rejected"
         for load in loads
     )
-    return f"{title}\n\nRequest: {request}\n\n{body}"
+    message = f"{title}\n\nRequest: {request}\n\n{body}"
+    if job.sources:
+        message += "\n\nSources:\n" + "\n".join(
+            f"- {' '.join(s.source.split())} sha256:{s.sha256} ({s.shown_size})"
+            for s in job.sources
+        )
+    return message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.artifacts import ExecutionReport, Review, TableReview
+from agents.execution.branches import job_id_of
 from dolt.interface import Database
 from dolt.models import RowChangeType
 
@@ -41,7 +42,7 @@ def build_review(
         )
     preview = database.preview_merge(branch=branch)
     return Review(
-        job=report.job if report else branch.removeprefix("import/"),
+        job=report.job if report else job_id_of(branch),
         database=database.name,
         branch=branch,
         commit=report.commit if report else database.branch(name=branch).head,
@@ -50,6 +51,7 @@ def build_review(
         rejects=list(report.rejects) if report else [],
         conflicts=_conflict_lines(preview),
         checks_passed=list(report.checks_passed) if report else [],
+        sources=list(report.sources) if report else [],
     )
 
 

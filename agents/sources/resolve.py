@@ -16,7 +16,7 @@ import os
 import re
 import stat
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
@@ -77,12 +77,15 @@ class ResolvedSource:
 
     `source` is the path relative to the first root (absolute for files under other roots, so
     it can be typed back as a source), the URL with its secrets redacted, the attachment's name,
-    or `archive.zip:member.csv` / `file.csv.gz` for unpacked files.
+    or `archive.zip:member.csv` / `file.csv.gz` for unpacked files. `etag` and `last_modified`
+    are the HTTP response's headers, for a download and the members unpacked from it.
     """
 
     source: str
     file: Path
     origin: Origin
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 def is_data_file(name: str) -> bool:
@@ -158,7 +161,13 @@ def _download(spec: str, *, policy: SourcePolicy, workdir: Path) -> ResolvedSour
     if not _accepts(fetched.file.name):
         fetched.file.unlink(missing_ok=True)
         raise _not_supported(f"{fetched.url} (saved as {fetched.file.name})", fetched.file.name)
-    return ResolvedSource(source=fetched.url, file=fetched.file, origin="url")
+    return ResolvedSource(
+        source=fetched.url,
+        file=fetched.file,
+        origin="url",
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+    )
 
 
 def _attachment(path: Path, workdir: Path) -> ResolvedSource:
@@ -193,9 +202,9 @@ def _unpack_if_archive(
         is_data_file=is_data_file,
     )
     if item.file.name.lower().endswith(".gz"):
-        return [ResolvedSource(source=item.source, file=files[0].file, origin="archive")]
+        return [replace(item, file=files[0].file, origin="archive")]
     return [
-        ResolvedSource(source=f"{item.source}:{one.member}", file=one.file, origin="archive")
+        replace(item, source=f"{item.source}:{one.member}", file=one.file, origin="archive")
         for one in files
     ]
 

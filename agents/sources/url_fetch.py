@@ -61,10 +61,13 @@ _URL_SAFE = "/%:@!$&'()*+,;=-._~"  # already-escaped URLs pass through unchanged
 
 @dataclass(frozen=True)
 class Download:
-    """A finished download: `url` is safe to show (secrets redacted), `file` is on disk."""
+    """A finished download: `url` is safe to show (secrets redacted), `file` is on disk;
+    `etag` and `last_modified` are the response's headers of those names, when it sent them."""
 
     url: str
     file: Path
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,12 @@ def download(
             name = _file_name(response, final_url=current, first_url=url)
             folder = dest_dir / hashlib.sha256(url.encode()).hexdigest()[:16]
             file = _save(response, connection, folder / name, max_bytes, deadline, shown)
-            return Download(url=shown, file=file)
+            return Download(
+                url=shown,
+                file=file,
+                etag=response.getheader("ETag"),
+                last_modified=response.getheader("Last-Modified"),
+            )
         finally:
             connection.close()
     raise DownloadFailed(f"{shown}: more than {MAX_REDIRECTS} redirects; giving up.")

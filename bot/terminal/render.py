@@ -8,8 +8,10 @@ from rich.table import Table
 from rich.text import Text
 
 from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
-from dolt.models import BranchInfo, ConflictPreview, MergeResult
+from dolt.models import BranchInfo, ConflictPreview
 from workers.job import Job
+
+SHOWN_SOURCES = 20
 
 
 def branches_table(branches: list[BranchInfo], *, title: str = "Branches") -> Table:
@@ -34,20 +36,13 @@ def conflict_preview_text(preview: ConflictPreview) -> Group | Text:
         for example in conflict.examples:
             sides = "  ".join(f"{side} {example[side]}" for side in ("base", "ours", "theirs"))
             lines.append(Text(f"    {sides}"))
-    for conflict in preview.schema_conflicts:
-        lines.append(Text(f"  {conflict.table}: {conflict.description}"))
+    for schema_conflict in preview.schema_conflicts:
+        lines.append(Text(f"  {schema_conflict.table}: {schema_conflict.description}"))
     for violation in preview.constraint_violations:
         lines.append(Text(f"  {violation.table}: {violation.count} constraint violation(s)"))
     if preview.error:
         lines.append(Text(f"  {preview.error}"))
     return Group(*lines)
-
-
-def merge_result_text(result: MergeResult, *, branch: str, into: str) -> Text:
-    if result.already_up_to_date:
-        return Text(f"{into} already contains {branch}.")
-    kind = "fast-forward" if result.fast_forward else "merge commit"
-    return Text(f"Merged {branch} into {into}: {kind} {result.hash[:12]}.", style="green")
 
 
 def request_text(request: ImportRequest) -> Text:
@@ -84,6 +79,12 @@ def plan_table(plan: ImportPlan) -> Group:
 
 def review_group(review: Review) -> Group:
     parts: list = [Text(f"Branch {review.branch} in database {review.database}", style="bold")]
+    parts += [
+        Text(f"source {s.source} · {s.shown_size} · sha256 {s.short_sha256}")
+        for s in review.sources[:SHOWN_SOURCES]
+    ]
+    if len(review.sources) > SHOWN_SOURCES:
+        parts.append(Text(f"… and {len(review.sources) - SHOWN_SOURCES} more source(s)"))
     table = Table(title="Changes, compared with main")
     for column in ("table", "change", "added", "modified", "deleted", "rows before", "rows after"):
         table.add_column(column, justify="left" if column in ("table", "change") else "right")

@@ -1,6 +1,7 @@
 """The deterministic import, end to end on real doltlite files (no LLM)."""
 
 import csv
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def run_import(text, *, server, root, tmp_path, job_id=None, on_progress=None):
             database=database,
             staging=staging,
             on_progress=on_progress,
+            sources=inspection.snapshots,
         )
     finally:
         staging.close()
@@ -84,6 +86,15 @@ def test_the_families_directory_becomes_four_related_tables(doltlite_server, dat
     assert review.rejected_rows == 0 and not review.conflicts
     info = database.branch(name=review.branch)
     assert info.author == REQUESTER.name and info.message.startswith(f"Import {review.job}:")
+    files = sorted((data_root / "families").glob("*.csv"))
+    digests = [hashlib.sha256(f.read_bytes()).hexdigest() for f in files]
+    assert [(s.source, s.sha256) for s in review.sources] == [
+        (f"families/{f.name}", digest) for f, digest in zip(files, digests, strict=True)
+    ]
+    sources = info.message.split("\n\nSources:\n", 1)[1].splitlines()
+    assert [line.split(" (")[0] for line in sources] == [
+        f"- families/{f.name} sha256:{digest}" for f, digest in zip(files, digests, strict=True)
+    ]
 
 
 def test_a_filter_loads_exactly_the_matching_rows(doltlite_server, data_root, tmp_path):

@@ -1,5 +1,6 @@
 """`importbot` as a person runs it: real processes, a real doltlite directory."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ import pytest
 from dolt import open_server
 
 REPO = Path(__file__).resolve().parents[2]
-IMPORTBOT = [sys.executable, "-c", "from bot.terminal.cli import main; main()"]
+IMPORTBOT = [sys.executable, "-c", "from bot.entrypoints.cli import main; main()"]
 
 
 @pytest.fixture
@@ -233,7 +234,7 @@ def test_on_a_terminal_each_stage_asks_and_no_stops_before_writing(workspace):
         ["import", text, "--db", "doltlite:dbs"], cwd=workspace, answers=b"y\nn\n"
     )
     assert "Looks right?" in output and "Approve this schema?" in output
-    assert "Stopped at schema; nothing was written." in output
+    assert "Stopped at the schema proposal; nothing was written." in output
     with open_server(f"doltlite://{workspace / 'dbs'}") as server:
         assert [b.name for b in server.database(name="families").list_branches()] == ["main"]
 
@@ -244,6 +245,19 @@ def test_on_a_terminal_approving_everything_runs_to_review(workspace):
         ["import", text, "--db", "doltlite:dbs"], cwd=workspace, answers=b"y\ny\ny\n"
     )
     assert "Run the import?" in output and "importbot merge" in output
+    people = (workspace / "examples" / "families" / "people.csv").read_bytes()
+    sha256 = hashlib.sha256(people).hexdigest()
+    shown = f"source examples/families/people.csv · {len(people)} bytes · sha256 {sha256[:12]}"
+    assert shown in output
+    assert sha256 not in output  # screens show 12 digits
+    with open_server(f"doltlite://{workspace / 'dbs'}") as server:
+        database = server.database(name="families")
+        (branch,) = [b.name for b in database.list_branches() if b.name != "main"]
+        message = database.branch(name=branch).message
+    assert (
+        f"\n\nSources:\n- examples/families/people.csv sha256:{sha256} ({len(people)} bytes)"
+        in message
+    )
 
 
 def test_import_uses_the_configured_model(workspace):
@@ -335,4 +349,4 @@ def test_on_a_terminal_questions_are_answered_and_the_answer_reaches_the_model(w
         schema_prompt = model.completions[1].messages[1]["content"]
     assert "What identifies a marriage?" in output
     assert '"marriage_key":"both ids"' in schema_prompt
-    assert "Stopped at schema" in output
+    assert "Stopped at the schema proposal" in output

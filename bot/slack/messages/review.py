@@ -1,7 +1,9 @@
-"""Stage 7: the review of the import branch — per-table changes, schema diffs, sample rows,
-rejected rows, checks, the merge preview, and Merge into main / Discard.
+"""Stage 7: the review of the import branch — the sources read (with their sha256), per-table
+changes, schema diffs, sample rows, rejected rows, checks, the merge preview, and Merge into
+main / Discard.
 
-Too many tables (or too long diffs) show one line per table and attach `review-<job>.txt`;
+Too many tables (or too long diffs, or more sources than fit) show one line per table and
+attach `review-<job>.txt`, which names every source with its full sha256;
 more rejects than shown attach `rejects-<job>.csv`.
 """
 
@@ -21,6 +23,7 @@ from bot.slack.messages.review_file import (
     schema_diff,
     table_line,
 )
+from workers.stage_table import stage_row
 
 MAX_INLINE_TABLES = 8
 SHOWN_REJECTS = 5
@@ -40,16 +43,21 @@ def render_review(review: Review, *, ref: ButtonRef, can_merge: bool = True) -> 
             f"{commit}\n*{len(review.tables)} table(s) changed*, {added:,} row(s) added."
         ),
     ]
+    if review.sources:
+        blocks.append(b.section(_sources(review, PART_LIMIT)))
     texts = [_table_text(table) for table in review.tables]
     pieces = (_checks, _rejects, _conflicts)
     parts = [piece(review, PART_LIMIT) for piece in pieces]
     cut = [len(piece(review, _UNCUT)) > PART_LIMIT for piece in pieces]
+    every_source_shown = len(_sources(review, _UNCUT)) <= PART_LIMIT
     tables, files = inline_or_attached(
         texts,
-        fits=fits_inline(texts, MAX_INLINE_TABLES, TABLES_BUDGET) and not any(cut),
+        fits=fits_inline(texts, MAX_INLINE_TABLES, TABLES_BUDGET)
+        and not any(cut)
+        and every_source_shown,
         summary=_table_lines(review.tables),
-        what="review",
-        filename=safe_filename("review", ref.job, "txt"),
+        what=stage_row(ref.stage).words,
+        filename=safe_filename(ref.stage, ref.job, "txt"),
         content=lambda: review_report(review),
         title=f"Review of {review.branch}",
     )
@@ -81,6 +89,15 @@ def _table_text(table: TableReview) -> str:
 def _table_lines(tables: list[TableReview]) -> str:
     lines = join_limited((table_line(t) for t in tables), 2600, sep="\n")
     return f"*Changes, compared with main:*\n{code_block(lines, 2900)}"
+
+
+def _sources(review: Review, limit: int) -> str:
+    """One line per source the import read: its name, size and sha256 (12 digits)."""
+    lines = (
+        f"• {inline_code(s.source, 120)} · {s.shown_size} · sha256 {inline_code(s.short_sha256)}"
+        for s in review.sources
+    )
+    return "*Sources:*\n" + join_limited(lines, limit - 20, sep="\n")
 
 
 def _checks(review: Review, limit: int) -> str:

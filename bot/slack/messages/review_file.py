@@ -65,6 +65,10 @@ def review_report(review: Review) -> str:
     """Everything the review knows, as text for the attached file."""
     out = [f"Review of branch {review.branch} in database {review.database}"]
     out.append(f"commit {review.commit or '(none)'}\n")
+    if review.sources:
+        out.append("sources:")
+        out += [f"  {s.source}  {s.shown_size}  sha256:{s.sha256}" for s in review.sources]
+        out.append("")
     for table in review.tables:
         out.append(table_line(table))
         if diff := schema_diff(table):

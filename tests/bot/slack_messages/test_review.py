@@ -1,9 +1,12 @@
 import csv
+import hashlib
 import io
+from datetime import UTC, datetime
 
-from agents.artifacts import Review
+from agents.artifacts import Review, SourceSnapshot
 from bot.slack.messages.actions import DISCARD, MERGE, ButtonRef
 from bot.slack.messages.review import render_review
+from bot.slack.messages.review_file import review_report
 from tests.bot.slack_messages.blockkit import (
     assert_no_markup_from,
     assert_valid_message,
@@ -112,3 +115,40 @@ def test_hostile_cells_names_and_conflicts_are_escaped(review):
         text = block.get("text", {}).get("text", "")
         assert text.count("```") % 2 == 0  # every code block still closes where we closed it
     assert "+CREATE TABLE x (a INT, `" in mrkdwn_text(message.blocks)
+
+
+def _snapshot(source: str, content: bytes) -> SourceSnapshot:
+    return SourceSnapshot(
+        source=source,
+        origin="local",
+        file=f"sources/0123456789abcdef/{source.rsplit('/', 1)[-1]}",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        fetched_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+
+
+def test_each_source_is_named_with_its_size_and_short_sha256(review):
+    people = _snapshot("families/people.csv", b"id,name\n1,Ann\n")
+    hostile = _snapshot(HOSTILE, b"x")
+    message = render_review(
+        review.model_copy(update={"sources": [people, hostile]}), ref=ref("review")
+    )
+    assert_valid_message(message)
+    assert_no_markup_from("channel", message)
+    text = mrkdwn_text(message.blocks)
+    line = f"• `families/people.csv` · 14 bytes · sha256 `{people.sha256[:12]}`"
+    assert f"*Sources:*\n{line}\n" in text
+    assert people.sha256 not in text  # 12 digits on screen; the commit has all 64
+    report = review_report(review.model_copy(update={"sources": [people]}))
+    assert f"families/people.csv  14 bytes  sha256:{people.sha256}" in report
+
+
+def test_a_thousand_sources_stay_within_the_limits(review):
+    sources = [_snapshot(f"data/part-{i:04}.csv", str(i).encode()) for i in range(1000)]
+    message = render_review(review.model_copy(update={"sources": sources}), ref=ref("review"))
+    assert_valid_message(message)
+    text = mrkdwn_text(message.blocks)
+    assert "`data/part-0000.csv`" in text and "more" in text and "part-0999" not in text
+    [file] = message.files  # the full review names every source with its whole sha256
+    assert f"data/part-0999.csv  3 bytes  sha256:{sources[-1].sha256}" in file.content
