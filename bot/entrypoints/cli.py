@@ -11,15 +11,17 @@ import typer
 from rich.console import Console
 
 from agents.errors import AgentError
+from agents.execution.branches import job_id_of
 from agents.sources.resolve import SourcePolicy
+from bot.entrypoints.llm import open_llm
+from bot.entrypoints.settings import JOBS_DIR, Settings, local_author, parse_author
 from bot.terminal import render
 from bot.terminal.port import TerminalPort
-from bot.wiring.llm import open_llm
-from bot.wiring.settings import JOBS_DIR, Settings, local_author, parse_author
 from dolt import open_server
 from dolt.errors import DoltError, MergeConflict
 from workers import local_jobs
 from workers.errors import JobError
+from workers.states import Status
 
 app = typer.Typer(help="Import data into Dolt branches, review, merge.", no_args_is_help=True)
 console = Console()
@@ -62,7 +64,7 @@ def _review_json(outcome: local_jobs.ImportOutcome) -> dict:
         "job": outcome.job,
         "database": outcome.database,
         "branch": outcome.branch,
-        "status": outcome.status,
+        "status": outcome.status.value,
         "tables": [
             {
                 "name": t.name,
@@ -95,9 +97,9 @@ def import_(
 
     if as_json:
         print(json.dumps(_review_json(outcome)))
-    elif outcome.status == "cancelled":
+    elif outcome.status == Status.CANCELLED:
         console.print(f"Stopped at {outcome.stopped_at}; nothing was written.")
-    elif outcome.status == "failed":
+    elif outcome.status == Status.FAILED:
         raise SystemExit(1)
     else:
         console.print(
@@ -131,7 +133,7 @@ def merge(
                     "job": job,
                     "database": database,
                     "branch": branch,
-                    "status": "merged",
+                    "status": Status.MERGED.value,
                     "commit": commit,
                 }
             )
@@ -149,7 +151,9 @@ def discard(job: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     )
     if as_json:
         print(
-            json.dumps({"job": job, "database": database, "branch": branch, "status": "discarded"})
+            json.dumps(
+                {"job": job, "database": database, "branch": branch, "status": Status.DISCARDED}
+            )
         )
     else:
         console.print(f"Discarded {branch} in {database}.")
@@ -177,7 +181,7 @@ def worker(
     loglevel: Annotated[str, typer.Option("--loglevel")] = "INFO",
 ) -> None:
     """Start a Celery worker for the import stages (Redis: IMPORTBOT_REDIS_URL)."""
-    from bot.wiring import worker as worker_setup
+    from bot.entrypoints import worker as worker_setup
     from workers import worker_context
     from workers.celery_app import app as celery_app
 
@@ -212,9 +216,9 @@ def serve(
     ] = False,
 ) -> None:
     """Run the Slack bot: HTTP (events, interactivity, /import on /slack/events) or Socket Mode."""
+    from bot.entrypoints.slack import build_intake
     from bot.slack.app import build_app, http_server, socket_mode_handler, warm_up
     from bot.slack.settings import SlackSettingsError
-    from bot.wiring.slack import build_intake
 
     environ = Settings.from_environment().environ
     try:
@@ -235,7 +239,7 @@ def serve(
 def _job_store():
     settings = Settings.from_environment()
     if settings.redis_url:
-        from bot.wiring.worker import job_store
+        from bot.entrypoints.worker import job_store
 
         return job_store(settings)
     from workers.file_store import FileJobStore
@@ -249,8 +253,6 @@ def jobs(
     as_json: JsonOption = False,
 ) -> None:
     """List import jobs, newest first (Redis with IMPORTBOT_REDIS_URL, else this folder's)."""
-    from workers.states import Status
-
     try:
         wanted = Status(status) if status else None
     except ValueError:
@@ -267,7 +269,7 @@ def jobs(
 @app.command()
 def show(job: str, as_json: JsonOption = False) -> None:
     """One job: its state, artifacts (with versions), LLM usage and audit log."""
-    record = _job_store().get(job.removeprefix("import/"))
+    record = _job_store().get(job_id_of(job))
     if as_json:
         print(record.model_dump_json())
     else:

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 
 from celery import Celery
 
+from bot.entrypoints.settings import Settings
+from bot.entrypoints.worker import DEFAULT_REDIS_URL, job_store, permissions, routing_for
 from bot.slack.client import web_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.intake import SlackIntake
 from bot.slack.settings import SlackSettings
-from bot.wiring.settings import Settings
-from bot.wiring.worker import DEFAULT_REDIS_URL, job_store, permissions, routing_for
 from workers.celery_scheduler import CeleryScheduler
 
 

@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from agents.sources.resolve import SourcePolicy
+from bot.entrypoints.llm import open_llm
+from bot.entrypoints.settings import Settings
 from bot.slack.client import web_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.files import download_attachment
 from bot.slack.port import SlackPort
 from bot.slack.settings import SlackSettings
-from bot.wiring.llm import open_llm
-from bot.wiring.settings import Settings
 from dolt import open_server
 from workers.celery_app import app
 from workers.celery_scheduler import CeleryScheduler
 from workers.context import StageContext
-from workers.job import Job
+from workers.conversation import ConversationPort
+from workers.job import Attachment, Job
 from workers.permissions import Permissions
 from workers.recording_port import RedisRecordingPort
 from workers.redis_store import RedisJobStore
@@ -55,7 +56,7 @@ def build_context(environ: Mapping[str, str]) -> tuple[StageContext, Permissions
     recording = RedisRecordingPort(store.redis)
     slack_port, fetch, directory = _slack_parts(settings, store)
 
-    def port_for(job: Job):
+    def port_for(job: Job) -> ConversationPort:
         return slack_port if job.place.kind == "slack" and slack_port else recording
 
     context = StageContext(
@@ -80,14 +81,17 @@ def permissions(settings: Settings, directory: SlackDirectory | None) -> Permiss
     )
 
 
-def _slack_parts(settings: Settings, store: RedisJobStore):
+def _slack_parts(
+    settings: Settings, store: RedisJobStore
+) -> tuple[SlackPort | None, Callable[[Attachment, Path], Path] | None, SlackDirectory | None]:
     """The Slack port, attachment download and directory, when Slack is configured."""
     if not settings.environ.get("SLACK_BOT_TOKEN"):
         return None, None, None
     slack = SlackSettings.from_environment(settings.environ)
     client = web_client(slack)
 
-    def fetch(attachment, folder):
+    def fetch(attachment: Attachment, folder: Path) -> Path:
+        assert attachment.url is not None  # only attachments recorded by URL are fetched
         return download_attachment(
             attachment.url,
             attachment.name,

@@ -1,1 +1,3 @@
-"""The terminal surface: the importbot CLI, its conversation port and renderers."""
+"""The terminal surface: what the stages say, shown on a terminal (`port`, `render`); the
+`importbot` command that runs it is `bot.entrypoints.cli`.
+"""

@@ -9,8 +9,8 @@ import threading
 import time
 from typing import Any
 
+from bot.entrypoints.slack import build_intake
 from bot.slack.app import build_app, http_server, socket_mode_handler
-from bot.wiring.slack import build_intake
 from tests.fakes import slack_requests as slack
 from tests.fakes.slack_api import SlackApiEmulator
 from tests.workers.conftest import worker_env

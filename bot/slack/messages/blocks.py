@@ -48,10 +48,6 @@ def context(*texts: str) -> dict:
     return {"type": "context", "elements": elements[:MAX_CONTEXT_ELEMENTS] or [mrkdwn(" ")]}
 
 
-def divider() -> dict:
-    return {"type": "divider"}
-
-
 def confirm(title: str, text: str, *, yes: str, no: str = "Not yet") -> dict:
     """A confirm dialog (title ≤ 100, text ≤ 300, buttons ≤ 30 characters)."""
     return {
