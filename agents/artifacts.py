@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 # SourceSnapshot is defined beside the code that takes snapshots (agents.sources imports nothing
 # of the other stages); surfaces read it from here, with the other artifacts.
@@ -138,7 +138,10 @@ class TableProposal(Artifact):
     name: str
     action: Literal["create", "existing", "alter"]
     ddl: list[str] = Field(default_factory=list, description="MySQL DDL statements to apply.")
-    sources: list[str] = Field(description="Staged relations that feed this table.")
+    relations: list[str] = Field(
+        validation_alias=AliasChoices("relations", "sources"),  # "sources" before 2026-12
+        description="Staged relations that feed this table.",
+    )
 
 
 class SchemaEdit(Artifact):
@@ -173,10 +176,12 @@ class PlanStep(Artifact):
     table: str
     select: str = Field(description="One SELECT over the staged relations, target column names.")
     mode: WriteMode
-    source: str | None = Field(
-        None, description="The staged relation whose rows are accounted for."
+    relation: str | None = Field(
+        None,
+        validation_alias=AliasChoices("relation", "source"),  # "source" before 2026-12
+        description="The staged relation whose rows are accounted for.",
     )
-    source_rows: int = Field(description="Rows in the source relation.")
+    source_rows: int = Field(description="Rows of that relation (the records read).")
     expected_rows: int = Field(description="Rows the SELECT returns (before rejects).")
 
 
@@ -209,7 +214,7 @@ class TableLoad(Artifact):
 
 
 class ExecutionReport(Artifact):
-    job: str
+    job_id: str = Field(validation_alias=AliasChoices("job_id", "job"))  # "job" before 2026-12
     database: str
     branch: str
     base: str = Field(description="Commit of main the branch started from.")
@@ -240,7 +245,7 @@ class TableReview(BaseModel):
 class Review(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    job: str
+    job_id: str = Field(validation_alias=AliasChoices("job_id", "job"))  # "job" before 2026-12
     database: str
     branch: str
     commit: str | None

@@ -27,7 +27,7 @@ NEEDS_MODEL = (
 
 @dataclass(frozen=True)
 class DecisionRequest:
-    job: str
+    job_id: str
     stage: Stage
     version: int
     action: Action
@@ -64,12 +64,12 @@ def decide(
     key: str | None = None,
 ) -> DecisionResult:
     """Apply a person's decision. `key` (a Slack action id, say) makes a redelivery a no-op."""
-    job = ctx.store.get(decision.job)
+    job = ctx.store.get(decision.job_id)
     (permissions or Permissions()).check(decision.action, decision.actor, job)
     if key is not None and not ctx.store.claim(f"decision:{key}", ttl_seconds=DAY):
         return DecisionResult("Already done.", False, job)
     try:
-        job, effect = ctx.store.update(decision.job, lambda job: _apply(job, decision, ctx))
+        job, effect = ctx.store.update(decision.job_id, lambda job: _apply(job, decision, ctx))
     except Exception:
         if key is not None:
             ctx.store.unclaim(f"decision:{key}")  # nothing happened: a redelivery may try again

@@ -50,7 +50,7 @@ class LocalSetup:
 
 @dataclass(frozen=True)
 class ImportOutcome:
-    job: str
+    job_id: str
     status: Status
     database: str | None
     branch: str | None
@@ -100,7 +100,7 @@ def run_import(text: str, *, setup: LocalSetup, port: DecidingPort) -> ImportOut
             staging.close()
     job = ctx.store.get(job.id)
     return ImportOutcome(
-        job=job.id,
+        job_id=job.id,
         status=job.status,
         database=job.database,
         branch=job.branch,

@@ -56,5 +56,5 @@ def decide_task(self: Task, decision: dict[str, Any], key: str | None = None) ->
     try:
         decide(context, request, permissions=permissions, key=key)
     except JobError as refused:
-        job = context.store.get(request.job)
+        job = context.store.get(request.job_id)
         context.port_for(job).notice(job, str(refused))

@@ -302,7 +302,7 @@ def _new_table(
         and (fk.existing_table or _target_of(fk.references_table, groups) is not None)
     ]
     ddl = create_table(name=table, columns=columns, primary_key=key, foreign_keys=foreign_keys)
-    return TableProposal(name=table, action="create", ddl=[ddl], sources=sorted(relations))
+    return TableProposal(name=table, action="create", ddl=[ddl], relations=sorted(relations))
 
 
 def _existing_table(
@@ -318,7 +318,7 @@ def _existing_table(
         name=table,
         action="alter" if additions else "existing",
         ddl=additions,
-        sources=sorted(p.relation for p in profiles),
+        relations=sorted(p.relation for p in profiles),
     )
 
 
@@ -376,11 +376,11 @@ def plan_import(
         driving = _driving_source(table)
         joins = {
             relation: fk
-            for relation in table.sources
+            for relation in table.relations
             if relation != driving
             and (fk := _join_key(relation, driving, profiles, inspection.foreign_keys))
         }
-        appended = [r for r in table.sources if r not in joins]
+        appended = [r for r in table.relations if r not in joins]
         select = "\nUNION ALL\n".join(
             _select(relation, joins, profiles, request.where) for relation in appended
         )
@@ -390,7 +390,7 @@ def plan_import(
                 table=table.name,
                 select=select,
                 mode=mode,
-                source=appended[0] if len(appended) == 1 else None,
+                relation=appended[0] if len(appended) == 1 else None,
                 source_rows=source_rows,
                 expected_rows=source_rows,
             )
@@ -400,7 +400,7 @@ def plan_import(
 
 
 def _driving_source(table: TableProposal) -> str:
-    return table.name if table.name in table.sources else table.sources[0]
+    return table.name if table.name in table.relations else table.relations[0]
 
 
 def _join_key(

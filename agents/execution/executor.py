@@ -111,7 +111,7 @@ def execute(
                 f"The import stopped and its branch was reset: {error}"
             ) from error
     return ExecutionReport(
-        job=job.job_id,
+        job_id=job.job_id,
         database=database.name,
         branch=branch,
         base=base,
@@ -200,7 +200,7 @@ def _load_step(
     names = [p.alias_or_name for p in checked.selects]
     targets = _targets(step.table, schema, names)
     query = DeliveryQuery(checked, columns=targets)
-    source = staged.get(step.source) if step.source else None
+    relation = staged.get(step.relation) if step.relation else None
 
     # Rows that cannot be stored are found on a second DuckDB cursor while the rows that can
     # are written: the database writer is the bottleneck, so this costs no wall time.
@@ -225,16 +225,16 @@ def _load_step(
                 query,
                 session=session,
                 duckdb=duckdb,
-                source=source,
+                relation=relation,
                 on_progress=on_progress,
             )
-        conversion_rejects = [_conversion_reject(step.table, source, r) for r in unfit.result()]
+        conversion_rejects = [_conversion_reject(step.table, relation, r) for r in unfit.result()]
     rejects = conversion_rejects + rejects
     selected += len(conversion_rejects)
-    filtered = max(step.source_rows - selected, 0) if source is not None else 0
+    filtered = max(step.source_rows - selected, 0) if relation is not None else 0
     load = TableLoad(
         table=step.table,
-        source_rows=step.source_rows if source is not None else selected,
+        source_rows=step.source_rows if relation is not None else selected,
         loaded=loaded,
         filtered=filtered,
         rejected=len(rejects),
@@ -291,14 +291,14 @@ def _write_fitting(
     *,
     session: WriteSession,
     duckdb: Any,
-    source: StagedRelation | None,
+    relation: StagedRelation | None,
     on_progress: Progress | None,
 ) -> tuple[list[Reject], int, int]:
     """Write the rows that fit; returns (database rejects, rows selected, rows loaded)."""
     # closing(): an error while writing closes the DuckDB cursor before it propagates
     with closing(_fetch_batches(duckdb, query.fitting_rows())) as batches:
         return _write_batches(
-            step, names, batches, session=session, source=source, on_progress=on_progress
+            step, names, batches, session=session, relation=relation, on_progress=on_progress
         )
 
 
@@ -308,7 +308,7 @@ def _write_batches(
     batches: Iterator[list[tuple[Any, ...]]],
     *,
     session: WriteSession,
-    source: StagedRelation | None,
+    relation: StagedRelation | None,
     on_progress: Progress | None,
 ) -> tuple[list[Reject], int, int]:
     rejects: list[Reject] = []
@@ -335,7 +335,7 @@ def _write_batches(
                 loaded += result.inserted
                 for refused in result.rejected:
                     record = batch[refused.index][0]
-                    rejects.append(_database_reject(step.table, source, record, refused, names))
+                    rejects.append(_database_reject(step.table, relation, record, refused, names))
                 reported = selected // PROGRESS_ROWS
                 selected += len(batch)
                 in_transaction += len(batch)
@@ -378,16 +378,16 @@ def _fetch_batches(duckdb: Any, sql: str) -> Generator[list[tuple[Any, ...]], No
         cursor.close()
 
 
-def _where(source: StagedRelation | None, record: Any) -> tuple[str, int | None]:
-    if source is None:
+def _where(relation: StagedRelation | None, record: Any) -> tuple[str, int | None]:
+    if relation is None:
         return "(several sources)", None
-    line = record_line(source, record=int(record)) if record is not None else None
-    return source.source, line
+    line = record_line(relation, record=int(record)) if record is not None else None
+    return relation.source, line
 
 
-def _conversion_reject(table: str, source: StagedRelation | None, row: Sequence[Any]) -> Reject:
+def _conversion_reject(table: str, relation: StagedRelation | None, row: Sequence[Any]) -> Reject:
     record, reason, column, value = row
-    file, line = _where(source, record)
+    file, line = _where(relation, record)
     return Reject(
         table=table, file=file, line=line, column=column, value=_short(value), reason=reason
     )
@@ -395,12 +395,12 @@ def _conversion_reject(table: str, source: StagedRelation | None, row: Sequence[
 
 def _database_reject(
     table: str,
-    source: StagedRelation | None,
+    relation: StagedRelation | None,
     record: Any,
     refused: RejectedRow,
     columns: Sequence[str],
 ) -> Reject:
-    file, line = _where(source, record)
+    file, line = _where(relation, record)
     values = dict(zip(columns, refused.row, strict=False))
     return Reject(
         table=table,

@@ -42,7 +42,7 @@ def build_review(
         )
     preview = database.preview_merge(branch=branch)
     return Review(
-        job=report.job if report else job_id_of(branch),
+        job_id=report.job_id if report else job_id_of(branch),
         database=database.name,
         branch=branch,
         commit=report.commit if report else database.branch(name=branch).head,

@@ -80,10 +80,10 @@ class LlmClient:
         *,
         on_usage: Callable[[LlmUsage], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        job: str | None = None,
+        job_id: str | None = None,
     ) -> None:
         self.settings = settings
-        self.job = job
+        self.job_id = job_id
         self.usage: list[LlmUsage] = []
         self._on_usage = on_usage
         self._sleep = sleep
@@ -274,7 +274,7 @@ class LlmClient:
         if not isinstance(usage, dict):
             usage = {}
         record = LlmUsage(
-            job=self.job,
+            job_id=self.job_id,
             stage=stage,
             model=model,
             prompt_tokens=_count(usage.get("prompt_tokens")),
@@ -294,7 +294,7 @@ class LlmClient:
             record.prompt_tokens,
             record.completion_tokens,
             attempt,
-            self.job,
+            self.job_id,
         )
         if self._on_usage is not None:
             self._on_usage(record)

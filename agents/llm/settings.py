@@ -41,7 +41,7 @@ class LlmSettings:
 class LlmUsage:
     """One answer that came back: what it cost and how long it took."""
 
-    job: str | None
+    job_id: str | None
     stage: str
     model: str
     prompt_tokens: int

@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 INSTRUCTIONS = f"""You write the plan of a data import: for every approved target table exactly
 one step with a single SELECT (MySQL dialect) over the staged source relations. The SELECT's
 output column names must be columns of the target table (alias them with AS). Use joins to
-bring columns from other sources, WHERE for the request's filter, and only the relations and
+bring columns from other relations, WHERE for the request's filter, and only the relations and
 columns listed. mode is create (new table), append, upsert (needs a primary key) or replace.
-source is the staged relation whose rows the step accounts for (its driving table). Put the
+relation is the staged relation whose rows the step accounts for (its driving table). Put the
 request's filter into checks as a condition every loaded row must satisfy. Keep the baseline
 plan where nothing needs to change. Answer status "cannot" with the reason if impossible.
 {UNTRUSTED_NOTE}"""
@@ -64,8 +64,10 @@ def validate(
             raise ProposalInvalid(f"{step.table!r} already exists: mode create is for new tables.")
         if step.mode == WriteMode.UPSERT and not any(c.primary_key for c in columns.values()):
             raise ProposalInvalid(f"Upsert into {step.table!r} needs a primary key; it has none.")
-        if step.source is not None and step.source not in relations:
-            raise ProposalInvalid(f"The source {step.source!r} of {step.table!r} is not staged.")
+        if step.relation is not None and step.relation not in relations:
+            raise ProposalInvalid(
+                f"The relation {step.relation!r} of {step.table!r} is not staged."
+            )
         duck_sql = to_duckdb(checked).sql(dialect="duckdb")
         try:
             duckdb.execute(f"SELECT * FROM ({duck_sql}) LIMIT 0").fetchall()
@@ -92,9 +94,9 @@ def _source_rows(
     duckdb: DuckDBPyConnection,
     expected: int,
 ) -> int:
-    if step.source is None:
+    if step.relation is None:
         return int(expected)
-    counted = duckdb.execute(f'SELECT count(*) FROM "{step.source}"').fetchone()
+    counted = duckdb.execute(f'SELECT count(*) FROM "{step.relation}"').fetchone()
     assert counted is not None  # narrowing: count(*) always returns its one row
     (rows,) = counted
     return int(rows)

@@ -1,4 +1,4 @@
-"""Stage 4 — propose schema (and revise it): tables to create or alter, where each source goes."""
+"""Stage 4 — propose schema (and revise it): tables to create or alter, what feeds each."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ Use status "cannot" only if no edits can meet the request. {UNTRUSTED_NOTE}"""
 def validate(
     proposal: SchemaProposal, *, inspection: Inspection, database: Database
 ) -> SchemaProposal:
-    """Names, sources, actions and the policy; then the DDL must run on a scratch branch."""
+    """Names, relations, actions and the policy; then the DDL must run on a scratch branch."""
     relations = {p.relation for p in inspection.profiles}
     existing = {name.lower() for name in inspection.target_schema}
     known = set(inspection.target_schema)
@@ -53,13 +53,13 @@ def validate(
         raise ProposalInvalid("The proposal has no tables.")
     for table in proposal.tables:
         validate_identifier(table.name, kind="table")
-        unknown = sorted(set(table.sources) - relations)
+        unknown = sorted(set(table.relations) - relations)
         if unknown:
             raise ProposalInvalid(
-                f"Table {table.name!r} names unknown source(s) {unknown}; the staged sources are "
-                f"{sorted(relations)}."
+                f"Table {table.name!r} names unknown relation(s) {unknown}; the staged "
+                f"relations are {sorted(relations)}."
             )
-        used.update(table.sources)
+        used.update(table.relations)
         exists = table.name.lower() in existing
         if table.action == "create" and exists:
             raise ProposalInvalid(
@@ -78,7 +78,7 @@ def validate(
     unused = sorted(relations - used - skipped)
     if unused:
         raise ProposalInvalid(
-            f"The source(s) {unused} go nowhere: add each to the sources of a table."
+            f"The relation(s) {unused} go nowhere: add each to the relations of a table."
         )
     dry_run_ddl(database, proposal.ddl)
     return proposal
@@ -99,7 +99,8 @@ def run(
     edits keep failing). `baseline` is the proposal being revised, with its earlier edits;
     `feedback` is what the person just asked to change."""
     tables = {
-        t.name: {"action": t.action, "ddl": t.ddl, "sources": t.sources} for t in baseline.tables
+        t.name: {"action": t.action, "ddl": t.ddl, "relations": t.relations}
+        for t in baseline.tables
     }
     messages = [
         {"role": "system", "content": INSTRUCTIONS},

@@ -61,7 +61,7 @@ def _terminal(setup: local_jobs.LocalSetup, *, ask: bool, quiet: bool) -> Termin
 def _review_json(outcome: local_jobs.ImportOutcome) -> dict:
     review = outcome.review
     return {
-        "job": outcome.job,
+        "job": outcome.job_id,
         "database": outcome.database,
         "branch": outcome.branch,
         "status": outcome.status.value,
@@ -102,15 +102,15 @@ def import_(
     elif outcome.status == Status.FAILED:
         raise SystemExit(1)
     else:
-        console.print(
-            f"Review it, then `importbot merge {outcome.job}` or `importbot discard {outcome.job}`."
-        )
+        job_id = outcome.job_id
+        then = f"`importbot merge {job_id}` or `importbot discard {job_id}`"
+        console.print(f"Review it, then {then}.")
 
 
 @app.command()
-def diff(job: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+def diff(job_or_branch: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show what an import branch changed (three-dot diff), its rejects and conflicts."""
-    review = local_jobs.review_import(job, setup=_setup(db, None))
+    review = local_jobs.review_import(job_or_branch, setup=_setup(db, None))
     if as_json:
         print(review.model_dump_json())
     else:
@@ -119,18 +119,21 @@ def diff(job: str, db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @app.command()
 def merge(
-    job: str, db: DbOption = None, as_json: JsonOption = False, author: AuthorOption = None
+    job_or_branch: str,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    author: AuthorOption = None,
 ) -> None:
     """Merge a reviewed import into main (refused, with the conflicts, if it would conflict)."""
     setup = _setup(db, author)
     database, branch, commit = local_jobs.merge_import(
-        job, setup=setup, port=_terminal(setup, ask=False, quiet=as_json)
+        job_or_branch, setup=setup, port=_terminal(setup, ask=False, quiet=as_json)
     )
     if as_json:
         print(
             json.dumps(
                 {
-                    "job": job,
+                    "job": job_id_of(job_or_branch),
                     "database": database,
                     "branch": branch,
                     "status": Status.MERGED.value,
@@ -143,16 +146,21 @@ def merge(
 
 
 @app.command()
-def discard(job: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+def discard(job_or_branch: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Delete an import's branch; main never saw it."""
     setup = _setup(db, None)
     database, branch = local_jobs.discard_import(
-        job, setup=setup, port=_terminal(setup, ask=False, quiet=as_json)
+        job_or_branch, setup=setup, port=_terminal(setup, ask=False, quiet=as_json)
     )
     if as_json:
         print(
             json.dumps(
-                {"job": job, "database": database, "branch": branch, "status": Status.DISCARDED}
+                {
+                    "job": job_id_of(job_or_branch),
+                    "database": database,
+                    "branch": branch,
+                    "status": Status.DISCARDED,
+                }
             )
         )
     else:
@@ -167,8 +175,8 @@ def demo(db: DbOption = None) -> None:
         setup = _setup(db, None, llm=llm)
         port = _terminal(setup, ask=False, quiet=False)
         outcome = local_jobs.run_import(DEMO_REQUEST, setup=setup, port=port)
-    console.print(f"$ importbot merge {outcome.job}")
-    _, branch, commit = local_jobs.merge_import(outcome.job, setup=setup, port=port)
+    console.print(f"$ importbot merge {outcome.job_id}")
+    _, branch, commit = local_jobs.merge_import(outcome.job_id, setup=setup, port=port)
     console.print(f"Merged {branch} into main: merge commit {(commit or '')[:12]}.")
 
 
@@ -267,9 +275,9 @@ def jobs(
 
 
 @app.command()
-def show(job: str, as_json: JsonOption = False) -> None:
+def show(job_or_branch: str, as_json: JsonOption = False) -> None:
     """One job: its state, artifacts (with versions), LLM usage and audit log."""
-    record = _job_store().get(job_id_of(job))
+    record = _job_store().get(job_id_of(job_or_branch))
     if as_json:
         print(record.model_dump_json())
     else:

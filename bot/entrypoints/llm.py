@@ -33,7 +33,9 @@ def provider_name(environ: Mapping[str, str]) -> str:
 
 
 @contextmanager
-def open_llm(environ: Mapping[str, str], *, job: str | None = None) -> Iterator[LlmClient | None]:
+def open_llm(
+    environ: Mapping[str, str], *, job_id: str | None = None
+) -> Iterator[LlmClient | None]:
     """The client for the configured provider (None for `off`); a local server lives as long
     as the context."""
     name = provider_name(environ)
@@ -44,12 +46,12 @@ def open_llm(environ: Mapping[str, str], *, job: str | None = None) -> Iterator[
         settings = settings_from_env(environ)
         if settings is None:
             raise ProviderError("IMPORTBOT_LLM=openai needs OPENAI_API_KEY.")
-        with LlmClient(settings, job=job) as client:
+        with LlmClient(settings, job_id=job_id) as client:
             yield client
         return
     with _local_server(environ) as server:
         settings = LlmSettings(models=(server.model,), api_key="local", base_url=server.base_url)
-        with LlmClient(settings, job=job) as client:
+        with LlmClient(settings, job_id=job_id) as client:
             yield client
 
 

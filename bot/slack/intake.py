@@ -167,7 +167,7 @@ class SlackIntake:
             self._ephemeral(channel, user, "That button is not from this bot.")
             return
         try:
-            job = self.store.get(ref.job)
+            job = self.store.get(ref.job_id)
         except JobNotFound as missing:
             self._ephemeral(channel, user, str(missing))
             return
@@ -217,7 +217,7 @@ class SlackIntake:
         view = body["view"]
         ref = ButtonRef.decode(view["private_metadata"])
         feedback = view["state"]["values"]["feedback"]["feedback"].get("value") or ""
-        job = self.store.get(ref.job)
+        job = self.store.get(ref.job_id)
         person = self.directory.person(body["user"]["id"])
         if self._allowed(job, person, Action.REVISE, ref, job.place.channel):
             self._decide(
@@ -283,7 +283,7 @@ class SlackIntake:
     ) -> None:
         """Enqueue a decision already checked here (the worker checks it again)."""
         decision = {
-            "job": job.id,
+            "job_id": job.id,
             "stage": stage.value,
             "version": version,
             "action": action.value,
@@ -314,7 +314,7 @@ def _refusal(refused: JobError, ref: ButtonRef) -> str:
 def _home_job(job: Job) -> HomeJob:
     summary = (job.request().summary if job.has(Stage.UNDERSTANDING) else "") or job.text
     return HomeJob(
-        job=job.id,
+        job_id=job.id,
         status=job.status,
         summary=summary,
         database=job.database,

@@ -65,7 +65,7 @@ class SlackPort:
         if state and not finished and now - float(state["at"]) < self.progress_every:
             return
         message = render_progress(
-            job=job.id, table=table, done=done, expected=expected, finished=finished
+            job_id=job.id, table=table, done=done, expected=expected, finished=finished
         )
         channel, thread = _thread(job)
         if state:
@@ -93,7 +93,7 @@ class SlackPort:
         self.post(
             job,
             render_final(
-                job=job.id,
+                job_id=job.id,
                 status=job.status,
                 database=job.database,
                 branch=job.branch,
@@ -127,4 +127,4 @@ def _thread(job: Job) -> tuple[str, str | None]:
 
 
 def _ref(job: Job, stage: Stage, version: int) -> ButtonRef:
-    return ButtonRef(job=job.id, stage=stage, version=version)
+    return ButtonRef(job_id=job.id, stage=stage, version=version)

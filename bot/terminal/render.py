@@ -53,10 +53,10 @@ def schema_block(proposal: SchemaProposal) -> Group:
     parts: list = []
     for table in proposal.tables:
         if table.ddl:
-            parts.append(Text(f"{table.name} ({table.action}, from {', '.join(table.sources)}):"))
+            parts.append(Text(f"{table.name} ({table.action}, from {', '.join(table.relations)}):"))
             parts.append(ddl_block(table.ddl))
         else:
-            parts.append(Text(f"{table.name}: existing table, from {', '.join(table.sources)}"))
+            parts.append(Text(f"{table.name}: existing table, from {', '.join(table.relations)}"))
     return Group(*parts)
 
 

@@ -85,7 +85,7 @@ def test_the_families_directory_becomes_four_related_tables(doltlite_server, dat
     )
     assert review.rejected_rows == 0 and not review.conflicts
     info = database.branch(name=review.branch)
-    assert info.author == REQUESTER.name and info.message.startswith(f"Import {review.job}:")
+    assert info.author == REQUESTER.name and info.message.startswith(f"Import {review.job_id}:")
     files = sorted((data_root / "families").glob("*.csv"))
     digests = [hashlib.sha256(f.read_bytes()).hexdigest() for f in files]
     assert [(s.source, s.sha256) for s in review.sources] == [

@@ -75,7 +75,7 @@ class Harness:
             LlmSettings(**options),
             on_usage=self.reported.append,
             sleep=self.sleeps.append,
-            job="job-42",
+            job_id="job-42",
         )
 
     def parse(self, stage: str = "understand", messages: list | None = None) -> Target:
@@ -122,7 +122,7 @@ def test_a_good_answer_is_parsed_and_its_usage_recorded(scripted):
 
     [usage] = llm.client.usage
     assert llm.reported == [usage]
-    assert (usage.job, usage.stage, usage.model, usage.attempt) == (
+    assert (usage.job_id, usage.stage, usage.model, usage.attempt) == (
         "job-42",
         "understand",
         "model-a",
@@ -141,7 +141,7 @@ def test_usage_is_recorded_per_stage_and_job(scripted):
     llm.parse(stage="plan", messages=longer)
     understand, plan = llm.client.usage
     assert [u.stage for u in llm.reported] == ["understand", "plan"]
-    assert {u.job for u in llm.client.usage} == {"job-42"}
+    assert {u.job_id for u in llm.client.usage} == {"job-42"}
     assert understand.prompt_tokens == prompt_tokens_for(MESSAGES)
     assert plan.prompt_tokens == prompt_tokens_for(longer) > understand.prompt_tokens
     assert plan.attempt == 1

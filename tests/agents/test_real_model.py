@@ -55,7 +55,7 @@ def llm(local_model):
         timeout_seconds=600,
         max_output_tokens=1500,
     )
-    with LlmClient(settings, job="real-model") as client:
+    with LlmClient(settings, job_id="real-model") as client:
         yield client
 
 

@@ -32,7 +32,7 @@ def model():
     """A scripted model and a client talking to it; the script must be used up."""
     with ScriptedOpenAI() as server:
         settings = LlmSettings(models=("scripted",), api_key="sk-test", base_url=server.base_url)
-        with LlmClient(settings, sleep=lambda _: None, job="test") as client:
+        with LlmClient(settings, sleep=lambda _: None, job_id="test") as client:
             yield server, client
         server.assert_exhausted()
 
@@ -193,7 +193,12 @@ def test_revision_folds_birthdays_into_people(model, families):
     )
     wrong = ImportPlan(steps=[s for s in baseline_plan.steps if s.table != "people"])
     people_step = PlanStep(
-        table="people", select=join, mode="create", source="people", source_rows=0, expected_rows=0
+        table="people",
+        select=join,
+        mode="create",
+        relation="people",
+        source_rows=0,
+        expected_rows=0,
     )
     right = ImportPlan(steps=[people_step, *wrong.steps])
     server.add([wrong, right])
@@ -248,7 +253,7 @@ def test_usage_is_recorded_per_stage(model):
     server.add([ImportRequest(sources=["a.csv"], database="s", summary="x")])
     understand.run(client, text="put a.csv in s")
     (usage,) = client.usage
-    assert (usage.stage, usage.job, usage.model) == ("understand", "test", "scripted")
+    assert (usage.stage, usage.job_id, usage.model) == ("understand", "test", "scripted")
     assert usage.prompt_tokens > 0 and usage.completion_tokens > 0
 
 

@@ -142,7 +142,7 @@ def test_two_concurrent_run_decisions_make_one_import(workers, bot_side):
     workers.start("--queues", "stages")  # a second process takes decisions in parallel
     job = _to_plan_approval(bot_side, workers)
     decision = {
-        "job": job.id,
+        "job_id": job.id,
         "stage": "plan",
         "version": job.version("plan"),
         "action": "approve",

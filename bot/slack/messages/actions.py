@@ -38,14 +38,14 @@ class ButtonRef:
     A click on a button of an older version than the job's current one is stale.
     """
 
-    job: str
+    job_id: str
     stage: Stage
     version: int
 
     def __post_init__(self) -> None:
-        if not isinstance(self.job, str) or not _JOB.fullmatch(self.job):
+        if not isinstance(self.job_id, str) or not _JOB.fullmatch(self.job_id):
             allowed = f"1 to {MAX_JOB_LENGTH} letters, digits or _.:/@+-"
-            raise ValueError(f"A job id is {allowed}, not {self.job!r:.120}.")
+            raise ValueError(f"A job id is {allowed}, not {self.job_id!r:.120}.")
         if self.stage not in DECIDED_STAGES:
             names = ", ".join(DECIDED_STAGES)
             raise ValueError(f"Unknown stage {self.stage!r}: expected one of {names}.")
@@ -54,7 +54,7 @@ class ButtonRef:
             raise ValueError(f"A version is an integer >= 0, not {self.version!r}.")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"job": self.job, "stage": self.stage.value, "version": self.version}
+        return {"job": self.job_id, "stage": self.stage.value, "version": self.version}
 
     def encode(self) -> str:
         """Compact JSON, e.g. `{"job":"20250101-abc123","stage":"schema","version":2}`."""
@@ -105,7 +105,7 @@ def _ref_from(data: Any, *, what: str, extra: set[str]) -> ButtonRef:
     if not isinstance(data, dict) or set(data) != keys:
         raise ValueError(f"Not a {what}: expected an object with keys {', '.join(sorted(keys))}.")
     try:
-        return ButtonRef(job=data["job"], stage=data["stage"], version=data["version"])
+        return ButtonRef(job_id=data["job"], stage=data["stage"], version=data["version"])
     except ValueError as error:
         raise ValueError(f"Not a valid {what}: {error}") from None
 

@@ -62,7 +62,7 @@ def render_decided(original: Message, *, decision: str, user_id: str) -> Message
 
 def render_final(
     *,
-    job: str,
+    job_id: str,
     status: Status,
     database: str | None,
     branch: str | None,
@@ -80,8 +80,8 @@ def render_final(
     )
     if detail:
         text += f"\n{escape(detail)}"
-    blocks = [b.section(f"{emoji} {text}"), b.context(f"job {inline_code(job)}")]
-    return finish(f"Import {job}: {status.words}", blocks)
+    blocks = [b.section(f"{emoji} {text}"), b.context(f"job {inline_code(job_id)}")]
+    return finish(f"Import {job_id}: {status.words}", blocks)
 
 
 def render_notice(text: str) -> Message:

@@ -19,7 +19,7 @@ _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
 class HomeJob:
     """One job as the Home tab lists it."""
 
-    job: str
+    job_id: str
     status: Status
     summary: str
     database: str | None
@@ -49,7 +49,7 @@ def home_view(jobs: list[HomeJob], *, viewer_can_merge: bool) -> dict:
 
 
 def _job_text(job: HomeJob) -> str:
-    parts = [f"{inline_code(job.job)} · *{escape(job.status.words)}*"]
+    parts = [f"{inline_code(job.job_id)} · *{escape(job.status.words)}*"]
     if job.database:
         parts.append(f"database {inline_code(job.database)}")
     if job.branch:
@@ -62,7 +62,7 @@ def _job_text(job: HomeJob) -> str:
 
 def _review_buttons(job: HomeJob, index: int) -> list[dict]:
     try:
-        ref = ButtonRef(job=job.job, stage=Stage.REVIEW, version=job.review_version or 0)
+        ref = ButtonRef(job_id=job.job_id, stage=Stage.REVIEW, version=job.review_version or 0)
     except ValueError:
         return []  # not a job id a button can carry: no buttons rather than no Home tab
     where = f" into `main` of {inline_code(job.database)}" if job.database else " into `main`"

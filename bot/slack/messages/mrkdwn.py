@@ -73,9 +73,9 @@ def bullets(items: Iterable[str], limit: int = MAX_SECTION_TEXT) -> str:
     return join_limited((f"• {escape(item)}" for item in items), limit, sep="\n")
 
 
-def safe_filename(prefix: str, job: str, extension: str) -> str:
-    """`<prefix>-<job>.<extension>` with anything but letters, digits, `_.-` replaced."""
-    return f"{prefix}-{re.sub(r'[^A-Za-z0-9_.-]', '_', job)[:100]}.{extension}"
+def safe_filename(prefix: str, job_id: str, extension: str) -> str:
+    """`<prefix>-<job id>.<extension>` with anything but letters, digits, `_.-` replaced."""
+    return f"{prefix}-{re.sub(r'[^A-Za-z0-9_.-]', '_', job_id)[:100]}.{extension}"
 
 
 def fallback_text(text: str) -> str:

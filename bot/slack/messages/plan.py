@@ -38,7 +38,7 @@ def render_plan(plan: ImportPlan, *, ref: ButtonRef) -> Message:
         fits=fits_inline(texts, MAX_INLINE_STEPS),
         summary=join_limited((step_line(s) for s in plan.steps), MAX_SECTION_TEXT, sep="\n"),
         what=stage_row(ref.stage).words,
-        filename=safe_filename(ref.stage, ref.job, "sql"),
+        filename=safe_filename(ref.stage, ref.job_id, "sql"),
         content=lambda: plan_file(plan),
         title="Import plan",
     )

@@ -17,7 +17,7 @@ def progress_bar(share: float, *, width: int = BAR_WIDTH) -> str:
 
 
 def render_progress(
-    *, job: str, table: str, done: int, expected: int, finished: bool = False
+    *, job_id: str, table: str, done: int, expected: int, finished: bool = False
 ) -> Message:
     """Rows loaded into `table` so far, out of those expected (a full bar once finished)."""
     share = 1.0 if finished else (done / expected if expected > 0 else 0.0)
@@ -26,6 +26,6 @@ def render_progress(
     status = ":white_check_mark:" if finished else ":hourglass_flowing_sand:"
     blocks = [
         b.section(f"{status} {verb} {inline_code(table)}: {counts}\n`{progress_bar(share)}`"),
-        b.context(f"job {inline_code(job)}"),
+        b.context(f"job {inline_code(job_id)}"),
     ]
     return finish(f"{verb} {table}: {counts}", blocks)

@@ -57,13 +57,13 @@ def render_review(review: Review, *, ref: ButtonRef, can_merge: bool = True) -> 
         and every_source_shown,
         summary=_table_lines(review.tables),
         what=stage_row(ref.stage).words,
-        filename=safe_filename(ref.stage, ref.job, "txt"),
+        filename=safe_filename(ref.stage, ref.job_id, "txt"),
         content=lambda: review_report(review),
         title=f"Review of {review.branch}",
     )
     blocks += tables
     if review.rejects and (len(review.rejects) > SHOWN_REJECTS or cut[1]):
-        name = safe_filename("rejects", ref.job, "csv")
+        name = safe_filename("rejects", ref.job_id, "csv")
         parts[1] += f"\nThe full list is attached as a file: {inline_code(name)}"
         files.append(OutgoingFile(name, rejects_csv(review.rejects), "Rejected rows"))
     blocks += [b.section(part) for part in parts if part]

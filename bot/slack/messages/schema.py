@@ -38,7 +38,7 @@ def render_schema(proposal: SchemaProposal, *, ref: ButtonRef) -> Message:
         fits=fits_inline(texts, MAX_INLINE_TABLES),
         summary=_table_list(proposal.tables),
         what="DDL",
-        filename=safe_filename("ddl", ref.job, "sql"),
+        filename=safe_filename("ddl", ref.job_id, "sql"),
         content=lambda: ddl_file(proposal),
         title="Proposed DDL",
     )
@@ -51,14 +51,14 @@ def ddl_file(proposal: SchemaProposal) -> str:
     """Every statement of the proposal, each table introduced by a comment."""
     parts = []
     for table in proposal.tables:
-        sources = ", ".join(table.sources) or "no source"
+        sources = ", ".join(table.relations) or "no source"
         comment = f"-- {table.name}: {table.action}, from {sources}".replace("\n", " ")
         parts.append("\n".join([comment, *(f"{s.rstrip().rstrip(';')};" for s in table.ddl)]))
     return "\n\n".join(parts) + "\n"
 
 
 def _title(table: TableProposal) -> str:
-    sources = join_limited((inline_code(s) for s in table.sources), 500) or "no source"
+    sources = join_limited((inline_code(s) for s in table.relations), 500) or "no source"
     action = {"create": "new table", "existing": "existing table", "alter": "altered"}
     return f"*{escape(table.name)}* — {action[table.action]}, from {sources}"
 

@@ -26,7 +26,7 @@ def render_understanding(request: ImportRequest, *, ref: ButtonRef) -> Message:
     blocks = [
         b.section(f"*This is my understanding:*\n{escape(summary)}"),
         b.fields(_details(request)),
-        b.context(f"Read by {who} · job {inline_code(ref.job)}"),
+        b.context(f"Read by {who} · job {inline_code(ref.job_id)}"),
         b.actions(
             "understanding_actions",
             b.button("Looks right", CONFIRM_UNDERSTANDING, ref, style="primary"),

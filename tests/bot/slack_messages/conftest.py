@@ -50,8 +50,8 @@ def questions() -> list[Question]:
 def proposal() -> SchemaProposal:
     return SchemaProposal(
         tables=[
-            TableProposal(name="people", action="create", ddl=[PEOPLE_DDL], sources=["people"]),
-            TableProposal(name="towns", action="existing", sources=["towns"]),
+            TableProposal(name="people", action="create", ddl=[PEOPLE_DDL], relations=["people"]),
+            TableProposal(name="towns", action="existing", relations=["towns"]),
         ],
         notes=["people.id is unique in every file, so it is the key."],
     )
@@ -69,7 +69,7 @@ def plan() -> ImportPlan:
 @pytest.fixture
 def review() -> Review:
     return Review(
-        job="20250101-abc123",
+        job_id="20250101-abc123",
         database="families",
         branch="import/20250101-abc123",
         commit="0123456789abcdef0123",

@@ -14,13 +14,13 @@ PEOPLE_DDL = (
 
 
 def ref(stage: str, version: int = 1) -> ButtonRef:
-    return ButtonRef(job="20250101-abc123", stage=stage, version=version)
+    return ButtonRef(job_id="20250101-abc123", stage=stage, version=version)
 
 
 def table_proposal(name: str, columns: int = 3) -> TableProposal:
     cols = ",\n".join(f"  `c{i}` VARCHAR(255)" for i in range(columns))
     ddl = f"CREATE TABLE `{name}` (\n  `id` INT NOT NULL,\n{cols},\n  PRIMARY KEY (`id`)\n)"
-    return TableProposal(name=name, action="create", ddl=[ddl], sources=[f"{name}_csv"])
+    return TableProposal(name=name, action="create", ddl=[ddl], relations=[f"{name}_csv"])
 
 
 def plan_step(table: str, rows: int = 100, expected: int = 90) -> PlanStep:

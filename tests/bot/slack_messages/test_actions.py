@@ -6,7 +6,7 @@ from bot.slack.messages.actions import ButtonRef, QuestionRef
 
 
 def test_button_ref_round_trips_as_compact_json():
-    ref = ButtonRef(job="20250101-abc123", stage="schema", version=3)
+    ref = ButtonRef(job_id="20250101-abc123", stage="schema", version=3)
     value = ref.encode()
     assert value == '{"job":"20250101-abc123","stage":"schema","version":3}'
     assert ButtonRef.decode(value) == ref
@@ -14,7 +14,7 @@ def test_button_ref_round_trips_as_compact_json():
 
 @pytest.mark.parametrize("stage", ["understanding", "questions", "schema", "plan", "review"])
 def test_every_stage_round_trips(stage):
-    ref = ButtonRef(job="j" * 100, stage=stage, version=0)
+    ref = ButtonRef(job_id="j" * 100, stage=stage, version=0)
     assert len(ref.encode()) < 2000
     assert ButtonRef.decode(ref.encode()) == ref
 
@@ -48,15 +48,15 @@ def test_decode_refuses_non_strings():
 
 def test_button_ref_refuses_bad_fields_when_built():
     with pytest.raises(ValueError, match="Unknown stage"):
-        ButtonRef(job="j", stage="merge", version=1)
+        ButtonRef(job_id="j", stage="merge", version=1)
     with pytest.raises(ValueError, match="job id"):
-        ButtonRef(job="j" * 101, stage="plan", version=1)
+        ButtonRef(job_id="j" * 101, stage="plan", version=1)
     with pytest.raises(ValueError, match="job id"):
-        ButtonRef(job='a"b\n', stage="plan", version=1)
+        ButtonRef(job_id='a"b\n', stage="plan", version=1)
 
 
 def test_question_ref_round_trips_and_fits_a_block_id():
-    ref = ButtonRef(job="j" * 100, stage="questions", version=2)
+    ref = ButtonRef(job_id="j" * 100, stage="questions", version=2)
     question = QuestionRef(ref=ref, index=1, question_id="k" * 400)
     block_id = question.encode()
     assert len(block_id) <= 255
@@ -66,7 +66,7 @@ def test_question_ref_round_trips_and_fits_a_block_id():
 
 
 def test_question_ref_cuts_ids_that_json_escaping_makes_longer():
-    ref = ButtonRef(job="j" * 100, stage="questions", version=2)
+    ref = ButtonRef(job_id="j" * 100, stage="questions", version=2)
     block_id = QuestionRef(ref=ref, index=3, question_id='"\n\\é' * 200).encode()
     assert len(block_id) <= 255
     assert QuestionRef.decode(block_id).index == 3

@@ -74,7 +74,7 @@ def worst_review() -> Review:
         for i in range(7)
     ]
     return Review(
-        job="j",
+        job_id="j",
         database=HOSTILE,
         branch="import/j",
         commit=None,
@@ -103,13 +103,13 @@ WORST = {
         ImportPlan(steps=[plan_step(BIG)] * 100, checks=[BIG] * 50, notes=[BIG] * 50),
         ref=ref("plan"),
     ),
-    "progress": lambda: render_progress(job=BIG, table=BIG, done=10**12, expected=3),
+    "progress": lambda: render_progress(job_id=BIG, table=BIG, done=10**12, expected=3),
     "review": lambda: render_review(worst_review(), ref=ref("review")),
     "decided": lambda: render_decided(
         render_review(worst_review(), ref=ref("review")), decision=BIG, user_id=BIG
     ),
     "final": lambda: render_final(
-        job=BIG, status=Status.FAILED, database=BIG, branch=BIG, user_id=BIG, detail=BIG * 10
+        job_id=BIG, status=Status.FAILED, database=BIG, branch=BIG, user_id=BIG, detail=BIG * 10
     ),
     "notice": lambda: render_notice(BIG * 10),
     "error": lambda: render_error(BIG * 10),

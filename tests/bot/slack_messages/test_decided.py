@@ -48,7 +48,7 @@ def test_decided_does_not_trust_its_arguments(review):
 )
 def test_final_states(status, says):
     message = render_final(
-        job="j",
+        job_id="j",
         status=Status(status),
         database="families",
         branch="import/j",
@@ -62,11 +62,13 @@ def test_final_states(status, says):
 
 
 def test_final_without_user_or_branch():
-    message = render_final(job="j", status=Status.FAILED, database=None, branch=None, user_id=None)
+    message = render_final(
+        job_id="j", status=Status.FAILED, database=None, branch=None, user_id=None
+    )
     assert_valid_message(message)
     assert "The import failed" in mrkdwn_text(message.blocks)
     cancelled = render_final(
-        job="j", status=Status.CANCELLED, database=None, branch=None, user_id=None
+        job_id="j", status=Status.CANCELLED, database=None, branch=None, user_id=None
     )
     assert "The import was cancelled" in mrkdwn_text(cancelled.blocks)
 

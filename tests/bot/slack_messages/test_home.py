@@ -7,7 +7,7 @@ from workers.states import Status
 
 def job(name: str, status: str, version: int | None = None) -> HomeJob:
     return HomeJob(
-        job=name,
+        job_id=name,
         status=Status(status),
         summary=f"Import {name}",
         database="families",

@@ -5,7 +5,7 @@ from tests.bot.slack_messages.blockkit import assert_valid_message, elements, mr
 
 
 def test_progress_is_a_text_bar_without_buttons():
-    message = render_progress(job="j1", table="people", done=500, expected=1000)
+    message = render_progress(job_id="j1", table="people", done=500, expected=1000)
     assert_valid_message(message)
     text = mrkdwn_text(message.blocks)
     assert "Loading `people`: 500 of 1,000 rows" in text
@@ -15,7 +15,7 @@ def test_progress_is_a_text_bar_without_buttons():
 
 
 def test_finished_progress_is_full():
-    message = render_progress(job="j1", table="people", done=990, expected=1000, finished=True)
+    message = render_progress(job_id="j1", table="people", done=990, expected=1000, finished=True)
     assert_valid_message(message)
     assert "Loaded `people`" in mrkdwn_text(message.blocks)
     assert "████████████████████ 100%" in mrkdwn_text(message.blocks)
@@ -30,6 +30,6 @@ def test_progress_bar(share, bar):
 
 
 def test_unknown_total_and_hostile_table():
-    message = render_progress(job="<!here>", table="<!channel>`", done=10, expected=0)
+    message = render_progress(job_id="<!here>", table="<!channel>`", done=10, expected=0)
     assert_valid_message(message)
     assert "<!" not in mrkdwn_text(message)

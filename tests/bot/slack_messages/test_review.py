@@ -90,7 +90,7 @@ def test_many_rejects_show_the_first_few_and_attach_a_csv(review):
 
 def test_hostile_cells_names_and_conflicts_are_escaped(review):
     hostile = Review(
-        job="j",
+        job_id="j",
         database=HOSTILE,
         branch="import/j",
         commit=None,

@@ -50,7 +50,7 @@ def test_hostile_names_notes_and_ddl_cannot_break_out():
         name=HOSTILE,
         action="create",
         ddl=[f"CREATE TABLE t (`c` TEXT DEFAULT '{HOSTILE}')"],
-        sources=[HOSTILE],
+        relations=[HOSTILE],
     )
     proposal = SchemaProposal(tables=[table], notes=[HOSTILE])
     message = render_schema(proposal, ref=ref("schema"))
