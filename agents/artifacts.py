@@ -19,9 +19,75 @@ class Artifact(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# -- overrides a person can say in words (the grammar reads them; a model may fill them) -----
+class ReadOptions(Artifact):
+    """How the files are read, when the person says so; None or empty: detected."""
+
+    null_markers: list[str] | None = Field(
+        None,
+        description="Values read as missing in typed columns (None: the default markers, "
+        "NA, N/A, NULL, null, NaN, -, . and empty).",
+    )
+    text_markers: list[str] = Field(
+        default_factory=list, description="Default markers to keep as text (`keep NA as text`)."
+    )
+    delimiter: str | None = Field(None, description="Field delimiter of delimited files.")
+    decimal_comma: bool = Field(False, description="Numbers are written 1.234,56.")
+    header_row: int | None = Field(
+        None, description="1-based row of the header (`header on row N`, `skip N rows` = N+1)."
+    )
+    sheets: list[str] = Field(default_factory=list, description="Excel sheets to import.")
+    all_sheets: bool = Field(False, description="Every sheet, one table per sheet.")
+    exclude: list[str] = Field(default_factory=list, description="Globs of files to leave out.")
+    union_by_name: bool = Field(
+        False, description="Files of different shapes under one glob become one table."
+    )
+    json_list: str | None = Field(None, description="Which list of a JSON file to import.")
+
+
+class ColumnType(Artifact):
+    column: str = Field(description="A column, optionally table.column.")
+    type: str = Field(description="MySQL type.")
+
+
+class Rename(Artifact):
+    kind: Literal["table", "column"]
+    old: str = Field(description="Current name (a column optionally as table.column).")
+    new: str
+
+
+class Reference(Artifact):
+    from_table: str
+    to_table: str
+
+
+class ColumnMove(Artifact):
+    columns: list[str]
+    from_table: str
+    to_table: str
+
+
+class SchemaOverrides(Artifact):
+    """What the person said about the schema; the baseline applies it, no model needed."""
+
+    types: list[ColumnType] = Field(default_factory=list)
+    foreign_keys: bool = Field(True, description="False: propose no foreign keys.")
+    without_references: list[Reference] = Field(default_factory=list)
+    renames: list[Rename] = Field(default_factory=list)
+    skip_tables: list[str] = Field(default_factory=list, description="Tables not to import.")
+    add_columns: list[ColumnMove] = Field(
+        default_factory=list, description="Columns added to an existing table instead."
+    )
+
+
 # 1. understand ---------------------------------------------------------------------------
-class ImportRequest(Artifact):
-    """What the person asked for, or why this is not an import request."""
+class RequestCore(Artifact):
+    """What the person asked for, or why this is not an import request: what the model fills
+    (the understand stage's output); `ImportRequest` adds what only the grammar reads."""
+
+    # The model's schema forbids other keys anyway; an answer that also carries ImportRequest's
+    # own fields (read, overrides) is read for these and the rest left out.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     status: Literal["ok", "cannot"] = "ok"
     reason: str | None = Field(
@@ -43,6 +109,19 @@ class ImportRequest(Artifact):
     )
     understood_by: Literal["grammar", "model"] = Field(
         "grammar", description="Set by the code, not the model: who read the request."
+    )
+
+
+class ImportRequest(RequestCore):
+    """The request with how to read the files and what to do with the tables, where said."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    read: ReadOptions = Field(
+        default_factory=ReadOptions, description="How to read the files, where the person said."
+    )
+    overrides: SchemaOverrides = Field(
+        default_factory=SchemaOverrides, description="What the person said about the tables."
     )
 
 

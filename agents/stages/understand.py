@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
-from agents.artifacts import ImportRequest
+from agents.artifacts import ImportRequest, RequestCore
 from agents.errors import RequestNotUnderstood
 from agents.stages.context import conversation_lines
 from agents.stages.grammar import check_predicate, parse_request
 from agents.stages.repair import Parses, ask_and_validate
 from dolt.sql.names import validate_database_name, validate_identifier
+
+R = TypeVar("R", bound=RequestCore)
 
 INSTRUCTIONS = """You turn a request to import data into a JSON ImportRequest.
 - sources: the files, directories, globs or URLs named ("all CSV files in DIR" becomes "DIR/*.csv").
@@ -23,7 +26,7 @@ Example: "load sales/2026/*.csv into the warehouse db, just rows where amount > 
  "where": "amount > 0", "summary": "Import sales/2026/*.csv into warehouse, amount > 0."}"""
 
 
-def _validated(request: ImportRequest) -> ImportRequest:
+def _validated(request: R) -> R:
     if not request.sources:
         raise ValueError("sources is empty: name at least one file, directory, glob or URL.")
     if not request.database:
@@ -55,10 +58,10 @@ def run(llm: Parses, *, text: str, conversation: Sequence[str] = ()) -> ImportRe
             f"Request:\n{text}",
         },
     ]
-    request = ask_and_validate(
-        llm, stage="understand", messages=messages, output=ImportRequest, validate=_validated
+    core = ask_and_validate(
+        llm, stage="understand", messages=messages, output=RequestCore, validate=_validated
     )
-    request = request.model_copy(update={"understood_by": "model"})
+    request = ImportRequest(**{**core.model_dump(), "understood_by": "model"})
     if request.status == "cannot":
         raise RequestNotUnderstood(
             f"This does not look like an import request: {request.reason or 'no reason given'}"
