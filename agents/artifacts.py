@@ -67,6 +67,18 @@ class ColumnMove(Artifact):
     to_table: str
 
 
+class ValueFilter(Artifact):
+    """A filter in words that names a value but not its column ("just the Gentoo penguins",
+    "only 2000 and later"): the plan finds the one column it fits in the staged sources."""
+
+    kind: Literal["text", "year"] = Field(
+        description="text: equal to `value` in the one text column holding it; year: compared "
+        "with the one year-like or date column."
+    )
+    operator: Literal["=", ">=", ">", "<=", "<"] = "="
+    value: str
+
+
 class SchemaOverrides(Artifact):
     """What the person said about the schema; the baseline applies it, no model needed."""
 
@@ -123,9 +135,34 @@ class ImportRequest(RequestCore):
     overrides: SchemaOverrides = Field(
         default_factory=SchemaOverrides, description="What the person said about the tables."
     )
+    value_filters: list[ValueFilter] = Field(
+        default_factory=list,
+        description="Filters whose column the plan finds in the data (ANDed with `where`).",
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="What the person should know about how it was read."
+    )
 
 
 # 2. inspect ------------------------------------------------------------------------------
+ValueFormat = Literal["thousands", "decimal_comma", "percent", "percent_comma", "ymd", "dmy", "mdy"]
+"""1,234.5 / 1.234,5 / 12.5% / 12,5% / 2015/01/31 / 31.01.2015 or 31/01/2015 / 01/31/2015."""
+
+
+class ValueReading(Artifact):
+    """How a text column's values become its type (see agents.inspection.value_formats)."""
+
+    null_markers: list[str] = Field(
+        default_factory=list, description="Values read as missing (NULL) in this column."
+    )
+    missing: dict[str, int] = Field(
+        default_factory=dict, description="Markers found, and how many values each."
+    )
+    format: ValueFormat | None = Field(
+        None, description="How numbers or dates are written; None: as DuckDB reads them."
+    )
+
+
 class ColumnProfile(Artifact):
     name: str = Field(description="Column name as staged (sanitised, unique).")
     source_name: str = Field(description="Header as it appears in the file.")
@@ -138,6 +175,9 @@ class ColumnProfile(Artifact):
     max_value: str | None = None
     max_length: int | None = None
     leading_zeros: bool = False
+    reading: ValueReading | None = Field(
+        None, description="How the text is read into inferred_type, when not as written."
+    )
 
 
 class SourceProfile(Artifact):
@@ -159,6 +199,10 @@ class SourceProfile(Artifact):
         0, description="Rows the reader could not parse (ragged, bad quoting)."
     )
     notes: list[str] = Field(default_factory=list)
+    renamed: list[str] = Field(
+        default_factory=list,
+        description="Names changed because Dolt keeps them for itself (dolt_…, sqlite_…).",
+    )
 
     def column(self, name: str) -> ColumnProfile:
         for column in self.columns:
@@ -262,6 +306,11 @@ class PlanStep(Artifact):
     )
     source_rows: int = Field(description="Rows of that relation (the records read).")
     expected_rows: int = Field(description="Rows the SELECT returns (before rejects).")
+    unreadable_rows: int = Field(
+        0,
+        description="Set by the code: records of source_rows the reader could not parse "
+        "(ragged rows, bad quoting, broken JSON lines); they are rejected.",
+    )
 
 
 class ImportPlan(Artifact):

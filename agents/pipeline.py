@@ -10,6 +10,7 @@ without it, the request grammar and the deterministic baseline do the same work.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,9 +45,10 @@ from agents.stages import understand as understand_stage
 from agents.stages.dry_run import dry_run_ddl
 from agents.stages.grammar import parse_request
 from agents.stages.repair import Parses
+from agents.stages.value_filters import resolve_value_filters
 from agents.staging.connection import open_duckdb
 from agents.staging.relations import StagedRelation
-from agents.staging.stage import relation_name_for, stage_file
+from agents.staging.stage import name_clash_note, relation_name_for, stage_file
 from dolt.interface import Database
 from dolt.models import Author
 from dolt.sql.policy import check_ddl
@@ -114,6 +116,9 @@ def _stage(
     try:
         for snapshot, file in zip(snapshots, files, strict=True):
             relation = relation_name_for(file.name, taken=staging.relations.keys())
+            clash = name_clash_note(
+                file.name, relation, source=snapshot.source, staged=staging.relations
+            )
             for staged in stage_file(
                 staging.duckdb,
                 file=file,
@@ -121,7 +126,10 @@ def _stage(
                 relation=relation,
                 nested_lists=request.nested_lists,
                 workdir=workdir,
+                read=request.read,
             ):
+                if clash and staged.relation == relation:
+                    staged = dataclasses.replace(staged, renamed=(*staged.renamed, clash))
                 staging.relations[staged.relation] = staged
         for profile in profiles:
             if profile.relation in staging.relations:
@@ -150,12 +158,16 @@ def inspect(
         workdir=workdir,
         recursive=request.recursive,
         attachments=attachments,
+        exclude=request.read.exclude,
     )
     snapshots = take_snapshots(sources, workdir=workdir)
     files = [snapshot.path(workdir) for snapshot in snapshots]
     staging = _stage(request, snapshots, files, workdir=workdir)
     try:
-        profiles = [profile_relation(staging.duckdb, staged=s) for s in staging.relations.values()]
+        profiles = [
+            profile_relation(staging.duckdb, staged=s, read=request.read)
+            for s in staging.relations.values()
+        ]
         target_schema = database.create_statements()
         existing_keys = {
             table: [c.name for c in target_columns(sql) if c.primary_key]
@@ -225,8 +237,8 @@ def propose(
     """
     baseline = baseline_schema(request, inspection)
     if llm is None or _baseline_is_exact(request, previous, answers):
-        return baseline
-    return _model_or_baseline(
+        return _with_reading_notes(baseline, inspection)
+    proposal = _model_or_baseline(
         lambda: schema_stage.run(
             llm,
             request=request,
@@ -240,6 +252,22 @@ def propose(
         baseline=baseline,
         what="propose a schema",
     )
+    return _with_reading_notes(proposal, inspection)
+
+
+def _with_reading_notes(proposal: SchemaProposal, inspection: Inspection) -> SchemaProposal:
+    """What reading the files left out or decided (a title block skipped, a total row left
+    out, the sheets not imported, an encoding) goes on the proposal people approve."""
+    said = set(proposal.notes)
+    notes = [
+        note if note.startswith(profile.source) else f"{profile.source}: {note}"
+        for profile in inspection.profiles
+        for note in profile.notes
+    ]
+    fresh = [note for note in dict.fromkeys(notes) if note not in said]
+    if not fresh:
+        return proposal
+    return proposal.model_copy(update={"notes": [*fresh, *proposal.notes]})
 
 
 def _baseline_is_exact(
@@ -282,7 +310,9 @@ def plan(
     conversation: Sequence[str] = (),
 ) -> ImportPlan:
     """The plan: the baseline, edited by the model when one is configured; always validated
-    (policy, target columns, LIMIT 0 in DuckDB) and counted."""
+    (policy, target columns, LIMIT 0 in DuckDB) and counted. Filters in words whose column
+    the data tells ("just the Gentoo penguins") become conditions of `where` first."""
+    request = resolve_value_filters(request, inspection.profiles, duckdb=staging.duckdb)
     schemas = target_schemas(database, schema)
     relations = {name: [c for c, _ in s.columns] for name, s in staging.relations.items()}
     draft = plan_import(request, inspection, schema)
@@ -293,7 +323,12 @@ def plan(
             f"have: {', '.join(columns)}."
         )
     baseline = plan_stage.validate(
-        draft, schema=schema, target_schemas=schemas, relations=relations, duckdb=staging.duckdb
+        draft,
+        schema=schema,
+        target_schemas=schemas,
+        relations=relations,
+        duckdb=staging.duckdb,
+        unreadable=plan_stage.unreadable_records(inspection),
     )
     if llm is None or _baseline_is_exact(request, previous, answers=None):
         return baseline

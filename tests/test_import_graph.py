@@ -19,7 +19,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "dolt": ("dolt",),
     "agents.errors": (),
     "agents.sources": ("agents.errors",),
-    "agents.staging": ("agents.errors",),
+    "agents.staging": ("agents.errors", "agents.artifacts"),
     "agents.llm": ("agents.errors",),
     "agents.artifacts": ("agents.sources", "dolt"),
     "agents.inspection": ("agents.errors", "agents.artifacts", "agents.staging", "dolt"),

@@ -6,16 +6,77 @@ neither created nor loaded table by table. The candidates are taken strongest fi
 column names the table it refers to (``team_id`` → ``teams``), then the share of values found —
 and one that would close a cycle is left out, as is a table's reference to itself (its rows may
 come before the rows they refer to). A note says which, so the person can see it.
+
+Before that, a reference is kept only to the referenced table's key — the column a database can
+check a reference against (``disasters.year`` → ``global_temp.year``, a table with no key,
+would refuse every row) — and only where the person did not say otherwise (``no foreign
+keys``, ``without the reference from X to Y``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from agents.artifacts import ForeignKeyCandidate
+from agents.artifacts import ForeignKeyCandidate, SchemaOverrides
 from agents.inspection.foreign_keys import named_by_column
 
 TableOf = Callable[[str], str | None]  # staged relation -> the new table it feeds, if any
+KeyOf = Callable[[str], Sequence[str]]  # table -> its primary key columns ([] if none)
+
+
+def keyed_references(
+    candidates: Sequence[ForeignKeyCandidate], *, table_of: TableOf, key_of: KeyOf
+) -> tuple[list[ForeignKeyCandidate], list[str]]:
+    """(the candidates that refer to their table's key; notes on the others)."""
+    kept: list[ForeignKeyCandidate] = []
+    notes: list[str] = []
+    for fk in candidates:
+        parent = fk.references_table if fk.existing_table else table_of(fk.references_table)
+        key = list(key_of(parent)) if parent is not None else []
+        if key == list(fk.references_columns):
+            kept.append(fk)
+            continue
+        child = table_of(fk.relation) or fk.relation
+        shown = parent or fk.references_table
+        why = f"the key of {shown} is {', '.join(key)}" if key else f"{shown} has no key"
+        notes.append(
+            f"{_reference(child, fk, shown)} is not declared as a foreign key: {why}, and a "
+            "reference must name its table's key."
+        )
+    return kept, notes
+
+
+def requested_references(
+    candidates: Sequence[ForeignKeyCandidate],
+    *,
+    overrides: SchemaOverrides,
+    table_of: TableOf,
+) -> tuple[list[ForeignKeyCandidate], list[str]]:
+    """(the candidates the person did not leave out; notes on those left out, as asked)."""
+    kept: list[ForeignKeyCandidate] = []
+    notes: list[str] = []
+    for fk in candidates:
+        child = table_of(fk.relation) or fk.relation
+        parent = (
+            fk.references_table
+            if fk.existing_table
+            else table_of(fk.references_table) or fk.references_table
+        )
+        if references_wanted(child, parent, overrides):
+            kept.append(fk)
+        else:
+            notes.append(f"{_reference(child, fk, parent)} is not declared, as asked.")
+    return kept, notes
+
+
+def references_wanted(child: str, parent: str, overrides: SchemaOverrides) -> bool:
+    """Whether a reference from table `child` to table `parent` may be declared."""
+    if not overrides.foreign_keys:
+        return False
+    return not any(
+        left.from_table.lower() == child.lower() and left.to_table.lower() == parent.lower()
+        for left in overrides.without_references
+    )
 
 
 def declarable_foreign_keys(

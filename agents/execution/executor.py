@@ -4,14 +4,17 @@
    the commit it started from, so rows are never doubled.
 2. The approved DDL is applied (policy-checked and translated by the Dolt layer).
 3. Each plan SELECT runs in DuckDB over the staged sources; DuckDB converts every value to
-   its target column type and flags values that do not fit. Those rows, and rows the
-   database refuses (keys, NOT NULL, foreign keys), are quarantined with file, line,
+   its target column type and flags values that do not fit, and foreign-key values that no
+   row of the referenced key holds (`agents.execution.references`). Those rows, and rows
+   the database refuses (keys, NOT NULL), are quarantined with file, line,
    column, value and reason — they are kept with the job, never written. The rows that fit
    go through the backend's native loader straight from DuckDB's Arrow stream when it has
    one; it stops at the first row the database refuses, and the plan is then loaded again
    from the branch's base through Python, row-checked, which quarantines that row.
-4. Checks: per table `source = loaded + filtered + rejected`, row counts on the branch,
-   foreign-key integrity and the request's own predicates. A failed check resets the
+4. Checks: per table `source = loaded + filtered + rejected`, where source counts the
+   records read — the rows the reader kept and those it could not parse, which are rejects
+   of the table their relation feeds (`agents.execution.unreadable`) — row counts on the
+   branch, foreign-key integrity and the request's own predicates. A failed check resets the
    branch and raises: nothing half-done is left to merge.
 5. One Dolt commit, authored by the requester, naming the job and the request.
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -39,7 +42,10 @@ from agents.artifacts import (
 from agents.errors import ExecutionFailed, VerificationFailed
 from agents.execution.branches import branch_name
 from agents.execution.plan_sql import DeliveryQuery
+from agents.execution.references import KeyValues, drop_reference_values, reference_checks
 from agents.execution.target_columns import TargetColumn, target_columns
+from agents.execution.unreadable import short_value as _short
+from agents.execution.unreadable import unreadable_owners, unreadable_rejects
 from agents.staging.relations import StagedRelation
 from agents.staging.stage import record_line
 from dolt.errors import BranchNotFound, ConstraintViolation, DoltError
@@ -161,6 +167,11 @@ def _load_plan(
     schemas = database.create_statements(ref=branch)
     loads: list[TableLoad] = []
     rejects: list[Reject] = []
+    owners, _ = unreadable_owners(
+        job.plan.steps,
+        relations={name: [c for c, _ in s.columns] for name, s in staged.items()},
+        unreadable={name: len(s.rejects) for name, s in staged.items()},
+    )
     for step in job.plan.steps:
         load, step_rejects = _load_step(
             step,
@@ -170,6 +181,10 @@ def _load_plan(
             schema=schemas[step.table],
             on_progress=on_progress,
             native=native,
+            unreadable=unreadable_rejects(step.table, owners[step.table], staged),
+            key_values=lambda table, column: database.column_values(
+                table=table, column=column, ref=branch
+            ),
         )
         loads.append(load)
         rejects.extend(step_rejects)
@@ -194,20 +209,34 @@ def _load_step(
     schema: str,
     on_progress: Progress | None,
     native: bool,
+    unreadable: Sequence[Reject] = (),
+    key_values: KeyValues | None = None,
 ) -> tuple[TableLoad, list[Reject]]:
+    """Load one step; ``unreadable`` are the reader's rejects it counts (records read, never
+    selected): its source rows are the rows the reader kept plus those."""
     relations = {name: [c for c, _ in s.columns] for name, s in staged.items()}
     checked = check_select(step.select, relations=relations)
     names = [p.alias_or_name for p in checked.selects]
     targets = _targets(step.table, schema, names)
-    query = DeliveryQuery(checked, columns=targets)
+    # A row whose reference names no row (an orphan) is set aside like a value that does not fit.
+    checks = (
+        reference_checks(duckdb, create_statement=schema, columns=names, key_values=key_values)
+        if key_values is not None
+        else []
+    )
+    query = DeliveryQuery(checked, columns=targets, references=checks)
     relation = staged.get(step.relation) if step.relation else None
 
     # Rows that cannot be stored are found on a second DuckDB cursor while the rows that can
     # are written: the database writer is the bottleneck, so this costs no wall time.
     if WriteMode(step.mode) == WriteMode.REPLACE:
         session.delete_all_rows(table=step.table)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="duckdb-unfit") as pool:
-        unfit = pool.submit(_fetch_all, duckdb, query.unfit_rows())
+    unfit_cursor = duckdb.cursor()
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="duckdb-unfit") as pool,
+        _interrupted_when_stopped(unfit_cursor),
+    ):
+        unfit = pool.submit(_fetch_all, unfit_cursor, query.unfit_rows())
         written = (
             _write_natively(
                 step, names, query, session=session, duckdb=duckdb, on_progress=on_progress
@@ -229,12 +258,15 @@ def _load_step(
                 on_progress=on_progress,
             )
         conversion_rejects = [_conversion_reject(step.table, relation, r) for r in unfit.result()]
-    rejects = conversion_rejects + rejects
+    drop_reference_values(duckdb, checks)
+    rejects = [*unreadable, *conversion_rejects, *rejects]
     selected += len(conversion_rejects)
-    filtered = max(step.source_rows - selected, 0) if relation is not None else 0
+    # Records read: the rows the reader kept (as the plan counted them) and its rejects.
+    kept = step.source_rows - step.unreadable_rows if relation is not None else selected
+    filtered = max(kept - selected, 0)
     load = TableLoad(
         table=step.table,
-        source_rows=step.source_rows if relation is not None else selected,
+        source_rows=kept + len(unreadable),
         loaded=loaded,
         filtered=filtered,
         rejected=len(rejects),
@@ -242,12 +274,23 @@ def _load_step(
     return load, rejects
 
 
-def _fetch_all(duckdb: Any, sql: str) -> list[tuple[Any, ...]]:
-    cursor = duckdb.cursor()
+def _fetch_all(cursor: Any, sql: str) -> list[tuple[Any, ...]]:
     try:
         return cursor.execute(sql).fetchall()
     finally:
         cursor.close()
+
+
+@contextmanager
+def _interrupted_when_stopped(cursor: Any) -> Iterator[None]:
+    """A query still running on `cursor` (in another thread) is interrupted when the load
+    stops (an error, Ctrl-C), so that stopping does not wait for it to read the whole file."""
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):  # the query has ended, and closed its cursor, already
+            cursor.interrupt()
+        raise
 
 
 def _write_natively(
@@ -410,13 +453,6 @@ def _database_reject(
         value=_short(repr(values)),
         reason=refused.reason,
     )
-
-
-def _short(value: Any, limit: int = 200) -> str | None:
-    if value is None:
-        return None
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _verify(

@@ -2,7 +2,8 @@
 
 The plan is MySQL dialect (what people and the LLM read); DuckDB runs it over the staged
 relations. The executor wraps it so that DuckDB delivers the rows that fit their target
-columns, and separately the rows that do not, with the source record and the reason.
+columns, and separately the rows that do not, with the source record and the reason — a value
+that does not fit its type, or a reference to a row that is not there (``no people.id = 99``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TypeGuard
 
 from sqlglot import exp
 
+from agents.execution.references import ReferenceCheck
 from agents.execution.target_columns import TargetColumn, deliver
 
 RECORD = "__record"
@@ -55,24 +57,35 @@ class DeliveryQuery:
     Every row of the plan is in exactly one of the two.
     """
 
-    def __init__(self, plan_select: exp.Query, *, columns: Sequence[TargetColumn]) -> None:
+    def __init__(
+        self,
+        plan_select: exp.Query,
+        *,
+        columns: Sequence[TargetColumn],
+        references: Sequence[ReferenceCheck] = (),
+    ) -> None:
         inner = to_duckdb(plan_select).sql(dialect="duckdb")
         outputs: list[str] = []
-        reasons: list[tuple[str, str, str]] = []  # (condition, column, message)
+        reasons: list[tuple[str, str, str]] = []  # (condition, column, reason as SQL)
         for column in columns:
             value = f'plan."{_escape(column.name)}"'
             delivered, unfit = deliver(column, value)
             outputs.append(f'{delivered} AS "{_escape(column.name)}"')
+            said = f"'{_quote(column.name)} "
             if column.not_null:
-                reasons.append((f"{value} IS NULL", column.name, "is empty but must have a value"))
+                reason = said + "is empty but must have a value'"
+                reasons.append((f"{value} IS NULL", column.name, reason))
             if unfit is not None:
-                message = f"does not fit {column.mysql_type}"
-                reasons.append((f"{value} IS NOT NULL AND ({unfit})", column.name, message))
+                reason = said + f"does not fit {_quote(column.mysql_type)}'"
+                reasons.append((f"{value} IS NOT NULL AND ({unfit})", column.name, reason))
+            for check in references:
+                if check.column == column.name:
+                    reasons.append(_orphan(check, f"CAST({delivered} AS VARCHAR)"))
         self._source = f"({inner}) AS plan"
         self._outputs = ", ".join(outputs) or "NULL"
         self._any_unfit = " OR ".join(f"({condition})" for condition, _, _ in reasons) or "false"
-        self._reason = _first_match(reasons, lambda c, m: f"'{_quote(c)} {_quote(m)}'")
-        self._column = _first_match(reasons, lambda c, m: f"'{_quote(c)}'")
+        self._reason = _first_match(reasons, lambda c, reason: reason)
+        self._column = _first_match(reasons, lambda c, reason: f"'{_quote(c)}'")
         self._value = _first_match(reasons, lambda c, m: f'CAST(plan."{_escape(c)}" AS VARCHAR)')
 
     def fitting_rows(self) -> str:
@@ -86,6 +99,13 @@ class DeliveryQuery:
             f"SELECT plan.{RECORD}, {self._reason}, {self._column}, {self._value} "
             f"FROM {self._source} WHERE {self._any_unfit}"
         )
+
+
+def _orphan(check: ReferenceCheck, value: str) -> tuple[str, str, str]:
+    """A value that no row of the referenced key holds."""
+    values = f'SELECT v FROM "{_escape(check.values_table)}"'
+    condition = f"{value} IS NOT NULL AND {value} NOT IN ({values})"
+    return condition, check.column, f"'no {_quote(check.parent)} = ' || {value}"
 
 
 def _first_match(reasons: list[tuple[str, str, str]], then: Callable[[str, str], str]) -> str:

@@ -10,6 +10,10 @@ table (``mother``) proposes every table whose key is its own id (``id``, ``<tabl
 key that is itself a reference (``birthdays.person_id``). Each proposal is then measured in DuckDB
 over the whole column: the share of its non-NULL values found in the referenced key. Those with at
 least ``min_containment`` are returned, best first.
+
+A name like ``mother_id`` must still be plausible for the table it lands on: when the values are
+found in several such tables (``people.id`` and ``shops.id``), only the tables its neighbours
+name are kept (``parents.person_id`` names ``people``); with no neighbour to decide, none is.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ def find_foreign_keys(
     key_columns = {key.column for key in keys if key.primary}
     candidates: list[ForeignKeyCandidate] = []
     for profile in profiles:
+        named_here = _tables_named_by(profile, keys)
         for column in profile.columns:
             stem = _reference_stem(column.name)
             if stem is None and column.name not in key_columns:
@@ -94,6 +99,8 @@ def find_foreign_keys(
                 if containment is not None and containment >= min_containment:
                     found.append((containment, key))
             found.sort(key=lambda item: (-item[0], item[1].existing, item[1].table))
+            if stem is not None and not any(_names_match(stem, k.table) for _, k in found):
+                found = _plausible_by_neighbours(found, named_here)
             candidates += [
                 ForeignKeyCandidate(
                     relation=profile.relation,
@@ -116,6 +123,22 @@ def named_by_column(candidate: ForeignKeyCandidate) -> bool:
         return False
     stem = _reference_stem(candidate.columns[0])
     return stem is not None and _names_match(stem, candidate.references_table)
+
+
+def _tables_named_by(profile: SourceProfile, keys: Sequence[_Key]) -> set[str]:
+    """The tables that the relation's reference-like columns name (``person_id`` → people)."""
+    stems = {s for c in profile.columns if (s := _reference_stem(c.name)) is not None}
+    return {key.table for key in keys if any(_names_match(stem, key.table) for stem in stems)}
+
+
+def _plausible_by_neighbours(
+    found: list[tuple[float, _Key]], named_here: set[str]
+) -> list[tuple[float, _Key]]:
+    """For a name that names no table: the one table holding its values, or among several
+    the ones its relation's other columns name; none when nothing tells them apart."""
+    if len({key.table for _, key in found}) <= 1:
+        return found
+    return [(share, key) for share, key in found if key.table in named_here]
 
 
 def _staged_keys(profiles: Sequence[SourceProfile]) -> list[_Key]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from agents.artifacts import ColumnProfile, SourceProfile
+from agents.artifacts import ColumnProfile, ReadOptions, SourceProfile, ValueReading
 from agents.errors import AgentError
 from agents.inspection.type_inference import (
     DATE_PATTERN,
@@ -36,6 +36,7 @@ from agents.inspection.type_inference import (
     Inferred,
     cast_expression,
     confirm_guess,
+    duckdb_type,
     families_to_check,
     fit_row_size,
     guess_text_type,
@@ -45,6 +46,14 @@ from agents.inspection.type_inference import (
     parse_type,
     trimmed,
 )
+from agents.inspection.value_formats import (
+    choose_reading,
+    detects_decimal_comma,
+    missing_measure,
+    normalized,
+    null_markers,
+)
+from agents.inspection.value_formats import note as reading_note
 from agents.staging.names import quote_ident
 from agents.staging.relations import StagedRelation, create_relation_view, relation_types
 
@@ -74,17 +83,34 @@ def profile_relation(
     con: duckdb.DuckDBPyConnection,
     *,
     staged: StagedRelation,
+    read: ReadOptions | None = None,
     sample_rows: int = 5,
     max_cell_chars: int = 200,
 ) -> SourceProfile:
-    """Profile ``staged`` and (re)create its typed view with the inferred types."""
+    """Profile ``staged`` and (re)create its typed view with the inferred types.
+
+    ``read`` says which markers are missing values and whether numbers use decimal commas
+    (see :mod:`~agents.inspection.value_formats`); None: the defaults, detected.
+    """
     raw_types = relation_types(con, staged.raw_relation)
     names = [name for name, _ in staged.columns]
     text = [name for name in names if _reads_as_text(staged, raw_types[name])]
     first = _first_values(con, staged, text)
+    markers = null_markers(read)
+    decimal_comma = (read is not None and read.decimal_comma) or detects_decimal_comma(
+        staged.delimiter, first, markers
+    )
+    choices = {
+        name: choose_reading(values, markers=markers, decimal_comma=decimal_comma)
+        for name, values in first.items()
+    }
+    readings = {name: c.reading for name, c in choices.items() if c.reading is not None}
+    first |= _first_values(con, staged, list(readings), readings)
     families = {name: families_to_check(values) for name, values in first.items()}
     guesses = {name: guess_text_type(values, families[name]) for name, values in first.items()}
-    row_count, stats = _measure(con, staged, raw_types, families, guesses, max_cell_chars)
+    row_count, stats, readings = _measure(
+        con, staged, raw_types, families, guesses, readings, markers, max_cell_chars
+    )
     inferred: dict[str, Inferred] = {}
     for name in names:
         if name in families:
@@ -92,12 +118,17 @@ def profile_relation(
         else:
             inferred[name] = infer_native_type(name, raw_types[name], stats[name])
     types, widened = fit_row_size({name: inferred[name].type for name in names})
-    apply_types(con, staged=staged, types=types, inferred=families)
+    kept = _typed_readings(readings, types, stats)
+    apply_types(con, staged=staged, types=types, inferred=families, readings=kept)
     columns = [
-        _column_profile(name, source_name, types[name], inferred[name], stats[name], row_count)
+        _column_profile(
+            name, source_name, types[name], inferred[name], stats[name], row_count, kept.get(name)
+        )
         for name, source_name in staged.columns
     ]
     notes = [*staged.notes, *_reject_notes(staged)]
+    notes += [text for name, choice in choices.items() for text in _prefixed(name, choice.notes)]
+    notes += [reading_note(name, reading) for name, reading in kept.items()]
     notes += [note for name in names for note in inferred[name].notes]
     if widened:
         notes.append(f"{_some(widened)} stored as TEXT to keep a row under MySQL's 65,535 bytes")
@@ -122,6 +153,7 @@ def profile_relation(
         parent=staged.parent,
         rejected_rows=len(staged.rejects),
         notes=_capped(notes),
+        renamed=list(staged.renamed),
     )
 
 
@@ -132,7 +164,8 @@ def retype_relation(
     raw_types = relation_types(con, staged.raw_relation)
     text = {name for name, _ in staged.columns if _reads_as_text(staged, raw_types[name])}
     types = {column.name: column.inferred_type for column in profile.columns}
-    apply_types(con, staged=staged, types=types, inferred=text)
+    readings = {c.name: c.reading for c in profile.columns if c.reading is not None}
+    apply_types(con, staged=staged, types=types, inferred=text, readings=readings)
 
 
 def apply_types(
@@ -141,6 +174,7 @@ def apply_types(
     staged: StagedRelation,
     types: Mapping[str, str],
     inferred: Collection[str] = (),
+    readings: Mapping[str, ValueReading] | None = None,
 ) -> None:
     """(Re)create the typed view ``staged.relation`` over ``staged.raw_relation``.
 
@@ -148,20 +182,52 @@ def apply_types(
     DuckDB type (``TRY_CAST`` for text, so a value that does not fit becomes NULL — the executor
     compares with the raw relation to reject it). Columns not in ``types`` pass through.
     ``inferred`` names text columns whose type was inferred from all their values (see
-    :func:`~agents.inspection.type_inference.cast_expression`).
+    :func:`~agents.inspection.type_inference.cast_expression`). ``readings`` say how such a
+    column's text is read (markers, number and date formats): the cast runs on the normalised
+    text, so a marker becomes NULL — a missing value, not a value that does not fit.
     """
     known = {name for name, _ in staged.columns}
     unknown = sorted(set(types) - known)
     if unknown:
         raise AgentError(f"{staged.relation} has no column(s) {', '.join(unknown)}")
     raw_types = relation_types(con, staged.raw_relation)
-    casts = {
-        name: cast_expression(
-            quote_ident(name), raw_types[name], mysql_type, inferred=name in inferred
+    readings = readings or {}
+    casts = {}
+    for name, mysql_type in types.items():
+        column = quote_ident(name)
+        reading = readings.get(name)
+        if reading is not None and duckdb_type(mysql_type) != "VARCHAR":
+            column = f"({normalized(column, reading)})"
+        casts[name] = cast_expression(
+            column, raw_types[name], mysql_type, inferred=name in inferred
         )
-        for name, mysql_type in types.items()
-    }
     create_relation_view(con, staged, casts)
+
+
+def _typed_readings(
+    readings: Mapping[str, ValueReading],
+    types: Mapping[str, str],
+    stats: Mapping[str, dict[str, Any]],
+) -> dict[str, ValueReading]:
+    """The readings of the columns they gave a type (with the markers found); the counts of
+    those columns become the counts of the values as read (markers are NULL)."""
+    kept = {}
+    for name, reading in readings.items():
+        if duckdb_type(types[name]) == "VARCHAR":
+            continue
+        column = stats[name]
+        missing = {str(k): int(v) for k, v in (column.get("missing") or {}).items()}
+        if "typed_values" in column:
+            column["values"] = column["typed_values"]
+        if "" in reading.null_markers:
+            column["empty"] = 0
+        if missing or reading.format is not None:
+            kept[name] = reading.model_copy(update={"missing": missing})
+    return kept
+
+
+def _prefixed(name: str, notes: Collection[str]) -> list[str]:
+    return [f"{name}: {text}" for text in notes]
 
 
 def _reads_as_text(staged: StagedRelation, duck_type: str) -> bool:
@@ -173,12 +239,20 @@ def _reads_as_text(staged: StagedRelation, duck_type: str) -> bool:
 
 
 def _first_values(
-    con: duckdb.DuckDBPyConnection, staged: StagedRelation, text: list[str]
+    con: duckdb.DuckDBPyConnection,
+    staged: StagedRelation,
+    text: list[str],
+    readings: Mapping[str, ValueReading] | None = None,
 ) -> dict[str, list[str | None]]:
-    """Per text column, its values in the first records (which choose the counts to take)."""
+    """Per text column, its values in the first records (which choose the counts to take);
+    a column with a reading gives them as read."""
     if not text:
         return {}
-    select = ", ".join(quote_ident(name) for name in text)
+    readings = readings or {}
+    select = ", ".join(
+        normalized(quote_ident(name), readings[name]) if name in readings else quote_ident(name)
+        for name in text
+    )
     rows = con.execute(
         f"SELECT {select} FROM {quote_ident(staged.raw_relation)} "
         f"WHERE {_first_records(staged, FAMILY_SAMPLE)} ORDER BY __record LIMIT {FAMILY_SAMPLE}"
@@ -220,9 +294,18 @@ def _base_measures(c: str, limit: int) -> dict[str, str]:
     }
 
 
-def _text_measures(c: str, families: tuple[str, ...], limit: int) -> dict[str, str]:
-    """Aggregates for a text column: the base ones, then those of each family to confirm."""
+def _text_measures(
+    c: str, families: tuple[str, ...], limit: int, read: str | None = None
+) -> dict[str, str]:
+    """Aggregates for a text column: the base ones, then those of each family to confirm.
+
+    ``read``: the column's values as read (a projection, see :func:`_aggregate`); the family
+    counts are taken on it, and ``typed_values`` counts its values.
+    """
     measures = _base_measures(c, limit) | {"leading_zeros": _leading_zeros(c)}
+    if read is not None:
+        measures["typed_values"] = f"count({read})"
+        c = read
     if "boolean" in families:
         measures["booleans"] = _booleans(c)
     if "number" in families:
@@ -411,44 +494,101 @@ def _measure(
     raw_types: Mapping[str, str],
     families: Mapping[str, tuple[str, ...]],
     guesses: Mapping[str, str | None],
+    readings: Mapping[str, ValueReading],
+    markers: tuple[str, ...],
     limit: int,
-) -> tuple[int, dict[str, dict[str, Any]]]:
-    """Row count and per-column statistics: one pass, and a second for unconfirmed guesses."""
+) -> tuple[int, dict[str, dict[str, Any]], dict[str, ValueReading]]:
+    """Row count and per-column statistics: one pass, and a second for unconfirmed guesses;
+    and the readings the counts were taken with.
+
+    A column with a reading is counted as read (markers NULL, formats normalised), through a
+    projection. A column counted with every family's counts (no guess, or a guess the first
+    pass did not confirm) is also read with the markers, which the first records may not show.
+    """
+    readings = dict(readings)
+    markers_only = ValueReading(null_markers=list(markers)) if markers else None
+
+    def full(name: str) -> dict[str, str]:
+        if name not in readings and markers_only is not None:
+            readings[name] = markers_only
+        c = quote_ident(name)
+        read = _read_alias(name, staged) if name in readings else None
+        return _text_measures(c, families[name], limit, read) | _missing(name, readings)
+
     measures: dict[str, dict[str, str]] = {}
     for name, _ in staged.columns:
         c = quote_ident(name)
         if name not in families:
             measures[name] = _native_measures(c, raw_types[name], limit)
         elif (guessed := guesses[name]) is not None:
-            measures[name] = _guess_measures(c, guessed, limit)
+            # Text is measured as written: a column that stays text keeps its markers.
+            as_read = name in readings and guessed not in ("string", "leading_zeros")
+            read = _read_alias(name, staged) if as_read else c
+            measures[name] = _guess_measures(read, guessed, limit)
+            if as_read:
+                measures[name] |= _missing(name, readings)
         else:
-            measures[name] = _text_measures(c, families[name], limit)
-    row_count, stats = _aggregate(con, staged, measures)
+            measures[name] = full(name)
+    row_count, stats = _aggregate(con, staged, measures, _projections(staged, readings, measures))
     unconfirmed: dict[str, dict[str, str]] = {}
     for name, guess in guesses.items():
         if guess is None:
             continue
         confirmed = confirm_guess(guess, stats[name])
         if confirmed is None:
-            unconfirmed[name] = _text_measures(quote_ident(name), families[name], limit)
+            unconfirmed[name] = full(name)
         else:
             stats[name] = confirmed
     if unconfirmed:
-        stats |= _aggregate(con, staged, unconfirmed)[1]
-    return row_count, stats
+        projections = _projections(staged, readings, unconfirmed)
+        stats |= _aggregate(con, staged, unconfirmed, projections)[1]
+    for name, column in stats.items():
+        if name in readings and "" in readings[name].null_markers:
+            column["empty_is_missing"] = True
+    return row_count, stats, readings
+
+
+def _read_alias(name: str, staged: StagedRelation) -> str:
+    """The projected name of a column's values as read (staged names never start with _)."""
+    return quote_ident(f"__read_{[n for n, _ in staged.columns].index(name)}")
+
+
+def _missing(name: str, readings: Mapping[str, ValueReading]) -> dict[str, str]:
+    reading = readings.get(name)
+    if reading is None or not reading.null_markers:
+        return {}
+    return {"missing": missing_measure(quote_ident(name), reading.null_markers)}
+
+
+def _projections(
+    staged: StagedRelation,
+    readings: Mapping[str, ValueReading],
+    measures: Mapping[str, Mapping[str, str]],
+) -> dict[str, str]:
+    """Alias -> SQL of the values as read, for the measured columns counted as read."""
+    aliases = {name: _read_alias(name, staged) for name in measures if name in readings}
+    return {
+        alias: normalized(quote_ident(name), readings[name])
+        for name, alias in aliases.items()
+        if any(alias in sql for sql in measures[name].values())
+    }
 
 
 def _aggregate(
     con: duckdb.DuckDBPyConnection,
     staged: StagedRelation,
     measures: Mapping[str, Mapping[str, str]],
+    projections: Mapping[str, str] | None = None,
 ) -> tuple[int, dict[str, dict[str, Any]]]:
-    """Row count and the named aggregates of each column, in one pass over the raw relation."""
+    """Row count and the named aggregates of each column, in one pass over the raw relation
+    (with ``projections``, alias -> SQL, computed once per record for the aggregates)."""
     keys = [(name, key) for name, named in measures.items() for key in named]
     select = ["count(*)", *(measures[name][key] for name, key in keys)]
-    row = con.execute(
-        f"SELECT {', '.join(select)} FROM {quote_ident(staged.raw_relation)}"
-    ).fetchone()
+    source = quote_ident(staged.raw_relation)
+    if projections:
+        extra = ", ".join(f"{sql} AS {alias}" for alias, sql in projections.items())
+        source = f"(SELECT *, {extra} FROM {source})"
+    row = con.execute(f"SELECT {', '.join(select)} FROM {source}").fetchone()
     assert row is not None
     stats: dict[str, dict[str, Any]] = {name: {} for name in measures}
     for (name, key), value in zip(keys, row[1:], strict=True):
@@ -466,6 +606,7 @@ def _column_profile(
     inferred: Inferred,
     stats: Mapping[str, Any],
     row_count: int,
+    reading: ValueReading | None = None,
 ) -> ColumnProfile:
     values = int(stats["values"])
     low, high = stats.get("min"), stats.get("max")
@@ -490,6 +631,7 @@ def _column_profile(
         max_value=None if high is None else str(high),
         max_length=None if max_length is None else int(max_length),
         leading_zeros=inferred.leading_zeros,
+        reading=reading,
     )
 
 

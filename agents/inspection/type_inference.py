@@ -11,8 +11,8 @@ BIGINT        BIGINT: ``DECIMAL(digits,0)``
 DECIMAL(p,s)  fixed-point (``12.50``, ``.5``): s = most digits after the point, p = s + most
               digits before it (leading zeros not counted); p <= 38 (DuckDB's limit, MySQL allows
               65), else the column stays text
-DOUBLE        other finite numbers, e.g. with exponents (``1e5``); ``NaN``/``inf`` text stays text
-DATE          ISO ``YYYY-MM-DD`` only (a valid day); other date formats stay text (ambiguous)
+DOUBLE        other finite numbers, e.g. with exponents (``1e5``); ``inf`` text stays text
+DATE          ISO ``YYYY-MM-DD`` (a valid day)
 DATETIME(f)   ISO date, ``T`` or space, ``HH:MM``, optional ``:SS`` and up to 6 fraction digits
               (f = the most present, omitted for 0), optional ``Z`` (read as UTC); date-only
               values may be mixed in; a UTC offset such as ``+02:00`` keeps the column text
@@ -22,10 +22,16 @@ TEXT          longest value > 1024 characters (MEDIUMTEXT / LONGTEXT when 4 byte
               would not fit TEXT's 65,535 bytes)
 ============  ==================================================================================
 
+Profiling counts the values as read (:mod:`~agents.inspection.value_formats`): missing-value
+markers such as ``NA`` and ``NaN`` are NULL in a column of numbers, dates or booleans, and slash
+or dotted dates, decimal commas, thousands separators and percentages are normalised to the forms
+above first.
+
 Surrounding spaces are allowed in numbers, booleans and dates (the casts trim them). A value
 with a leading zero (``007``, ``01.5``, not ``0`` or ``0.5``) keeps the column text and sets
-``leading_zeros``. An empty string ``""`` matches no pattern, so it keeps a column text: it is a
-value, not a missing one (the profile's note says what ``NULLIF(col, '')`` would give instead).
+``leading_zeros``. An empty string ``""`` matches no pattern: it is a missing-value marker by
+default; where it is not one it keeps a column text (the profile's note says what
+``NULLIF(col, '')`` would give instead).
 A column with no values at all is ``VARCHAR(16)``.
 
 Typed sources (Parquet, JSON numbers and booleans) keep their types; integers are narrowed by
@@ -243,8 +249,13 @@ class Inferred:
 
 
 def infer_text_type(name: str, stats: Stats) -> Inferred:
-    """The type of a text column from whole-column counts (see profiling for their names)."""
+    """The type of a text column from whole-column counts (see profiling for their names).
+
+    ``typed_values``, when present, counts the values as read (missing-value markers NULL,
+    formats normalised): the pattern counts were taken on those, the other counts on the text.
+    """
     values = int(stats["values"])
+    typed = int(stats.get("typed_values", values))
     if values == 0:
         return Inferred("VARCHAR(16)", notes=[f"{name}: no values (all NULL)"])
     if int(stats.get("leading_zeros") or 0):
@@ -253,19 +264,19 @@ def infer_text_type(name: str, stats: Stats) -> Inferred:
             leading_zeros=True,
             notes=[f"{name}: values with leading zeros (e.g. 007) are kept as text"],
         )
-    candidate = _matching_type(stats, values)
+    candidate = _matching_type(stats, typed)
     if candidate is not None:
         return Inferred(candidate, notes=_utc_note(name, stats, candidate))
     inferred = Inferred(varchar_type(int(stats["max_length"] or 0)))
     empty = int(stats.get("empty") or 0)
-    if empty:
-        without = _matching_type(stats, values - empty)
+    if empty and not stats.get("empty_is_missing"):
+        without = _matching_type(stats, typed - empty)
         if without is not None:
             inferred.notes.append(
                 f"{name}: {empty} empty string(s) keep it text; "
                 f"NULLIF({name}, '') would make it {without}"
             )
-    if int(stats.get("fixed") or 0) == values and _decimal_size(stats)[0] > DECIMAL_MAX_PRECISION:
+    if int(stats.get("fixed") or 0) == typed and _decimal_size(stats)[0] > DECIMAL_MAX_PRECISION:
         inferred.notes.append(f"{name}: more than {DECIMAL_MAX_PRECISION} digits, kept as text")
     return inferred
 

@@ -103,8 +103,9 @@ def unzip(
     """Extract the supported data files of a .zip into `dest_dir`, keeping their folders.
 
     The whole archive is refused if any entry is unsafe (absolute or `..` name, symbolic link,
-    special file, encrypted, duplicate) or the limits are exceeded. Directories, hidden entries
-    (and `__MACOSX`), nested archives and unsupported files are skipped.
+    special file, encrypted, duplicate, a file that is also another member's folder) or the
+    limits are exceeded. Directories, hidden entries (and `__MACOSX`), nested archives and
+    unsupported files are skipped.
     """
     try:
         opened = zipfile.ZipFile(archive)
@@ -243,12 +244,28 @@ def _select_members(
                 " archive bombs look; refused."
             )
         selected.append((info, parts))
+    _refuse_file_folder_clash(selected, shown)
     if skipped:
         logger.warning("%s: skipped %s", shown, ", ".join(skipped))
     if not selected:
         found = "; it holds " + ", ".join(skipped) if skipped else "; it holds no files"
         raise SourceNotFound(f"{shown} holds no supported data files{found}.")
     return selected
+
+
+def _refuse_file_folder_clash(
+    selected: list[tuple[zipfile.ZipInfo, tuple[str, ...]]], shown: str
+) -> None:
+    """Refuse an archive where one member's name is the folder of another (``a.csv`` and
+    ``a.csv/b.csv``): both cannot be unpacked, and taking one would drop the other silently."""
+    files = {parts: info.filename for info, parts in selected}
+    for info, parts in selected:
+        for depth in range(1, len(parts)):
+            if parts[:depth] in files:
+                raise ArchiveRefused(
+                    f"{shown} holds {files[parts[:depth]]} both as a file and as the folder of "
+                    f"{info.filename}; rename one of them in the archive and import it again."
+                )
 
 
 def _member_parts(name: str, shown: str) -> tuple[str, ...]:

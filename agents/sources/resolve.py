@@ -101,13 +101,15 @@ def resolve_sources(
     workdir: Path,
     recursive: bool = False,
     attachments: Sequence[Path] = (),
+    exclude: Sequence[str] = (),
 ) -> list[ResolvedSource]:
     """Turn the sources the person named into local regular files, sorted by `source`.
 
     Relative paths are read from the first root; a directory yields its data files (its
-    subfolders too when `recursive`), a glob the files it matches (`**` searches subfolders),
-    a URL is downloaded, .gz and .zip files are unpacked into `workdir`. The same file is
-    returned once. Raises a SourceError subclass that says what to change.
+    subfolders too when `recursive`), a glob the files it matches (`**` searches subfolders,
+    and so does a recursive import), a URL is downloaded, .gz and .zip files are unpacked into
+    `workdir`. Local files matching an `exclude` glob (by name or by path) are left out. The
+    same file is returned once. Raises a SourceError subclass that says what to change.
     """
     roots = tuple(dict.fromkeys(Path(root).resolve() for root in policy.roots))
     if not roots:
@@ -119,7 +121,12 @@ def resolve_sources(
     unique_specs = list(dict.fromkeys(spec.strip() for spec in specs))
     urls = [spec for spec in unique_specs if _URL_LIKE.match(spec)]
     # Local paths and attachments are checked first: a mistake there costs no download.
-    found = [item for spec in unique_specs if spec not in urls for item in local.resolve(spec)]
+    found = [
+        item
+        for spec in unique_specs
+        if spec not in urls
+        for item in _without_excluded(spec, local.resolve(spec), exclude)
+    ]
     found.extend(_attachment(Path(path), workdir) for path in attachments)
     found.extend(_download(url, policy=policy, workdir=workdir) for url in urls)
     resolved: dict[Path, ResolvedSource] = {}
@@ -127,6 +134,28 @@ def resolve_sources(
         for ready in _unpack_if_archive(item, policy=policy, workdir=workdir):
             resolved.setdefault(ready.file, ready)
     return sorted(resolved.values(), key=lambda item: (item.source, str(item.file)))
+
+
+def _without_excluded(
+    spec: str, found: list[ResolvedSource], exclude: Sequence[str]
+) -> list[ResolvedSource]:
+    """`except *_old.csv`: a file whose name or path matches an excluded glob is left out."""
+    if not exclude:
+        return found
+    kept = [
+        item
+        for item in found
+        if not any(
+            fnmatch.fnmatchcase(item.file.name, glob) or fnmatch.fnmatchcase(item.source, glob)
+            for glob in exclude
+        )
+    ]
+    if not kept:
+        raise SourceNotFound(
+            f"Every file of {spec} matches {', '.join(exclude)}, which you excluded: "
+            "nothing is left to import."
+        )
+    return kept
 
 
 def _unique(found: list[ResolvedSource]) -> list[ResolvedSource]:
@@ -286,6 +315,8 @@ class _LocalPaths:
         parts = PurePosixPath(self._absolute(spec)).parts
         first_magic = next(i for i, part in enumerate(parts) if _GLOB_CHARS.search(part))
         pattern = parts[first_magic:]
+        if self.recursive and "**" not in pattern:  # `all CSV files in DIR recursively`
+            pattern = (*pattern[:-1], "**", pattern[-1])
         base_spec = str(PurePosixPath(*parts[:first_magic]))
         try:
             base = self._existing(spec, base_spec)

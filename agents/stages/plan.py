@@ -9,6 +9,7 @@ from agents.artifacts import ImportPlan, ImportRequest, Inspection, PlanStep, Sc
 from agents.errors import ProposalInvalid
 from agents.execution.plan_sql import to_duckdb
 from agents.execution.target_columns import target_columns
+from agents.execution.unreadable import unreadable_owners
 from agents.stages.context import UNTRUSTED_NOTE, as_json, conversation_lines, inspection_summary
 from agents.stages.repair import Parses, ask_and_validate
 from dolt.models import WriteMode
@@ -35,9 +36,14 @@ def validate(
     target_schemas: Mapping[str, str],
     relations: Mapping[str, Sequence[str]],
     duckdb: DuckDBPyConnection,
+    unreadable: Mapping[str, int] | None = None,
 ) -> ImportPlan:
     """Every approved table planned once, policy-checked SELECTs that run (LIMIT 0) and
-    produce only target columns, sensible modes; then the row counts are measured."""
+    produce only target columns, sensible modes; then the row counts are measured.
+
+    ``unreadable`` (relation -> records the reader could not parse, see
+    :func:`unreadable_records`) are counted in the source rows of the step that owns them
+    (:func:`~agents.execution.unreadable.unreadable_owners`), which the notes explain."""
     approved = {t.name: t for t in schema.tables}
     planned = [step.table for step in plan.steps]
     missing = sorted(set(approved) - set(planned))
@@ -49,6 +55,9 @@ def validate(
             f"({', '.join(approved)}); missing: {missing or 'none'}, not approved: "
             f"{extra or 'none'}, repeated: {repeated or 'none'}."
         )
+    owners, unreadable_notes = unreadable_owners(
+        plan.steps, relations=relations, unreadable=unreadable or {}
+    )
     steps = []
     for step in plan.steps:
         checked = check_select(step.select, relations=relations)
@@ -77,14 +86,27 @@ def validate(
         except Exception as error:  # DuckDB's message is what the model needs to repair it
             raise ProposalInvalid(f"The SELECT for {step.table!r} fails: {error}") from error
         source_rows = _source_rows(step, relations=relations, duckdb=duckdb, expected=expected)
+        unreadable_rows = sum((unreadable or {})[name] for name in owners[step.table])
         steps.append(
-            step.model_copy(update={"expected_rows": int(expected), "source_rows": source_rows})
+            step.model_copy(
+                update={
+                    "expected_rows": int(expected),
+                    "source_rows": source_rows + unreadable_rows,
+                    "unreadable_rows": unreadable_rows,
+                }
+            )
         )
     for check in plan.checks:
         check_select(
             f"SELECT 1 FROM t WHERE {check}", relations={"t": _all_columns(target_schemas)}
         )
-    return plan.model_copy(update={"steps": steps})
+    notes = [*plan.notes, *(note for note in unreadable_notes if note not in plan.notes)]
+    return plan.model_copy(update={"steps": steps, "notes": notes})
+
+
+def unreadable_records(inspection: Inspection) -> dict[str, int]:
+    """Relation -> records of its file the reader could not parse (counted at inspection)."""
+    return {profile.relation: profile.rejected_rows for profile in inspection.profiles}
 
 
 def _source_rows(
@@ -136,6 +158,11 @@ def run(
         messages=messages,
         output=ImportPlan,
         validate=lambda plan: validate(
-            plan, schema=schema, target_schemas=target_schemas, relations=relations, duckdb=duckdb
+            plan,
+            schema=schema,
+            target_schemas=target_schemas,
+            relations=relations,
+            duckdb=duckdb,
+            unreadable=unreadable_records(inspection),
         ),
     )

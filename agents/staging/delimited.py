@@ -65,21 +65,35 @@ def sniff_dialect(job: StagingJob, data_file: Path, *, null_padding: bool = Fals
     Ragged rows are ignored while sniffing, so a few of them do not change the guess.
     """
     sizes = _reader_sizes(data_file)
+    said, given = _said_options(job)
     try:
         row = job.con.execute(
             "SELECT Delimiter, Quote, Escape, NewLineDelimiter, SkipRows, HasHeader, len(Columns) "
             "FROM sniff_csv($file, ignore_errors = true, null_padding = $padding, "
-            "max_line_size = $max_line_size, buffer_size = $buffer_size)",
-            {"file": str(data_file), "padding": null_padding, **sizes},
+            f"max_line_size = $max_line_size, buffer_size = $buffer_size{said})",
+            {"file": str(data_file), "padding": null_padding, **sizes, **given},
         ).fetchone()
     except duckdb.Error as error:
         raise job.unreadable("delimited text", error) from None
     assert row is not None
     delimiter, quote, escape, newline, skip, header, width = row
+    if job.read.header_row is not None:  # the person said where the header is
+        skip, header = job.read.header_row - 1, True
     quote = quote if quote not in ("", "(empty)") else '"'
     escape = escape if escape not in ("", "(empty)") else quote
     newline = {"\\r\\n": "\r\n", "\\r": "\r"}.get(newline, "\n")
     return Dialect(delimiter, quote, escape, newline, int(skip), bool(header), int(width))
+
+
+def _said_options(job: StagingJob) -> tuple[str, dict[str, object]]:
+    """The sniffer's options the person fixed (`delimiter ;`, `header on row N`), as SQL
+    parameters; the sniffer detects the rest."""
+    given: dict[str, object] = {}
+    if job.read.delimiter:
+        given["delim"] = job.read.delimiter
+    if job.read.header_row is not None:
+        given["skip"] = max(job.read.header_row - 1, 0)
+    return "".join(f", {name} = ${name}" for name in given), given
 
 
 def _read_options(dialect: Dialect, data_file: Path, *, null_padding: bool) -> dict[str, object]:

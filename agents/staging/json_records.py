@@ -37,7 +37,13 @@ import duckdb
 
 from agents.errors import FormatError
 from agents.staging.encodings import decode_to_utf8
-from agents.staging.names import quote_ident, sanitize_name, sql_literal, unique_name
+from agents.staging.names import (
+    quote_ident,
+    sanitize_name,
+    sql_literal,
+    unique_name,
+    usable_name,
+)
 from agents.staging.relations import (
     MAX_REJECT_RAW,
     MAX_REJECTS,
@@ -343,9 +349,7 @@ def _stage_records(
     columns: list[_Leaf] = []
     for parts, expression, duck_type in leaves:
         name = "__".join(sanitize_name(part) or "field" for part in parts) or "value"
-        if name[0].isdigit():
-            name = f"c_{name}"
-        name = unique_name(name, taken)
+        name = unique_name(usable_name(name, prefix="c"), taken)
         taken.add(name)
         source_name = ".".join(parts) or "value"
         columns.append(_Leaf(name, source_name, _leaf_expression(expression, duck_type), duck_type))

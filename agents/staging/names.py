@@ -1,9 +1,11 @@
 """Names in DuckDB SQL: quoted identifiers and literals, and the snake_case names of columns.
 
 Every relation and column a file is staged as is named here: :func:`sanitize_name` turns a
-header into ASCII snake_case, :func:`unique_name` numbers duplicates, :func:`column_names` does
-both for a row of headers; :func:`quote_ident` and :func:`sql_literal` put names and text into
-SQL for the few statements that take no parameters.
+header into ASCII snake_case, :func:`usable_name` prefixes names that start with a digit or
+with a prefix Dolt and SQLite keep for themselves (:func:`is_reserved`), :func:`unique_name`
+numbers duplicates, :func:`column_names` does all three for a row of headers; :func:`quote_ident`
+and :func:`sql_literal` put names and text into SQL for the few statements that take no
+parameters.
 """
 
 from __future__ import annotations
@@ -38,6 +40,28 @@ def sanitize_name(text: str, *, max_length: int = 64) -> str:
     return text[:max_length].rstrip("_")
 
 
+RESERVED_PREFIXES = ("dolt_", "sqlite_")
+"""Table and column names with these prefixes (any case) are Dolt's and SQLite's own."""
+
+
+def is_reserved(name: str) -> bool:
+    """Whether ``name`` starts with a prefix Dolt or SQLite keeps for itself (any case)."""
+    return name.lower().startswith(RESERVED_PREFIXES)
+
+
+def usable_name(name: str, *, prefix: str, max_length: int = 64) -> str:
+    """``name``, or ``<prefix>_name`` when it starts with a digit or a reserved prefix."""
+    if name and (name[0].isdigit() or is_reserved(name)):
+        return f"{prefix}_{name}"[:max_length].rstrip("_")
+    return name
+
+
+def renamed_because_reserved(name: str, original: str, *, prefix: str) -> bool:
+    """Whether staged ``name`` is ``original`` (a header or file name) prefixed for a reserved
+    prefix by :func:`usable_name`."""
+    return name.startswith(f"{prefix}_") and is_reserved(sanitize_name(original))
+
+
 def unique_name(name: str, taken: Collection[str], *, max_length: int = 64) -> str:
     """``name``, or ``name_2``, ``name_3``... the first not in ``taken``."""
     if name not in taken:
@@ -57,10 +81,7 @@ def column_names(headers: list[str | None], *, reserved: Collection[str] = ()) -
     taken = set(reserved)
     for position, header in enumerate(headers, start=1):
         name = sanitize_name(header or "")
-        if not name:
-            name = f"column_{position}"
-        elif name[0].isdigit():
-            name = sanitize_name(f"c_{name}")
+        name = usable_name(name, prefix="c") if name else f"column_{position}"
         name = unique_name(name, taken)
         taken.add(name)
         names.append(name)

@@ -10,12 +10,13 @@ needs. The limits on rejects, :func:`relation_types` and :func:`create_relation_
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 
+from agents.artifacts import ReadOptions
 from agents.errors import FormatError
 from agents.staging.names import quote_ident
 
@@ -61,6 +62,8 @@ class StagedRelation:
     line_map: tuple[tuple[int, int], ...] = ()
     """For converted spreadsheets: (first CSV record of a run of rows, its sheet row)."""
     notes: tuple[str, ...] = ()
+    renamed: tuple[str, ...] = ()
+    """Names changed because Dolt keeps them for itself, in words (the schema shows them)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class StagingJob:
     relation: str
     workdir: Path
     catalog: str
+    read: ReadOptions = field(default_factory=ReadOptions)
+    """How the person said to read the file (markers, delimiter, header row, sheets…)."""
 
     def table(self, name: str) -> str:
         """A table in the staging file, quoted."""

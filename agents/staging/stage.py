@@ -13,20 +13,27 @@ file, and :func:`record_line` turns it into a physical line for messages.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zipfile
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 
+from agents.artifacts import ReadOptions
 from agents.errors import FormatError
 from agents.staging.connection import configure_connection
 from agents.staging.delimited import stage_delimited
 from agents.staging.encodings import decode_head, decode_to_utf8
 from agents.staging.json_records import array_record_line, stage_json
-from agents.staging.names import sanitize_name, unique_name
+from agents.staging.names import (
+    renamed_because_reserved,
+    sanitize_name,
+    unique_name,
+    usable_name,
+)
 from agents.staging.parquet import stage_parquet
 from agents.staging.relations import Format, StagedRelation, StagingJob, create_relation_view
 from agents.staging.text_records import text_record_line
@@ -52,7 +59,23 @@ _RELATION_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def relation_name_for(file_name: str, *, taken: Collection[str]) -> str:
-    """``people.csv`` -> ``people``: the file's name without its extensions, sanitised, unique."""
+    """``people.csv`` -> ``people``: the file's name without its extensions, sanitised, unique;
+    ``2024.csv`` and ``dolt_log.csv`` (a prefix Dolt keeps for itself) get ``t_`` in front."""
+    return unique_name(usable_name(_stem_name(file_name), prefix="t"), taken)
+
+
+def name_clash_note(
+    file_name: str, relation: str, *, source: str, staged: Mapping[str, StagedRelation]
+) -> str | None:
+    """Why ``source`` got a numbered ``relation``: another file took its name first."""
+    wanted = usable_name(_stem_name(file_name), prefix="t")
+    if relation == wanted or wanted not in staged:
+        return None
+    return f"{source} gets the name {relation}: {staged[wanted].source} is {wanted}"
+
+
+def _stem_name(file_name: str) -> str:
+    """The file's name without its extensions, sanitised (``data`` if nothing is left)."""
     name = Path(file_name).name
     lowered = name.lower()
     while True:
@@ -62,10 +85,25 @@ def relation_name_for(file_name: str, *, taken: Collection[str]) -> str:
                 break
         else:
             break
-    name = sanitize_name(name) or "data"
-    if name[0].isdigit():
-        name = f"t_{name}"
-    return unique_name(name, taken)
+    return sanitize_name(name) or "data"
+
+
+def reserved_name_notes(staged: StagedRelation) -> tuple[str, ...]:
+    """What was renamed because Dolt or SQLite keep its name for themselves, in words."""
+    why = "names starting with dolt_ or sqlite_ are Dolt's own"
+    notes = []
+    if staged.parent is None and renamed_because_reserved(
+        staged.relation, _stem_name(staged.file.name), prefix="t"
+    ):
+        notes.append(f"{staged.source} gets the name {staged.relation} ({why})")
+    renamed = [
+        f"{source!r} renamed to {name}"
+        for name, source in staged.columns
+        if renamed_because_reserved(name, source, prefix="c")
+    ]
+    if renamed:
+        notes.append(f"{staged.source}: column {', '.join(renamed)} ({why})")
+    return tuple(notes)
 
 
 def stage_file(
@@ -76,6 +114,7 @@ def stage_file(
     relation: str,
     nested_lists: Literal["child_tables", "json_column"] = "child_tables",
     workdir: Path,
+    read: ReadOptions | None = None,
 ) -> list[StagedRelation]:
     """Stage ``file`` as ``relation`` (plus child relations for nested JSON lists).
 
@@ -97,12 +136,13 @@ def stage_file(
         relation=relation,
         workdir=Path(workdir),
         catalog=configure_connection(con, workdir=Path(workdir)),
+        read=read or ReadOptions(),
     )
     fmt = detect_format(file, source=source)
     if fmt == "parquet":
         staged = [stage_parquet(job)]
     elif fmt == "xlsx":
-        staged = [stage_xlsx(job)]
+        staged = stage_xlsx(job)
     elif fmt in ("json", "jsonl"):
         staged = stage_json(job, format=fmt, nested_lists=nested_lists)
     else:
@@ -112,6 +152,10 @@ def stage_file(
                 job, data_file=decoded.path, encoding=decoded.encoding, notes=decoded.notes
             )
         ]
+    staged = [
+        dataclasses.replace(relation_, renamed=reserved_name_notes(relation_))
+        for relation_ in staged
+    ]
     for relation_ in staged:
         create_relation_view(con, relation_)
     return staged

@@ -1,31 +1,140 @@
-"""XLSX workbooks: the sheet converted to CSV in the workdir, then staged as delimited text.
+"""XLSX workbooks: each chosen sheet converted to CSV in the workdir, then staged as delimited
+text.
 
-The first sheet is read, or the first non-empty one; blank rows are dropped (their sheet row
-numbers are kept, so :func:`sheet_row` names the sheet row of a record); dates become ISO text
-(``YYYY-MM-DD`` at midnight, else ``YYYY-MM-DD HH:MM:SS``), booleans ``true``/``false``, integral
-floats integers, and every value is quoted so an empty string stays one.
+Which sheets: the ones the person named (`sheet NAME`), every sheet with values (`all sheets`,
+one relation per sheet), else the first sheet with values — and the notes list every sheet, so
+nothing is left out without a word. Within a sheet, blank rows are dropped (their sheet row
+numbers are kept, so :func:`sheet_row` names the sheet row of a record). A title block above
+the header (a report title, a "generated on" line) is found and skipped, or the header is the
+row the person named (`header on row N`); a trailing "Total" row is left out. Both say so in a
+note. Dates become ISO text (``YYYY-MM-DD`` at midnight, else ``YYYY-MM-DD HH:MM:SS``), booleans
+``true``/``false``, integral floats integers, and every value is quoted so an empty string stays
+one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agents.staging.delimited import stage_delimited
+from agents.staging.names import sanitize_name, unique_name
 from agents.staging.relations import StagedRelation, StagingJob
 
 if TYPE_CHECKING:  # openpyxl itself is imported only when an XLSX file is staged
     from openpyxl.worksheet.worksheet import Worksheet
 
+HEADER_SEARCH_ROWS = 30
+"""How many non-empty rows at the top of a sheet may hold the title block and the header."""
+_TOTAL = re.compile(r"^\s*(grand\s+)?(totals?|sum|summe|gesamt|subtotal)\b\s*:?", re.IGNORECASE)
 
-def stage_xlsx(job: StagingJob) -> StagedRelation:
-    """Convert the sheet to CSV in the workdir (streaming), then stage it like a CSV file."""
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    """The row's number in the sheet (1-based)."""
+    values: tuple[Any, ...]
+    """Its cell values, trailing empty cells removed."""
+
+    @property
+    def width(self) -> int:
+        return sum(value is not None for value in self.values)
+
+
+def stage_xlsx(job: StagingJob) -> list[StagedRelation]:
+    """Convert each chosen sheet to CSV in the workdir (streaming), then stage it like a CSV
+    file: one relation per sheet."""
+    import openpyxl  # only XLSX needs it
+
+    try:
+        workbook = openpyxl.load_workbook(job.file, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise job.unreadable("an XLSX workbook", error) from None
+    try:
+        with_values = [sheet for sheet in workbook.worksheets if _sheet_has_values(sheet)]
+        if not with_values:
+            raise job.error("the workbook has no values")
+        chosen = _chosen_sheets(job, workbook.worksheets, with_values)
+        listing = _sheets_note(workbook.worksheets, with_values, chosen)
+        staged = []
+        taken: set[str] = set()
+        for sheet in chosen:
+            relation = job.relation
+            if len(chosen) > 1:
+                relation = unique_name(f"{job.relation}_{sanitize_name(sheet.title)}", taken)
+            taken.add(relation)
+            sheet_job = dataclasses.replace(job, relation=relation)
+            staged.append(_stage_sheet(sheet_job, sheet, listing))
+        return staged
+    finally:
+        workbook.close()
+
+
+def _chosen_sheets(
+    job: StagingJob, sheets: Sequence[Worksheet], with_values: Sequence[Worksheet]
+) -> list[Worksheet]:
+    if job.read.all_sheets:
+        return list(with_values)
+    if not job.read.sheets:
+        return [with_values[0]]
+    by_name = {sheet.title.casefold(): sheet for sheet in sheets}
+    missing = [name for name in job.read.sheets if name.casefold() not in by_name]
+    if missing:
+        names = ", ".join(repr(sheet.title) for sheet in sheets)
+        raise job.error(f"has no sheet {missing[0]!r}; its sheets are {names}")
+    return [by_name[name.casefold()] for name in dict.fromkeys(job.read.sheets)]
+
+
+def _sheets_note(
+    sheets: Sequence[Worksheet], with_values: Sequence[Worksheet], chosen: Sequence[Worksheet]
+) -> str | None:
+    """Every sheet named, when the workbook has more than the ones imported."""
+    if len(sheets) == 1:
+        return None
+    left = [sheet.title for sheet in sheets if sheet not in chosen]
+    empty = {sheet.title for sheet in sheets} - {sheet.title for sheet in with_values}
+    shown = ", ".join(f"{title!r}" + (" (empty)" if title in empty else "") for title in left)
+    if not left:
+        return f"every sheet of the workbook is imported ({len(sheets)} sheets)"
+    return (
+        f"the workbook has {len(sheets)} sheets; not imported: {shown} "
+        "(say `sheet NAME` or `all sheets` to import them)"
+    )
+
+
+def _stage_sheet(job: StagingJob, sheet: Worksheet, listing: str | None) -> StagedRelation:
     target = job.workdir / f"{job.relation}.xlsx.csv"
-    sheet, sheets, width, line_map = _xlsx_to_csv(job, target)
-    notes = [f"sheet {sheet!r}" + (f" (the workbook has {sheets} sheets)" if sheets > 1 else "")]
+    notes = [f"sheet {sheet.title!r}"] + ([listing] if listing else [])
+    rows = _rows(sheet)
+    top = [next(rows, None) for _ in range(HEADER_SEARCH_ROWS)]
+    head = [row for row in top if row is not None]
+    header = _header_index(job, head)
+    if header:
+        skipped = head[:header]
+        first = next((str(v) for v in skipped[0].values if v is not None), "")
+        span = (
+            f"row {skipped[0].number}"
+            if len(skipped) == 1
+            else (f"rows {skipped[0].number}–{skipped[-1].number}")
+        )
+        why = "the header row you named" if job.read.header_row else "the header"
+        notes.append(
+            f"{span} above {why} (row {head[header].number}) skipped: a title block starting "
+            f"{first[:60]!r}; say `header on row N` if the header is elsewhere"
+        )
+    width, line_map, total = _write_csv(target, [*head[header:], *rows])
+    if total is not None:
+        label = next((str(v) for v in total.values if v is not None), "")
+        notes.append(f"row {total.number} ({label[:40]!r}) left out: it totals the rows above")
+    as_csv = job.read.model_copy(update={"header_row": None, "delimiter": None})  # done here
     return stage_delimited(
-        job,
+        dataclasses.replace(job, read=as_csv),
         data_file=target,
         encoding=None,
         notes=tuple(notes),
@@ -36,42 +145,72 @@ def stage_xlsx(job: StagingJob) -> StagedRelation:
     )
 
 
-def _xlsx_to_csv(
-    job: StagingJob, target: Path
-) -> tuple[str, int, int, tuple[tuple[int, int], ...]]:
-    import openpyxl  # only XLSX needs it
+def _rows(sheet: Worksheet) -> Iterator[_Row]:
+    """The sheet's non-empty rows, with their sheet row numbers."""
+    for number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+        values = list(row)
+        while values and values[-1] is None:
+            values.pop()
+        if values:
+            yield _Row(number, tuple(values))
 
-    try:
-        workbook = openpyxl.load_workbook(job.file, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise job.unreadable("an XLSX workbook", error) from None
-    try:
-        sheets = workbook.worksheets
-        chosen = next((sheet for sheet in sheets if _sheet_has_values(sheet)), None)
-        if chosen is None:
-            raise job.error("the workbook has no values")
-        width = 0
-        records = 0
-        previous_row = None
-        line_map: list[tuple[int, int]] = []
-        with target.open("w", encoding="utf-8", newline="") as out:
-            for row_number, row in enumerate(
-                chosen.iter_rows(min_row=1, values_only=True), start=1
-            ):
-                cells = [_cell_text(value) for value in row]
-                while cells and cells[-1] is None:
-                    cells.pop()
-                if not cells:
-                    continue
-                records += 1
-                if previous_row is None or row_number != previous_row + 1:
-                    line_map.append((records, row_number))
-                previous_row = row_number
-                width = max(width, len(cells))
-                out.write(_csv_record(cells))
-        return chosen.title, len(sheets), width, tuple(line_map)
-    finally:
-        workbook.close()
+
+def _header_index(job: StagingJob, head: Sequence[_Row]) -> int:
+    """Which of the top rows is the header: the one the person named, else the first row as
+    wide as the data below it that holds only text (a title block is narrower)."""
+    if job.read.header_row is not None:
+        for index, row in enumerate(head):
+            if row.number >= job.read.header_row:
+                return index
+        raise job.error(f"has no row {job.read.header_row} with values in its first rows")
+    if not head:
+        return 0
+    wide = max(row.width for row in head)
+    for index, row in enumerate(head):
+        texts = [v for v in row.values if v is not None]
+        if row.width >= max(2, math.ceil(0.6 * wide)) and all(isinstance(v, str) for v in texts):
+            return index
+        if row.width >= max(2, math.ceil(0.6 * wide)):
+            return 0  # a wide row of data before any header: the sheet has no title block
+    return 0
+
+
+def _write_csv(
+    target: Path, rows: Iterator[_Row] | list[_Row]
+) -> tuple[int, tuple[tuple[int, int], ...], _Row | None]:
+    """Write the rows as CSV, the last one held back: a trailing total is left out (returned)."""
+    width = 0
+    records = 0
+    previous_row: int | None = None
+    line_map: list[tuple[int, int]] = []
+    held: _Row | None = None
+
+    def write(out: Any, row: _Row) -> None:
+        nonlocal width, records, previous_row
+        records += 1
+        if previous_row is None or row.number != previous_row + 1:
+            line_map.append((records, row.number))
+        previous_row = row.number
+        width = max(width, len(row.values))
+        out.write(_csv_record([_cell_text(value) for value in row.values]))
+
+    with target.open("w", encoding="utf-8", newline="") as out:
+        for row in rows:
+            if held is not None:
+                write(out, held)
+            held = row
+        total = held if held is not None and records >= 2 and _is_total(held) else None
+        if held is not None and total is None:
+            write(out, held)
+    return width, tuple(line_map), total
+
+
+def _is_total(row: _Row) -> bool:
+    """A "Total" row: its first cell says so and the others are numbers or empty."""
+    filled = [value for value in row.values if value is not None]
+    if not filled or not isinstance(filled[0], str) or not _TOTAL.match(filled[0]):
+        return False
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in filled[1:])
 
 
 def _sheet_has_values(sheet: Worksheet) -> bool:

@@ -4,6 +4,7 @@ only, into the job's folder, within a size limit."""
 from __future__ import annotations
 
 import re
+import urllib.error
 import urllib.request
 from email.message import Message
 from pathlib import Path
@@ -35,6 +36,31 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class AttachmentUnavailable(SourceError):
+    """Slack did not hand the attachment over (deleted, not shared with the app, an error)."""
+
+
+_HTTP_REASONS = {
+    401: "the bot's token was refused",
+    403: "the app may not read it (it needs the files:read scope and access to the channel)",
+    404: "the file was deleted, or is not shared where the app can see it",
+    410: "the file was deleted",
+}
+
+
+def _unavailable(name: str, error: urllib.error.HTTPError) -> str:
+    """Which attachment, what Slack answered, and what that means, for the person."""
+    status = f"HTTP {error.code} {error.reason}".strip()
+    if 300 <= error.code < 400:
+        why = "Slack sent the download elsewhere, and the bot's token is never sent elsewhere"
+    else:
+        why = _HTTP_REASONS.get(error.code, "Slack could not hand it over")
+    return (
+        f"The attachment {name} could not be downloaded: Slack answered {status} ({why}). "
+        "Attach it again."
+    )
+
+
 def safe_name(name: str) -> str:
     cleaned = _SAFE.sub("_", Path(name).name).strip("._") or "attachment"
     return cleaned[:120]
@@ -62,7 +88,17 @@ def download_attachment(
     target = folder / safe_name(name)
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     opener = urllib.request.build_opener(_NoRedirects)
-    with opener.open(request, timeout=60) as response, target.open("wb") as out:
+    try:
+        response = opener.open(request, timeout=60)
+    except urllib.error.HTTPError as error:
+        raise AttachmentUnavailable(_unavailable(name, error)) from None
+    except (urllib.error.URLError, TimeoutError) as error:
+        reason = getattr(error, "reason", error)
+        raise AttachmentUnavailable(
+            f"The attachment {name} could not be downloaded from Slack ({reason}); "
+            "try again in a moment."
+        ) from None
+    with response, target.open("wb") as out:
         if "text/html" in (response.headers.get("Content-Type") or ""):
             raise AttachmentRefused(
                 f"Slack answered with a login page for {name}: the app needs the files:read scope."

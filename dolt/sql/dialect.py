@@ -18,6 +18,10 @@ MySQL. Rules:
   an integer/decimal column-level ``CHECK (c >= 0)`` becomes UNSIGNED; SQLite's own type
   names map as INTEGER -> BIGINT (SQLite integers are 64-bit), REAL and NUMERIC -> DOUBLE,
   TEXT, BLOB, no type -> TEXT, and other names by SQLite's affinity rules.
+* A ``DECIMAL(p,s)`` whose values SQLite's NUMERIC affinity would turn into a REAL that loses
+  digits (integers beyond 18 digits, fractions beyond 15 significant digits) is declared
+  ``DECIMAL_TEXT(p,s)``: TEXT affinity keeps the exact digits, and it reads back as
+  ``DECIMAL(p,s)``.
 
 The canonical MySQL form is what Dolt's SHOW CREATE TABLE shows without ENGINE, CHARSET and
 COLLATE: backtick-quoted names, upper-case types, one line per column, then PRIMARY KEY,
@@ -55,6 +59,10 @@ _UNSIGNED = {
 }
 _SIGNED = {signed: unsigned for unsigned, signed in _UNSIGNED.items()}
 _INTEGERS = frozenset({DType.TINYINT, DType.SMALLINT, DType.MEDIUMINT, DType.INT, DType.BIGINT})
+_DECIMAL_TEXT = "DECIMAL_TEXT"
+"""The doltlite type name of a DECIMAL stored as its exact text (see the module docstring)."""
+_REAL_DIGITS = 15  # significant digits a REAL keeps exactly
+_INTEGER_DIGITS = 18  # digits SQLite's 64-bit INTEGER always holds
 #: SQLite's own type names, and what they mean in MySQL.
 _SQLITE_TYPES = {
     "": "TEXT",
@@ -264,6 +272,8 @@ def _read_column(definition: exp.ColumnDef, table: _Table, *, sqlite: bool) -> _
 def _type_from_sqlite(declared: str) -> exp.DataType:
     """The MySQL type for a type name as doltlite stores it (see the module docstring)."""
     name = " ".join(declared.upper().split())
+    if name.startswith(_DECIMAL_TEXT + "("):
+        return exp.DataType.build("DECIMAL" + name[len(_DECIMAL_TEXT) :], dialect="mysql")
     if name in _SQLITE_TYPES:
         return exp.DataType.build(_SQLITE_TYPES[name], dialect="mysql")
     try:
@@ -364,8 +374,18 @@ def _sqlite_type_and_checks(column: _Column) -> tuple[str, list[str]]:
         signed = exp.DataType(
             this=_UNSIGNED[data_type.this], expressions=[e.copy() for e in data_type.expressions]
         )
-        return signed.sql(dialect="mysql"), [f"CHECK ({_dq(column.name)} >= 0)"]
-    return data_type.sql(dialect="mysql"), []
+        return _exact_decimal(signed), [f"CHECK ({_dq(column.name)} >= 0)"]
+    return _exact_decimal(data_type), []
+
+
+def _exact_decimal(data_type: exp.DataType) -> str:
+    """The SQLite type name: ``DECIMAL_TEXT(p,s)`` for a DECIMAL a REAL would round."""
+    if data_type.this != DType.DECIMAL:
+        return data_type.sql(dialect="mysql")
+    args = [int(e.name) for e in data_type.expressions if e.name.isdigit()]
+    precision, scale = [*args, 0][:2] if args else [10, 0]
+    exact = precision <= (_INTEGER_DIGITS if scale == 0 else _REAL_DIGITS)
+    return data_type.sql(dialect="mysql") if exact else f"{_DECIMAL_TEXT}({precision},{scale})"
 
 
 def _rowid_column(table: _Table) -> str | None:

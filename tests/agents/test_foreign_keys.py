@@ -171,3 +171,17 @@ def test_tables_whose_own_keys_share_a_name_do_not_reference_each_other(tmp_path
             profiles.append(profile_relation(con, staged=staged))
     assert all(p.candidate_keys[0] == ["id"] for p in profiles)
     assert find_foreign_keys(con, profiles=profiles) == []
+
+
+def test_a_role_name_goes_where_its_neighbours_point_or_nowhere(con, tmp_path):
+    shops = "id,name\n" + "".join(f"{i},shop {i}\n" for i in range(1, 11))
+    files = {"people.csv": FAMILIES["people.csv"], "shops.csv": shops}
+    files["parents.csv"] = FAMILIES["parents.csv"]
+    files["guardians.csv"] = "ward,guardian_id\nx,2\ny,4\n"  # no neighbour names a table
+    found = {
+        (fk.relation, fk.columns[0], fk.references_table)
+        for fk in find_foreign_keys(con, profiles=profiles_of(con, tmp_path, files))
+    }
+    assert ("parents", "mother_id", "people") in found
+    assert ("parents", "mother_id", "shops") not in found
+    assert not {f for f in found if f[0] == "guardians"}

@@ -11,7 +11,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from agents.artifacts import SourceProfile
+from agents.artifacts import ReadOptions, SourceProfile
 from agents.inspection.profiling import profile_relation
 from agents.inspection.type_inference import ROW_LIMIT, row_bytes, varchar_type
 from agents.staging.connection import open_duckdb
@@ -27,12 +27,18 @@ def con(tmp_path):
     connection.close()
 
 
-def profile(con: duckdb.DuckDBPyConnection, path: Path, tmp_path: Path, **options) -> SourceProfile:
+def profile(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    tmp_path: Path,
+    read: ReadOptions | None = None,
+    **options,
+) -> SourceProfile:
     relation = options.pop("relation", None) or relation_name_for(path.name, taken=())
     staged = stage_file(
         con, file=path, source=path.name, relation=relation, workdir=tmp_path / "work", **options
     )
-    return profile_relation(con, staged=staged[0])
+    return profile_relation(con, staged=staged[0], read=read)
 
 
 def one_column_csv(tmp_path: Path, values: list[str | None], name: str = "v.csv") -> Path:
@@ -58,7 +64,8 @@ TYPE_CASES = [
     (["0.5", ".25", "-1"], "DECIMAL(3,2)", Decimal("0.50")),
     ([" 42 ", "+7"], "TINYINT", 42),
     (["1e5", "2.5"], "DOUBLE", 100000.0),
-    (["NaN", "1"], "VARCHAR(16)", "NaN"),
+    (["NaN", "1"], "TINYINT", None),  # NaN is a missing-value marker
+    (["inf", "1"], "VARCHAR(16)", "inf"),
     (["1_000"], "VARCHAR(16)", "1_000"),
     (["true", "FALSE", "True"], "BOOLEAN", True),
     (["yes", "no"], "VARCHAR(16)", "yes"),
@@ -135,12 +142,8 @@ LATE_VALUE_CASES = [
     ("ints", "1e3", "DOUBLE", None),
     ("ints", "1" + "0" * 20, "DECIMAL(21,0)", None),
     ("ints", "007", "VARCHAR(16)", "values with leading zeros (e.g. 007) are kept as text"),
-    (
-        "ints",
-        "",
-        "VARCHAR(16)",
-        "1 empty string(s) keep it text; NULLIF(v, '') would make it SMALLINT",
-    ),
+    ("ints", "", "SMALLINT", 'read "" as missing (1 row)'),
+    ("ints", "NA", "SMALLINT", "read NA as missing (1 row)"),
     ("decimals", "-1.5", "DECIMAL(6,2)", None),
     ("decimals", "+2.5", "DECIMAL(6,2)", None),
     ("decimals", "7", "DECIMAL(6,2)", None),
@@ -148,7 +151,8 @@ LATE_VALUE_CASES = [
     ("decimals", "01.5", "VARCHAR(16)", "values with leading zeros (e.g. 007) are kept as text"),
     ("decimals", "1" * 40, "VARCHAR(64)", "more than 38 digits, kept as text"),
     ("doubles", "2.5", "DOUBLE", None),
-    ("doubles", "NaN", "VARCHAR(16)", None),
+    ("doubles", "NaN", "DOUBLE", "read NaN as missing (1 row)"),
+    ("doubles", "inf", "VARCHAR(16)", None),
     ("dates", "2020-01-02 10:00", "DATETIME", None),
     ("dates", "2020-02-30", "VARCHAR(16)", None),
     ("datetimes", "2020-01-01", "DATETIME", None),
@@ -173,6 +177,16 @@ def test_empty_strings_and_nulls_are_counted_apart(con, tmp_path):
     result = profile(con, FILES / "empty_vs_null.csv", tmp_path)
     note, amount = result.column("note"), result.column("amount")
     assert (note.null_count, note.empty_string_count, note.nullable) == (1, 2, True)
+    # In a column of numbers "" is a missing number, as pandas and R read it.
+    assert (amount.null_count, amount.empty_string_count) == (2, 0)
+    assert amount.inferred_type == "TINYINT"
+    assert 'amount: read "" as missing (1 row)' in result.notes
+
+
+def test_empty_strings_are_values_when_they_are_not_markers(con, tmp_path):
+    read = ReadOptions(null_markers=["NA"])
+    result = profile(con, FILES / "empty_vs_null.csv", tmp_path, read=read)
+    amount = result.column("amount")
     assert (amount.null_count, amount.empty_string_count) == (1, 1)
     assert amount.inferred_type == "VARCHAR(16)"  # "" is a value, not a missing number
     assert any("NULLIF(amount, '') would make it TINYINT" in n for n in result.notes)

@@ -324,3 +324,24 @@ def test_policy_from_the_environment(tmp_path):
 def test_no_roots_at_all(tmp_path):
     with pytest.raises(SourceError, match="No data roots"):
         resolve_sources(["x.csv"], policy=SourcePolicy(roots=()), workdir=tmp_path)
+
+
+# -- folder imports that do what they say (issue 12, point 7) ------------------------------
+def test_a_recursive_glob_searches_subfolders(root):
+    assert shown(resolve(["data/*.csv"], root)) == ["data/a.csv"]
+    assert shown(resolve(["data/*.csv"], root, recursive=True)) == ["data/a.csv", "data/sub/c.csv"]
+
+
+def test_except_leaves_out_files_by_name_or_path(root):
+    every = ["data/a.csv", "data/b.json", "data/sub/c.csv"]
+    assert shown(resolve(["data"], root, recursive=True)) == every
+    assert shown(resolve(["data"], root, recursive=True, exclude=["*.json"])) == [
+        "data/a.csv",
+        "data/sub/c.csv",
+    ]
+    assert shown(resolve(["data"], root, recursive=True, exclude=["data/sub/*"])) == [
+        "data/a.csv",
+        "data/b.json",
+    ]
+    with pytest.raises(SourceNotFound, match=r"Every file of data/\*\.csv matches \*\.csv"):
+        resolve(["data/*.csv"], root, exclude=["*.csv"])

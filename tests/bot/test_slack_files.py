@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.files import AttachmentRefused, download_attachment
+from agents.errors import SourceError
+from bot.slack.files import AttachmentRefused, AttachmentUnavailable, download_attachment
 from tests.fakes.slack_api import SlackApiEmulator
 
 
@@ -42,3 +43,33 @@ def test_other_hosts_and_oversized_files_are_refused(tmp_path):
                 hosts=frozenset({"127.0.0.1"}),
                 max_bytes=1000,
             )
+
+
+def download_people(url: str, folder, *, token: str = "xoxb-test-token"):
+    """people.csv from the emulator's host (127.0.0.1)."""
+    return download_attachment(
+        url, "people.csv", folder=folder, token=token, hosts=frozenset({"127.0.0.1"})
+    )
+
+
+def test_an_attachment_deleted_in_slack_names_the_file_and_the_404(tmp_path):
+    with SlackApiEmulator() as slack:
+        attached = slack.add_file("people.csv", b"id\n1\n")
+        slack.remove_file(attached["id"])
+        with pytest.raises(AttachmentUnavailable) as raised:
+            download_people(attached["url_private_download"], tmp_path)
+    assert isinstance(raised.value, SourceError)  # the job fails with this message
+    assert str(raised.value) == (
+        "The attachment people.csv could not be downloaded: Slack answered HTTP 404 Not Found "
+        "(the file was deleted, or is not shared where the app can see it). Attach it again."
+    )
+    assert not (tmp_path / "attachments" / "people.csv").exists()
+
+
+def test_a_refused_token_and_an_unreachable_host_name_the_file(tmp_path):
+    with SlackApiEmulator() as slack:
+        url = slack.add_file("people.csv", b"id\n1\n")["url_private_download"]
+        with pytest.raises(AttachmentUnavailable, match=r"people\.csv .*HTTP 401"):
+            download_people(url, tmp_path, token="xoxb-wrong")
+    with pytest.raises(AttachmentUnavailable, match=r"people\.csv could not be downloaded from"):
+        download_people(url, tmp_path)  # the emulator has stopped: nothing answers

@@ -227,3 +227,21 @@ def test_reset_also_removes_tables_created_since_the_last_commit(families):
     with families.write_session(branch="b") as session:  # a new session, as after a crash
         session.reset_hard(ref=base)
         assert session.tables() == ["people"]
+
+
+def test_integers_beyond_bigint_keep_every_digit(families):
+    with families.write_session(branch="main") as session:
+        session.execute_ddl(sql="CREATE TABLE big (id INT PRIMARY KEY, n DECIMAL(20,0))")
+        session.insert_rows(
+            table="big", columns=["id", "n"], rows=iter([(1, "18446744073709551615"), (2, "5")])
+        )
+        session.commit(message="big numbers", author=REQUESTER)
+    families.create_branch(name="import/big")
+    with families.write_session(branch="import/big") as session:
+        session.insert_rows(
+            table="big", columns=["id", "n"], rows=iter([(3, "-99999999999999999999")])
+        )
+        session.commit(message="more", author=REQUESTER)
+    added = [c.to_row for c in families.diff_rows(table="big", branch="import/big")]
+    assert added == [{"id": 3, "n": "-99999999999999999999"}]  # not -1e+20
+    assert "`n` DECIMAL(20, 0)" in families.create_statements()["big"]

@@ -136,6 +136,11 @@ class SlackApiEmulator:
             self._attached[file_id] = (name, content, mimetype)
         return self._file_object(file_id, name, name, content, mimetype)
 
+    def remove_file(self, file_id: str) -> None:
+        """The file is deleted in Slack: downloading it answers HTTP 404 from now on."""
+        with self._lock:
+            del self._attached[file_id]
+
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls of `method` answer HTTP 429 with `Retry-After: retry_after`."""
         with self._lock:

@@ -56,13 +56,16 @@ def render_plan(plan: ImportPlan, *, ref: ButtonRef) -> Message:
 
 
 def step_line(step: PlanStep) -> str:
-    """`*table* — append · 1,000 source rows → 990 to load (10 filtered out)`."""
-    filtered = step.source_rows - step.expected_rows
+    """`*table* — append · 1,000 source rows → 988 to load (10 filtered out, 2 unreadable)`."""
+    filtered = step.source_rows - step.unreadable_rows - step.expected_rows
     line = (
         f"*{escape(step.table)}* — {step.mode} · {step.source_rows:,} source rows → "
         f"{step.expected_rows:,} to load"
     )
-    return line + (f" ({filtered:,} filtered out)" if filtered > 0 else "")
+    left_out = [f"{filtered:,} filtered out"] if filtered > 0 else []
+    if step.unreadable_rows:
+        left_out.append(f"{step.unreadable_rows:,} unreadable, rejected")
+    return line + (f" ({', '.join(left_out)})" if left_out else "")
 
 
 def plan_file(plan: ImportPlan) -> str:
@@ -72,6 +75,7 @@ def plan_file(plan: ImportPlan) -> str:
         comment = (
             f"-- {step.table}: mode {step.mode}, {step.source_rows} source rows, "
             f"{step.expected_rows} to load"
+            + (f", {step.unreadable_rows} unreadable" if step.unreadable_rows else "")
         ).replace("\n", " ")
         parts.append(f"{comment}\n{step.select.rstrip().rstrip(';')};")
     parts += [f"-- check: every row satisfies {check}" for check in plan.checks]
