@@ -9,20 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agents.artifacts import ImportRequest
+from agents.stages.grammar_text import redact_credentials
 from workers.context import StageContext
 from workers.conversation import ConversationPort
 from workers.errors import IllegalTransition
 from workers.job import ArtifactVersion, Job, Person
 from workers.permissions import Permissions
+from workers.revision_in_words import revised_in_words
 from workers.stage_table import Action, Stage, StageRow, Step, stage_row, step_row
 from workers.states import FINAL, Status
 
 MAX_VERSIONS = 6
 DAY = 24 * 3600
-NEEDS_MODEL = (
-    "Changes in your own words need a language model (set IMPORTBOT_LLM); without one, "
-    "approve, cancel, or start a new request."
-)
 
 
 @dataclass(frozen=True)
@@ -147,21 +146,30 @@ def _approve(job: Job, decision: DecisionRequest, row: StageRow, step: Step) -> 
 def _revise(
     job: Job, decision: DecisionRequest, row: StageRow, step: Step, ctx: StageContext
 ) -> _Effect:
-    feedback = decision.feedback.strip()
+    feedback = redact_credentials(decision.feedback.strip())
     if not feedback:
         raise IllegalTransition(f"Say what to change in the {row.words}.")
+    revised: ImportRequest | None = None
     if ctx.llm is None and row.stage != Stage.UNDERSTANDING:
-        return _Effect(NEEDS_MODEL, reshow=True, took_effect=False)
+        in_words = revised_in_words(job, feedback, step)
+        if isinstance(in_words, str):
+            return _Effect(in_words, reshow=True, took_effect=False)
+        revised = in_words
     if decision.version >= MAX_VERSIONS:
         raise IllegalTransition(
             f"The {row.words} has been revised {decision.version - 1} times; cancel and start a "
             "new request with everything you want in it."
         )
+    message = f"Revising the {row.words}."
+    if revised is not None:  # the grammar read the change: the request takes it, the step reruns
+        job.add_artifact(Stage.UNDERSTANDING, revised, feedback=feedback)
+        _latest(job, Stage.UNDERSTANDING).approved_by = decision.actor.id  # who said it
+        message = f"Revising the {row.words}: {revised.summary}"
     job.conversation.append(f"person: change the {row.words}: {feedback}")
     job.pending = step
     job.pending_by = decision.actor
     job.record(actor=decision.actor.id, action=f"asked to change {row.stage}", detail=feedback)
-    return _Effect(f"Revising the {row.words}.", step=step, arguments={"feedback": feedback})
+    return _Effect(message, step=step, arguments={"feedback": feedback})
 
 
 def _answer(job: Job, decision: DecisionRequest, row: StageRow, step: Step) -> _Effect:

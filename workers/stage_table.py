@@ -107,6 +107,9 @@ class StepRow:
     """Where its result moves the job."""
     opens_database: bool
     """Whether it opens (and may write to) the target database: its queue is the database's."""
+    rereads: frozenset[str] = frozenset()
+    """The request's fields it reads afresh each time it runs: a change in words to these (read
+    by the grammar, no model) is applied by running the step again on the revised request."""
 
     @property
     def task_name(self) -> str:
@@ -193,6 +196,9 @@ STEPS: tuple[StepRow, ...] = (
         runs_in=(Status.INSPECTING, Status.AWAITING_SCHEMA_APPROVAL),
         moves_to=(Status.AWAITING_SCHEMA_APPROVAL,),
         opens_database=True,
+        rereads=frozenset(
+            {"table", "key", "mode", "create_tables", "where", "value_filters", "overrides"}
+        ),
     ),
     StepRow(
         Step.PLAN,
@@ -200,6 +206,7 @@ STEPS: tuple[StepRow, ...] = (
         runs_in=(Status.AWAITING_SCHEMA_APPROVAL, Status.AWAITING_PLAN_APPROVAL),
         moves_to=(Status.AWAITING_PLAN_APPROVAL,),
         opens_database=True,
+        rereads=frozenset({"mode", "where", "value_filters"}),
     ),
     StepRow(
         Step.EXECUTE,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agents import pipeline
+from agents.stages.grammar_text import redact_credentials
 from workers.context import Scheduler
 from workers.job import Attachment, Job, Person, Place
 from workers.job_store import JobStore
@@ -22,7 +23,9 @@ def submit_job(
     attachments: Sequence[Attachment] = (),
     job_id: str | None = None,
 ) -> tuple[Job, bool]:
-    """The job and whether it is new (False: this thread already had one)."""
+    """The job and whether it is new (False: this thread already had one). A password or token
+    written in the request is kept only as ***."""
+    text = redact_credentials(text)
     job = Job(
         id=job_id or pipeline.new_job_id(),
         requester=requester,

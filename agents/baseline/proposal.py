@@ -9,19 +9,36 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sqlglot import exp, parse_one
+
 from agents.artifacts import (
     ForeignKeyCandidate,
     ImportPlan,
     ImportRequest,
     Inspection,
     PlanStep,
+    Rename,
     SchemaEdit,
     SchemaProposal,
     SourceProfile,
     TableProposal,
 )
+from agents.baseline.child_tables import (
+    ParentLink,
+    child_key,
+    child_key_note,
+    child_table_name,
+    parent_link,
+    renamed_columns,
+    table_columns,
+)
 from agents.baseline.ddl import ColumnSpec, ForeignKeySpec, add_column, bq, create_table
-from agents.baseline.reference_graph import declarable_foreign_keys
+from agents.baseline.reference_graph import (
+    declarable_foreign_keys,
+    keyed_references,
+    references_wanted,
+    requested_references,
+)
 from agents.errors import ProposalInvalid
 from dolt.models import WriteMode
 from dolt.sql.names import validate_identifier
@@ -37,6 +54,7 @@ class _Overrides:
     keys: dict[str, list[str]] = field(default_factory=dict)
     types: dict[tuple[str, str], str] = field(default_factory=dict)
     dropped_columns: dict[str, set[str]] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)  # relation: {old: new}
 
 
 def propose_schema(
@@ -45,7 +63,10 @@ def propose_schema(
     """One table per top-level source (or all into the named table), keys and FKs, with
     `edits` applied (`ProposalInvalid` names an edit that cannot be applied)."""
     groups = _target_groups(request, inspection.profiles)
-    overrides = _apply_edits(groups, edits, inspection)
+    overrides = _Overrides()
+    asked, asked_notes = apply_request_overrides(request, groups, inspection, overrides)
+    edits = [*asked, *(edit for edit in edits if edit not in asked)]
+    _apply_edits(groups, edits[len(asked) :], inspection, overrides)
     existing = {name.lower(): name for name in inspection.target_schema}
     new_tables = {t for t in groups if t.lower() not in existing}
 
@@ -53,15 +74,31 @@ def propose_schema(
         table = _target_of(relation, groups)
         return table if table in new_tables else None
 
-    foreign_keys, notes = declarable_foreign_keys(
-        [
-            fk
-            for fk in inspection.foreign_keys
-            if not set(fk.columns)
-            & overrides.dropped_columns.get(_target_of(fk.relation, groups) or "", set())
-        ],
-        table_of=new_table_of,
+    def table_of(relation: str) -> str | None:
+        return _target_of(relation, groups)
+
+    by_relation = {p.relation: p for p in inspection.profiles}
+    links = {
+        p.relation: link
+        for p in inspection.profiles
+        if (link := parent_link(p, profiles=by_relation, table_of=table_of)) is not None
+    }
+    keys, key_notes = _table_keys(groups, request, overrides, inspection, links)
+    candidates = [
+        fk
+        for fk in inspection.foreign_keys
+        if not set(fk.columns)
+        & overrides.dropped_columns.get(_target_of(fk.relation, groups) or "", set())
+        and not _copies_parent_key(fk, links)  # a child's link to its parent: declared below
+    ]
+    candidates, unkeyed = keyed_references(
+        candidates, table_of=table_of, key_of=lambda table: keys.get(table.lower(), [])
     )
+    candidates, left_out = requested_references(
+        candidates, overrides=request.overrides, table_of=table_of
+    )
+    foreign_keys, notes = declarable_foreign_keys(candidates, table_of=new_table_of)
+    notes = [*asked_notes, *unkeyed, *left_out, *notes, *key_notes]
     tables: list[TableProposal] = []
     for table, profiles in groups.items():
         if table.lower() in existing:
@@ -72,7 +109,14 @@ def propose_schema(
                     f"{inspection.database!r}, and mode create makes a new table: use mode "
                     "append, upsert or replace, or name another table.",
                 )
-            tables.append(_existing_table(existing[table.lower()], profiles, inspection))
+            tables.append(
+                _existing_table(
+                    existing[table.lower()],
+                    profiles,
+                    inspection,
+                    renames=_renames(profiles, links, overrides),
+                )
+            )
             continue
         if not request.create_tables:
             return SchemaProposal(
@@ -80,18 +124,115 @@ def propose_schema(
                 reason=f"Table {table!r} does not exist in {inspection.database!r} and the "
                 "request says not to create tables.",
             )
-        tables.append(_new_table(table, profiles, request, foreign_keys, groups, overrides))
+        parents, parent_notes = _parent_references(table, profiles, links, keys, request)
+        notes += parent_notes
+        tables.append(
+            _new_table(
+                table,
+                profiles,
+                keys[table.lower()],
+                foreign_keys,
+                groups,
+                overrides,
+                parents=parents,
+                renames=_renames(profiles, links, overrides),
+            )
+        )
+    renamed = [note for profiles in groups.values() for p in profiles for note in p.renamed]
     return SchemaProposal(
-        tables=_parents_first(tables, foreign_keys, groups), notes=notes, edits=list(edits)
+        tables=_parents_first(tables, foreign_keys, groups, links),
+        notes=[*renamed, *notes],
+        edits=list(edits),
     )
+
+
+def _table_keys(
+    groups: dict[str, list[SourceProfile]],
+    request: ImportRequest,
+    overrides: _Overrides,
+    inspection: Inspection,
+    links: Mapping[str, ParentLink],
+) -> tuple[dict[str, list[str]], list[str]]:
+    """({table (lower case): its primary key}, notes on child tables' keys): the key on main
+    for an existing table, else the proposed one; parents come before their children."""
+    keys = {name.lower(): _key_on_main(sql) for name, sql in inspection.target_schema.items()}
+    notes: list[str] = []
+    for table, profiles in groups.items():
+        if table.lower() in keys:
+            continue
+        if table in overrides.keys:
+            keys[table.lower()] = overrides.keys[table]
+        elif profiles[0].parent is not None:
+            link = links.get(profiles[0].relation)
+            parent_key = keys.get(link.parent_table.lower(), []) if link else []
+            keys[table.lower()] = child_key(link, parent_key=parent_key)
+            notes.append(child_key_note(table, keys[table.lower()], link))
+        else:
+            driving = profiles[:1] if table in overrides.dropped_columns else profiles
+            keys[table.lower()] = _primary_key(request, driving)
+    return keys, notes
+
+
+def _key_on_main(create_statement: str) -> list[str]:
+    """The primary key columns of a CREATE TABLE statement (MySQL dialect)."""
+    schema = parse_one(create_statement, read="mysql").this
+    for item in schema.expressions:
+        if isinstance(item, exp.PrimaryKey):
+            return [column.name for column in item.expressions]
+    return [
+        definition.name
+        for definition in schema.expressions
+        if isinstance(definition, exp.ColumnDef)
+        and any(isinstance(c.kind, exp.PrimaryKeyColumnConstraint) for c in definition.constraints)
+    ]
+
+
+def _copies_parent_key(fk: ForeignKeyCandidate, links: Mapping[str, ParentLink]) -> bool:
+    link = links.get(fk.relation)
+    return link is not None and fk.columns == [link.column]
+
+
+def _renames(
+    profiles: Sequence[SourceProfile], links: Mapping[str, ParentLink], overrides: _Overrides
+) -> dict[str, dict[str, str | None]]:
+    """{relation: {staged column: table column, None if left out}}: child relations' link
+    columns and the columns the request renames."""
+    return {
+        p.relation: {
+            **table_columns(links.get(p.relation)),
+            **overrides.columns.get(p.relation, {}),
+        }
+        for p in profiles
+    }
+
+
+def _parent_references(
+    table: str,
+    profiles: Sequence[SourceProfile],
+    links: Mapping[str, ParentLink],
+    keys: Mapping[str, Sequence[str]],
+    request: ImportRequest,
+) -> tuple[list[ForeignKeySpec], list[str]]:
+    """A child table's reference to its parent's key (from the JSON's nesting, not guessed)."""
+    link = links.get(profiles[0].relation)
+    if link is None or list(keys.get(link.parent_table.lower(), [])) != [link.parent_key]:
+        return [], []
+    reference = f"{table}.{link.name} → {link.parent_table}.{link.parent_key}"
+    if not references_wanted(table, link.parent_table, request.overrides):
+        return [], [f"{reference} is not declared, as asked."]
+    spec = ForeignKeySpec(
+        columns=(link.name,), table=link.parent_table, references=(link.parent_key,)
+    )
+    return [spec], []
 
 
 def _apply_edits(
     groups: dict[str, list[SourceProfile]],
     edits: Sequence[SchemaEdit],
     inspection: Inspection,
+    overrides: _Overrides | None = None,
 ) -> _Overrides:
-    overrides = _Overrides()
+    overrides = overrides if overrides is not None else _Overrides()
     for edit in edits:
         if edit.table not in groups:
             raise ProposalInvalid(
@@ -105,6 +246,7 @@ def _apply_edits(
             if new_name in groups:
                 raise ProposalInvalid(f"Cannot rename {edit.table!r}: {new_name!r} exists.")
             groups[new_name] = groups.pop(edit.table)
+            _rename_in(overrides, edit.table, new_name)
         elif edit.action == "fold_into":
             _fold(groups, edit, inspection, overrides)
         elif edit.action == "set_key":
@@ -120,6 +262,166 @@ def _apply_edits(
             for column in edit.columns:
                 overrides.types[(edit.table, column)] = edit.target
     return overrides
+
+
+def _rename_in(overrides: _Overrides, old: str, new: str) -> None:
+    """Keys, types and folded join columns follow a table to its new name."""
+    if old in overrides.keys:
+        overrides.keys[new] = overrides.keys.pop(old)
+    if old in overrides.dropped_columns:
+        overrides.dropped_columns[new] = overrides.dropped_columns.pop(old)
+    overrides.types = {
+        (new if table == old else table, column): kind
+        for (table, column), kind in overrides.types.items()
+    }
+
+
+def apply_request_overrides(
+    request: ImportRequest,
+    groups: dict[str, list[SourceProfile]],
+    inspection: Inspection,
+    overrides: _Overrides,
+) -> tuple[list[SchemaEdit], list[str]]:
+    """The request's schema overrides as edits, applied to `groups` in turn — tables left
+    out, columns added to another table, types, column renames, then table renames — with a
+    note on each (`ProposalInvalid` names what exists when a name matches nothing)."""
+    asked = request.overrides
+    applied: list[SchemaEdit] = []
+    notes: list[str] = []
+
+    def apply(edit: SchemaEdit) -> None:
+        _apply_edits(groups, [edit], inspection, overrides)
+        applied.append(edit)
+
+    for table in asked.skip_tables:
+        name = _table_named(table, groups, asked=f"don't import {table}")
+        apply(SchemaEdit(action="skip", table=name))
+        notes.append(f"{name} is not imported, as asked.")
+    for move in asked.add_columns:
+        what = f"add {', '.join(move.columns)} from {move.from_table} to {move.to_table}"
+        source = _table_named(move.from_table, groups, asked=what)
+        target = _table_named(move.to_table, groups, asked=what)
+        held = _columns_of(groups[source])
+        missing = [c for c in move.columns if c not in held]
+        if missing:
+            raise ProposalInvalid(
+                f"{what}: {source!r} has no column {', '.join(missing)}; its columns are "
+                f"{', '.join(held)}."
+            )
+        apply(SchemaEdit(action="fold_into", table=source, target=target))
+        joined = overrides.dropped_columns.get(target, set())
+        others = [c for c in held if c not in move.columns and c not in joined]
+        notes.append(
+            f"{', '.join(move.columns)} from {source} added to {target} (joined on "
+            f"{', '.join(sorted(joined))}), as asked; {source} is not a table of its own"
+            + (f", and its other columns {', '.join(others)} come along." if others else ".")
+        )
+    for column_type in asked.types:
+        what = f"type {column_type.column} {column_type.type}"
+        holders = _tables_holding(
+            column_type.column, groups, asked=what, dropped=overrides.dropped_columns
+        )
+        for table, column in holders:
+            apply(
+                SchemaEdit(
+                    action="set_type", table=table, target=column_type.type, columns=[column]
+                )
+            )
+            notes.append(f"{table}.{column} is {column_type.type}, as asked.")
+    column_renames = [r for r in asked.renames if r.kind == "column"]
+    renamed_by = column_renames_of(column_renames, groups, dropped=overrides.dropped_columns)
+    for relation, renamed in renamed_by.items():
+        overrides.columns.setdefault(relation, {}).update(renamed)
+    for rename in column_renames:
+        new = validate_identifier(rename.new, kind="column")
+        holders = _tables_holding(rename.old, groups, asked="", dropped=overrides.dropped_columns)
+        for table, column in holders:
+            if (table, column) in overrides.types:
+                overrides.types[(table, new)] = overrides.types.pop((table, column))
+            notes.append(f"{table}.{column} is called {new}, as asked.")
+    for rename in asked.renames:
+        if rename.kind == "table":
+            what = f"rename table {rename.old} to {rename.new}"
+            name = _table_named(rename.old, groups, asked=what)
+            apply(SchemaEdit(action="rename", table=name, target=rename.new))
+            notes.append(f"{name} is called {rename.new}, as asked.")
+    return applied, notes
+
+
+def column_renames_of(
+    renames: Sequence[Rename],
+    groups: Mapping[str, Sequence[SourceProfile]],
+    *,
+    dropped: Mapping[str, Collection[str]] | None = None,
+) -> dict[str, dict[str, str]]:
+    """{relation: {staged column: new name}} for `rename column [table.]old to new`; a table
+    is named by its table name or its source relation."""
+    result: dict[str, dict[str, str]] = {}
+    for rename in renames:
+        what = f"rename column {rename.old} to {rename.new}"
+        for table, column in _tables_holding(rename.old, groups, asked=what, dropped=dropped):
+            for index, profile in enumerate(groups[table]):
+                skipped = index and column in (dropped or {}).get(table, ())
+                if not skipped and column in {c.name for c in profile.columns}:
+                    result.setdefault(profile.relation, {})[column] = rename.new
+    return result
+
+
+def _columns_of(profiles: Sequence[SourceProfile], dropped: Collection[str] = ()) -> list[str]:
+    """The table's columns: its driving source's, then the others' but their join keys."""
+    return list(
+        dict.fromkeys(
+            c.name
+            for index, p in enumerate(profiles)
+            for c in p.columns
+            if not (index and c.name in dropped)
+        )
+    )
+
+
+def _table_named(name: str, groups: Mapping[str, Sequence[SourceProfile]], *, asked: str) -> str:
+    """The proposed table called `name` (or fed by the relation `name`)."""
+    for table, profiles in groups.items():
+        if table == name or any(p.relation == name for p in profiles):
+            return table
+    for table in groups:
+        if table.lower() == name.lower():
+            return table
+    raise ProposalInvalid(
+        f"{asked}: there is no table {name!r}; the proposed tables are {', '.join(groups)}."
+    )
+
+
+def _tables_holding(
+    column: str,
+    groups: Mapping[str, Sequence[SourceProfile]],
+    *,
+    asked: str,
+    dropped: Mapping[str, Collection[str]] | None = None,
+) -> list[tuple[str, str]]:
+    """[(table, column)] for `table.column`, or every proposed table holding a bare column."""
+    table, _, name = column.rpartition(".")
+
+    def held_by(table: str) -> list[str]:
+        return _columns_of(groups[table], (dropped or {}).get(table, ()))
+
+    if table:
+        found = _table_named(table, groups, asked=asked)
+        held = held_by(found)
+        if name not in held:
+            raise ProposalInvalid(
+                f"{asked}: table {found!r} has no column {name!r}; its columns are "
+                f"{', '.join(held)}."
+            )
+        return [(found, name)]
+    holders = [(t, name) for t in groups if name in held_by(t)]
+    if not holders:
+        raise ProposalInvalid(
+            f"{asked}: no proposed table has a column {name!r}; the tables are "
+            + "; ".join(f"{t} ({', '.join(held_by(t))})" for t in groups)
+            + "."
+        )
+    return holders
 
 
 def _fold(
@@ -177,7 +479,8 @@ def _target_groups(
             groups[profile.relation] = [profile]
     for profile in profiles:
         if profile.parent is not None:
-            groups[profile.relation] = [profile]
+            table = child_table_name(profile, table_of=lambda r: _target_of(r, groups))
+            groups.setdefault(table, []).append(profile)
     return groups
 
 
@@ -213,20 +516,25 @@ def _column_specs(
     *,
     dropped: Collection[str] = (),
     types: Mapping[str, str] | None = None,
+    renames: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> list[ColumnSpec]:
     columns: dict[str, ColumnSpec] = {}
     for index, profile in enumerate(profiles):
+        renamed = (renames or {}).get(profile.relation, {})
         for column in profile.columns:
             if index and column.name in dropped:  # a folded source's join key
                 continue
-            if types and column.name in types:
-                columns[column.name] = ColumnSpec(name=column.name, type=types[column.name])
+            name = renamed.get(column.name, column.name)
+            if name is None:  # a child's record number in one file, named by its parent key
                 continue
-            spec = ColumnSpec(name=column.name, type=_widen(column.inferred_type, column.name, key))
-            previous = columns.get(column.name)
+            if types and name in types:
+                columns[name] = ColumnSpec(name=name, type=types[name])
+                continue
+            spec = ColumnSpec(name=name, type=_widen(column.inferred_type, name, key))
+            previous = columns.get(name)
             if previous is not None and previous.type != spec.type:
-                spec = ColumnSpec(name=column.name, type=_common_type(previous.type, spec.type))
-            columns[column.name] = spec
+                spec = ColumnSpec(name=name, type=_common_type(previous.type, spec.type))
+            columns[name] = spec
     return list(columns.values())
 
 
@@ -265,7 +573,7 @@ def _primary_key(request: ImportRequest, profiles: Sequence[SourceProfile]) -> l
         columns = [profile.column(name) for name in candidate]
         if any(c.inferred_type.upper().startswith(_NOT_KEY_TYPES) for c in columns):
             continue
-        if all(_KEY_NAMES.search(c.name) for c in columns) or profile.parent is not None:
+        if all(_KEY_NAMES.search(c.name) for c in columns):
             return list(candidate)
     return []
 
@@ -273,16 +581,21 @@ def _primary_key(request: ImportRequest, profiles: Sequence[SourceProfile]) -> l
 def _new_table(
     table: str,
     profiles: Sequence[SourceProfile],
-    request: ImportRequest,
+    key: Sequence[str],
     declared: Sequence[ForeignKeyCandidate],
     groups: dict[str, list[SourceProfile]],
     overrides: _Overrides,
+    *,
+    parents: Sequence[ForeignKeySpec] = (),
+    renames: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> TableProposal:
-    driving = profiles[:1] if table in overrides.dropped_columns else profiles  # folded: joined
-    key = overrides.keys.get(table) or _primary_key(request, driving)
     types = {column: kind for (name, column), kind in overrides.types.items() if name == table}
     columns = _column_specs(
-        profiles, key, dropped=overrides.dropped_columns.get(table, ()), types=types
+        profiles,
+        key,
+        dropped=overrides.dropped_columns.get(table, ()),
+        types=types,
+        renames=renames,
     )
     missing = [k for k in key if k not in {c.name for c in columns}]
     if missing:
@@ -301,17 +614,22 @@ def _new_table(
         if fk.relation in relations
         and (fk.existing_table or _target_of(fk.references_table, groups) is not None)
     ]
+    foreign_keys = [*parents, *foreign_keys]
     ddl = create_table(name=table, columns=columns, primary_key=key, foreign_keys=foreign_keys)
     return TableProposal(name=table, action="create", ddl=[ddl], relations=sorted(relations))
 
 
 def _existing_table(
-    table: str, profiles: Sequence[SourceProfile], inspection: Inspection
+    table: str,
+    profiles: Sequence[SourceProfile],
+    inspection: Inspection,
+    *,
+    renames: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> TableProposal:
     known = _existing_columns(inspection.target_schema[table])
     additions = [
         add_column(table=table, column=spec)
-        for spec in _column_specs(profiles, ())
+        for spec in _column_specs(profiles, (), renames=renames)
         if spec.name.lower() not in known
     ]
     return TableProposal(
@@ -339,12 +657,18 @@ def _parents_first(
     tables: list[TableProposal],
     foreign_keys: Sequence[ForeignKeyCandidate],
     groups: dict[str, list[SourceProfile]],
+    links: Mapping[str, ParentLink],
 ) -> list[TableProposal]:
-    """Order tables so that every referenced table is created and loaded before its children."""
+    """Order tables so that every referenced table is created and loaded before its children
+    (child tables of nested lists after their parents')."""
     by_name = {t.name: t for t in tables}
     depends: dict[str, set[str]] = {t.name: set() for t in tables}
-    for fk in foreign_keys:
-        child, parent = _target_of(fk.relation, groups), _target_of(fk.references_table, groups)
+    pairs = [
+        (_target_of(fk.relation, groups), _target_of(fk.references_table, groups))
+        for fk in foreign_keys
+    ]
+    pairs += [(_target_of(relation, groups), link.parent_table) for relation, link in links.items()]
+    for child, parent in pairs:
         if child in depends and parent in by_name and parent != child:
             depends[child].add(parent)
     ordered: list[TableProposal] = []
@@ -370,6 +694,18 @@ def plan_import(
     or — for sources of the same shape — its rows appended with UNION ALL.
     """
     profiles = {p.relation: p for p in inspection.profiles}
+    table_of = {relation: t.name for t in schema.tables for relation in t.relations}
+    asked = column_renames_of(
+        [r for r in request.overrides.renames if r.kind == "column"],
+        {t.name: [profiles[r] for r in t.relations] for t in schema.tables},
+    )
+    renames = {
+        relation: {
+            **renamed_columns(profile, profiles=profiles, table_of=table_of.get),
+            **asked.get(relation, {}),
+        }
+        for relation, profile in profiles.items()
+    }
     steps = []
     for table in schema.tables:
         mode = request.mode or (WriteMode.CREATE if table.action == "create" else WriteMode.APPEND)
@@ -382,7 +718,7 @@ def plan_import(
         }
         appended = [r for r in table.relations if r not in joins]
         select = "\nUNION ALL\n".join(
-            _select(relation, joins, profiles, request.where) for relation in appended
+            _select(relation, joins, profiles, request.where, renames) for relation in appended
         )
         source_rows = sum(profiles[r].row_count for r in appended)
         steps.append(
@@ -429,18 +765,28 @@ def _select(
     joins: dict[str, ForeignKeyCandidate],
     profiles: dict[str, SourceProfile],
     where: str | None,
+    renames: Mapping[str, Mapping[str, str | None]],
 ) -> str:
     profile = profiles[relation]
+    renamed = renames.get(relation, {})
+    kept = [c.name for c in profile.columns if renamed.get(c.name, c.name) is not None]
+
+    def named(column: str, qualifier: str = "") -> str:
+        new = renamed.get(column) or column
+        return f"{qualifier}{bq(column)}" + (f" AS {bq(new)}" if new != column else "")
+
     if not joins:
-        select = f"SELECT {', '.join(bq(c.name) for c in profile.columns)} FROM {bq(relation)}"
+        select = f"SELECT {', '.join(named(c) for c in kept)} FROM {bq(relation)}"
         return select + (f" WHERE {where}" if where and _mentions_only(where, profile) else "")
-    columns = [f"d.{bq(c.name)}" for c in profile.columns]
+    columns = [named(c, "d.") for c in kept]
     clauses = [f"FROM {bq(relation)} AS d"]
     for index, (other, fk) in enumerate(joins.items()):
         alias = f"j{index}"
         taken = {c.name for c in profile.columns}
+        other_names = renames.get(other, {})
         columns += [
             f"{alias}.{bq(c.name)}"
+            + (f" AS {bq(new)}" if (new := other_names.get(c.name) or c.name) != c.name else "")
             for c in profiles[other].columns
             if c.name not in taken and c.name not in fk.columns
         ]

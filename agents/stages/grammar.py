@@ -13,7 +13,9 @@ Recognised, case-insensitively:
 * **Sentences** end at ``.``, ``!`` or ``?`` before a space or the end (never inside quotes),
   and at line breaks. Exactly one sentence is the import sentence; the others may add clauses.
 * **Import sentence**: ``[courtesy] import|load <sources> into <target> [clauses]`` or
-  ``[courtesy] append <sources> to|into <target> [clauses]`` (mode append). Courtesy: a
+  ``[courtesy] append <sources> to|into <target> [clauses]`` (mode append), ``[courtesy] upsert
+  <sources> into <target> [by|on <cols>] [clauses]`` (mode upsert, the key), or ``[courtesy]
+  replace [the] <target> with <paths> [clauses]`` (mode replace). Courtesy: a
   greeting ``hi|hello|hey ...,`` then any of please, pls, kindly, can you, could you, would
   you, I want/would like/need (you) to.
 * **Sources**: paths, globs or URLs separated by ``,``, ``and`` or ``, and``, optionally after
@@ -21,7 +23,10 @@ Recognised, case-insensitively:
   with ``"..."``, ``'...'`` or backticks; trailing ``. ! ,`` are not part of a bare name.
   ``all|every|each|the [<type>[ and|or|, <type>...]] file(s) in|under|from|inside|within [the]
   [directory|folder|dir] <dir>`` is ``<dir>/*.<ext>`` per type: csv, tsv, json (``*.json``
-  only), jsonl, parquet, xlsx or excel (``*.xlsx``); without a type it is ``<dir>`` itself.
+  only), jsonl, parquet, xlsx or excel (``*.xlsx``); without a type it is ``<dir>`` itself, and
+  so is ``everything in <dir>``. Several directories (``in a and b``) give each its globs.
+  ``... except|excluding|but not|other than <glob>[, ...]`` at the end leaves files out, and
+  ``the <list> list of|from|in <file>`` imports one list of a JSON file.
   ``recursively``, ``including [all] subdirectories|subfolders|subdirs`` and ``and|with [all]
   its|their subdirectories`` set recursive; ``under`` alone does not.
 * Nested JSON lists: ``keep [the] [nested] lists as JSON [columns]`` keeps each list in a JSON
@@ -50,22 +55,32 @@ Recognised, case-insensitively:
     ``older than|over|above N`` (``age > N``), ``N [years [old]] or|and younger|under|below``
     (``age <= N``), ``younger than|under|below N`` (``age < N``).
   - ``only [import|load|keep|include] [the] [rows|records|people|entries] where <predicate>``.
+  - ``where <col> is|equals|is equal to <value>`` (``is not``: ``<>``) is string equality in
+    words: ``<col> = '<value>'``, quoted safely (a number stays a number; ``is null`` is SQL).
+  - ``only|just [the] <Value> <noun>`` (a capitalised or quoted value: "just the Gentoo
+    penguins") and ``only [the] [rows|years] YEAR and|or later|earlier``, ``only since|from|
+    after|before|until YEAR``: a `ValueFilter` whose column the plan finds in the data
+    (`agents.stages.value_filters`).
+  - The overrides of `agents.stages.grammar_overrides` (types, foreign keys, null markers,
+    delimiter, decimal comma, header row, sheets, except, JSON list, union by name, renames,
+    tables left out, columns added to another table).
   - Several filters are joined: ``(a) AND (b)``.
   - ``please``, ``thanks``, ``thank you``, ``thx``, ``cheers`` are ignored.
 
+* A sentence that only describes a database server or a login is not the request: it adds
+  `SERVER_NOTE` to the request's notes (nothing of it is used).
+* `revise_request` reads a change said about a shown schema or plan strictly, the same way.
 * Anything else in the import sentence is refused. Another sentence is ignored unless it
-  starts like a filter (only, skip, exclude, excluding, except, ignore, omit, filter, keep,
-  drop, remove, without, where: refused with a pointer to ``where <predicate>``) or mentions
-  key(s), mode, append, upsert, replace, overwrite, create, table(s), database, filter or import
-  (refused).
+  starts like a filter (only, just, skip, exclude, excluding, except, ignore, omit, filter, keep,
+  drop, remove, without, where: refused with a pointer to ``where <predicate>``), mentions
+  key(s), mode, append, upsert, replace, overwrite, create, table(s), database, filter, import,
+  type(s), delimiter, separator, header, sheet(s), rename, foreign, null, marker(s), union,
+  decimal or reference(s), or is left over after a clause the sentence began with (refused).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
 
 import sqlglot
 from sqlglot import exp
@@ -73,33 +88,64 @@ from sqlglot.errors import ParseError, SqlglotError
 
 from agents.artifacts import ImportRequest
 from agents.errors import RequestNotUnderstood
-from dolt.errors import InvalidName
+from agents.stages.grammar_overrides import (
+    _EXCEPT_IN_SOURCES,
+    _JSON_LIST_OF,
+    _OVERRIDE_CLAUSES,
+    _items,
+    _on_except,
+    _on_json_list,
+)
+from agents.stages.grammar_request import _Found, _Handler
+from agents.stages.grammar_text import (
+    _COLUMNS,
+    _LIST_SEP,
+    _NAME,
+    _ONLY,
+    _PATH,
+    _PATH_SEP,
+    _QUOTED,
+    _SENTENCE_END,
+    EXAMPLES,
+    GRAMMAR,
+    _checked_name,
+    _clause,
+    _clean,
+    _is_quoted,
+    _not_understood,
+    _Text,
+    _unquote,
+)
 from dolt.models import WriteMode
 from dolt.sql.names import validate_database_name, validate_identifier
 
-__all__ = ["EXAMPLES", "GRAMMAR", "parse_request"]
-
-GRAMMAR = """\
-import <path|glob|url>[, <path|glob|url>...] into [database] <db>[.<table> | table <t>]
-       [where <predicate>] [key <col>[, <col>...]] [mode create|append|upsert|replace]
-  <path|glob|url>  also: all [CSV|TSV|JSON|JSONL|Parquet|Excel] files in <dir> [recursively]
-  <predicate>      one SQL condition (MySQL), e.g. age >= 21 and city = 'Oslo'
-  also understood  "create tables as needed", "don't create tables",
-                   "only people who are 21 or older" (a filter on the column age)"""
-
-EXAMPLES = (
-    "import data/*.csv, https://example.com/x.csv into sales.orders key id mode upsert",
-    "Import all CSV files in /data/families into database families where age >= 21",
-)
+__all__ = ["EXAMPLES", "GRAMMAR", "parse_request", "revise_request"]
 
 
 def parse_request(text: str) -> ImportRequest:
     """Understand `text` as an import request, or raise `RequestNotUnderstood`."""
+    return _read_request(text).request()
+
+
+def revise_request(text: str, change: str) -> ImportRequest:
+    """The request `text` with `change` — a change said about a shown artifact ("no foreign
+    keys", "type zip VARCHAR(10)") — read strictly as clauses: a word the grammar cannot read
+    refuses the change (`RequestNotUnderstood`), so nothing of it is silently dropped."""
+    found = _read_request(text)
+    change_text = _Text.of(_clean(change))
+    if not change_text.raw:
+        raise _not_understood("The change is empty.")
+    for sentence in change_text.split(_SENTENCE_END):
+        _read_clauses(sentence, 0, found, strict=True)
+    return found.request()
+
+
+def _read_request(text: str) -> _Found:
     request = _Text.of(_clean(text))
     if not request.raw:
         raise _not_understood("The request is empty.")
     sentences = request.split(_SENTENCE_END)
-    import_sentences = [s for s in sentences if _IMPORT_VERB.match(s.mask)]
+    import_sentences = [s for s in sentences if _is_import_sentence(s)]
     if not import_sentences:
         raise _not_understood('This does not look like an import request (it should say "import").')
     if len(import_sentences) > 1:
@@ -107,9 +153,13 @@ def parse_request(text: str) -> ImportRequest:
     found = _Found()
     _read_import_sentence(import_sentences[0], found)
     for sentence in sentences:
-        if sentence is not import_sentences[0]:
-            _read_clauses(sentence, 0, found, strict=False)
-    return found.request()
+        if sentence is import_sentences[0]:
+            continue
+        if _describes_a_server(sentence):
+            found.note(SERVER_NOTE)
+            continue
+        _read_clauses(sentence, 0, found, strict=False)
+    return found
 
 
 # Errors ----------------------------------------------------------------------------------
@@ -118,125 +168,23 @@ def check_predicate(predicate: str) -> str:
     return _predicate(_Text.of(predicate))
 
 
-def _not_understood(problem: str) -> RequestNotUnderstood:
-    examples = "\n".join(f"  {example}" for example in EXAMPLES)
-    return RequestNotUnderstood(
-        f"{problem}\n\nWrite the request like this:\n{GRAMMAR}\n\nFor example:\n{examples}"
-    )
-
-
-def _checked_name(validate: Callable[..., str], name: str, **kind: str) -> str:
-    """Run a `dolt.sql.names` validator; its message becomes the person's error."""
-    try:
-        return validate(name, **kind)
-    except InvalidName as error:
-        raise _not_understood(str(error)) from None
-
-
-# Text with its quote mask ----------------------------------------------------------------
-_SLACK_REFERENCE = re.compile(r"<[@#!][^>\s]*>")  # <@U123>, <#C123|general>, <!here>
-_SLACK_LINK = re.compile(r"<((?:https?|ftp|s3|gs)://[^|>\s]+)(?:\|[^>]*)?>")  # <url|label>
-_TYPOGRAPHIC = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " "})
-_QUOTES = "\"'`"
-_MASKED = "\x00"
-
-
-def _clean(text: str) -> str:
-    """Undo Slack's markup and typography so the text reads as the person typed it."""
-    text = _SLACK_LINK.sub(r"\1", _SLACK_REFERENCE.sub(" ", text))
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return text.replace("```", " ").translate(_TYPOGRAPHIC).replace(_MASKED, "").strip()
-
-
-@dataclass(frozen=True)
-class _Text:
-    """A piece of the request and its quote mask.
-
-    `mask` has the length of `raw`, with everything inside quotes replaced by NUL: patterns are
-    matched against `mask` (so nothing quoted is taken for a keyword) and values read from `raw`.
-    A quote opens only at the start of a word, so the apostrophe in "don't" is not a quote.
-    """
-
-    raw: str
-    mask: str
-
-    @classmethod
-    def of(cls, raw: str) -> _Text:
-        chars, at = list(raw), 0
-        while at < len(raw):
-            quote = raw[at]
-            if quote not in _QUOTES or (at > 0 and raw[at - 1].isalnum()):
-                at += 1
-                continue
-            close = raw.find(quote, at + 1)
-            if close < 0:
-                raise _not_understood(f"A quote ({quote}) is opened but never closed.")
-            chars[at + 1 : close] = _MASKED * (close - at - 1)
-            at = close + 1
-        return cls(raw, "".join(chars))
-
-    def cut(self, start: int, end: int | None = None) -> _Text:
-        return _Text(self.raw[start:end], self.mask[start:end])
-
-    def strip(self) -> _Text:
-        start = len(self.raw) - len(self.raw.lstrip())
-        return self.cut(start, len(self.raw.rstrip()))
-
-    def group(self, match: re.Match[str], name: str) -> _Text | None:
-        start, end = match.span(name)
-        return None if start < 0 else self.cut(start, end)
-
-    def split(self, pattern: re.Pattern[str]) -> list[_Text]:
-        """The non-empty pieces between matches of `pattern`, stripped."""
-        pieces, start = [], 0
-        for match in pattern.finditer(self.mask):
-            pieces.append(self.cut(start, match.start()).strip())
-            start = match.end()
-        pieces.append(self.cut(start).strip())
-        return [piece for piece in pieces if piece.raw]
-
-    def blank(self, pattern: re.Pattern[str]) -> tuple[_Text, bool]:
-        """This text with every match of `pattern` replaced by spaces, and whether any was."""
-        raw, mask, hit = self.raw, self.mask, False
-        for match in pattern.finditer(self.mask):
-            start, end = match.span()
-            raw = raw[:start] + " " * (end - start) + raw[end:]
-            mask = mask[:start] + " " * (end - start) + mask[end:]
-            hit = True
-        return _Text(raw, mask), hit
-
-    def squeezed(self) -> str:
-        """`raw` with runs of whitespace outside quotes collapsed to one space."""
-        out, last = [], 0
-        for match in re.finditer(r"\s+", self.mask):
-            out += [self.raw[last : match.start()], " "]
-            last = match.end()
-        return ("".join(out) + self.raw[last:]).strip()
-
-
 # Patterns --------------------------------------------------------------------------------
-# A sentence ends at . ! ? after a non-space and before a space or the end, or at a line break.
-_SENTENCE_END = re.compile(r"(?<=\S)[.!?]+(?=\s|$)|\n+")
 _COURTESY = (
     r"(?:(?:hi|hello|hey)\b[^,]{0,30},\s*)?"
     r"(?:(?:please|pls|kindly|can\s+you|could\s+you|would\s+you"
     r"|i\s+(?:want|would\s+like|need)\s+(?:you\s+)?to)\s+)*"
 )
-_IMPORT_VERB = re.compile(rf"\s*{_COURTESY}(?P<verb>import|load|append)(?=\s|$)", re.I)
+_IMPORT_VERB = re.compile(rf"\s*{_COURTESY}(?P<verb>import|load|append|upsert)(?=\s|$)", re.I)
+# "replace zoo.penguins with penguins_2024.csv": the target first, the sources after "with"
+_REPLACE_WITH = re.compile(
+    rf"\s*{_COURTESY}replace\s+"
+    r"(?!(?:the\s+)?(?:existing\s+)?(?:tables?|rows|data|contents)\s+with\b)"  # a mode clause
+    r"(?:the\s+)?(?:(?:data|rows|contents)\s+(?:of|in)\s+)?(?=.*?\swith(?:\s|$))",
+    re.I,
+)
 _INTO = re.compile(r"(?:^|(?<=\s))into(?=\s|$)", re.I)
 _TO_OR_INTO = re.compile(r"(?:^|(?<=\s))(?:to|into)(?=\s|$)", re.I)
 
-_QUOTED = r"\"[^\"]*\"|'[^']*'|`[^`]*`"
-_PATH = rf"(?:{_QUOTED}|[^\s,\"'`]+)"
-_NAME = rf"(?:{_QUOTED}|[^\s,;:\"'`]+)"
-_LIST_SEP = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+)"
-# Words that start a clause: an unquoted column of a key list may not be one of them.
-_CLAUSE_WORD = (
-    r"(?:where|with|using|key|keys|primary|mode|in|and|create|creating|don't|do|never|without"
-    r"|only|recursively|including|append|replace|overwrite|please|thanks|into|existing|is|as)"
-)
-_COLUMN = rf"(?!{_CLAUSE_WORD}(?:[\s,]|$)){_NAME}"
-_COLUMNS = rf"(?P<columns>{_COLUMN}(?:{_LIST_SEP}{_COLUMN})*)"
 
 # The file types "all <type> files in <dir>" knows, and the extension each globs for.
 _FILE_TYPES = {
@@ -252,21 +200,23 @@ _FILE_TYPE = "|".join(sorted(_FILE_TYPES, key=len, reverse=True))
 _TYPE_SEP = r"(?:\s*,\s*|\s+(?:and|or)\s+|\s*/\s*)"
 _TYPE_SEPARATOR = re.compile(_TYPE_SEP, re.I)
 
-# "all CSV and TSV files in /data" -> /data/*.csv, /data/*.tsv; "all files in /data" -> /data
+# "all CSV and TSV files in /data" -> /data/*.csv, /data/*.tsv; "all files in /data" -> /data;
+# "everything in /data" -> /data; "all CSV files in a and b" -> a/*.csv, b/*.csv
+_DIRECTORY = rf"(?:(?:the\s+)?(?:(?:directory|folder|dir)\s+)?{_PATH})"
 _ALL_FILES = re.compile(
-    rf"""(?:all|every|each|the)\s+(?:(?:of\s+)?the\s+)?
-    (?:(?P<types>(?:{_FILE_TYPE})(?:{_TYPE_SEP}(?:{_FILE_TYPE}))*)\s+)?
-    files?\s+(?:in|under|from|inside|within)\s+(?:the\s+)?(?:(?:directory|folder|dir)\s+)?
-    (?P<dir>{_PATH})""",
+    rf"""(?:everything|(?:all|every|each|the)\s+(?:(?:of\s+)?the\s+)?
+    (?:(?P<types>(?:{_FILE_TYPE})(?:{_TYPE_SEP}(?:{_FILE_TYPE}))*)\s+)?files?)
+    \s+(?:in|under|from|inside|within)\s+
+    (?P<dirs>{_DIRECTORY}(?:{_LIST_SEP}{_DIRECTORY})*)""",
     re.I | re.X,
 )
+_DIRECTORY_WORDS = re.compile(r"(?:the\s+)?(?:(?:directory|folder|dir)\s+)?", re.I)
 # "a.csv, b.csv and https://x/c.csv", optionally after "the files" or "the data from"
 _PATH_LIST = re.compile(
     rf"""(?:(?:the\s+)?(?:data|rows|records)\s+(?:from|in)\s+)?(?:(?:the\s+)?files?\s+)?
     (?P<paths>{_PATH}(?:{_LIST_SEP}{_PATH})*)""",
     re.I | re.X,
 )
-_PATH_SEP = re.compile(_LIST_SEP, re.I)
 _RECURSIVE_WORDS = (
     r"(?:recursively|including\s+(?:all\s+)?sub-?(?:directories|folders|dirs)"
     r"|(?:and|with)\s+(?:all\s+)?(?:its|their)\s+sub-?(?:directories|folders|dirs))"
@@ -290,7 +240,6 @@ _SEPARATOR = re.compile(r"[\s,]*(?:(?:and|also|then|please|pls)\s+)*", re.I)
 _WHERE_STOP = re.compile(
     r",?\s+(?=(?:(?:with|using)\s+)?(?:primary\s+)?keys?\s*:?\s+[\w\"'`]|mode\s*:?\s+\w)", re.I
 )
-_ONLY = r"only\s+(?:(?:import|load|keep|include)\s+)?(?:the\s+)?"
 _YEARS = r"(?:\s+years?(?:\s+old)?)?"
 _AGE_COMPARISONS = (
     (rf"(?P<n>\d+){_YEARS}\s+(?:or|and)\s+(?:older|over|above)", ">="),
@@ -300,130 +249,115 @@ _AGE_COMPARISONS = (
     (rf"(?:younger\s+than|under|below)\s+(?P<n>\d+){_YEARS}", "<"),
 )
 _LOOKS_LIKE_FILTER = re.compile(
-    r"(?:only|skip|exclude|excluding|except|ignore|omit|filter|keep|drop|remove|without|where)\b",
+    r"(?:only|just|skip|exclude|excluding|except|ignore|omit|filter|keep|drop|remove|without"
+    r"|where)\b",
     re.I,
 )
 _LOOKS_LIKE_INSTRUCTION = re.compile(
-    r"\b(?:keys?|mode|append|upsert|replace|overwrite|create|tables?|database|filter|import)\b",
+    r"\b(?:keys?|mode|append|upsert|replace|overwrite|create|tables?|database|filter|import"
+    r"|types?|delimiter|separator|header|sheets?|rename|foreign|null|markers?|union|decimal"
+    r"|references?)\b",
     re.I,
+)
+_UPSERT_BY = re.compile(rf"\s*,?\s*(?:by|on)\s+{_COLUMNS}(?![\w'])", re.I)
+_WITH = re.compile(r"\s+with\s+", re.I)
+_SOURCES_BEFORE_CLAUSES = re.compile(rf"\s*{_items('paths')}", re.I)
+# A sentence that describes a database server or a login, not an import.
+_DESCRIBES_SERVER = re.compile(
+    r"\b(?:(?:database|sql|dolt|mysql|mariadb)[\s-]+server|server\s+(?:is\s+)?running"
+    r"|running\s+on|host(?:name)?|port\s+\d+|localhost|\d{1,3}(?:\.\d{1,3}){3}"
+    r"|user(?:name)?\s+(?:is\s+)?\S|password|passwd|credentials?|log\s*in\s+as)\b",
+    re.I,
+)
+SERVER_NOTE = (
+    "The database server described in the request is not used: the import goes to the database "
+    "server this bot is configured with. Credentials written in a message are never used."
 )
 _COURTESY_ONLY = re.compile(r"(?:please|thanks|thank\s+you|thx|cheers)?[\s.!,]*", re.I)
 _MODE_WORDS = {mode.value: mode for mode in WriteMode} | {"update": WriteMode.UPSERT}
 
 
-# What the request says, gathered clause by clause -----------------------------------------
-@dataclass
-class _Found:
-    sources: list[str] = field(default_factory=list)
-    database: str | None = None
-    table: str | None = None
-    filters: list[str] = field(default_factory=list)
-    key: list[str] = field(default_factory=list)
-    mode: WriteMode | None = None
-    create_tables: bool | None = None
-    recursive: bool = False
-    nested_lists: Literal["child_tables", "json_column"] | None = None
-
-    def settle(self, attribute: str, value: object, label: str) -> None:
-        """Set `attribute` once; saying two different things is an error."""
-        current = getattr(self, attribute)
-        if current not in (None, [], value):
-            raise _not_understood(
-                f"The request says two different things about the {label}: "
-                f"{_describe(current)} and {_describe(value)}."
-            )
-        setattr(self, attribute, value)
-
-    def request(self) -> ImportRequest:
-        if self.mode is WriteMode.CREATE and self.create_tables is False:
-            raise _not_understood("Mode create makes new tables, but the request says not to.")
-        where = None
-        if self.filters:
-            where = (
-                self.filters[0]
-                if len(self.filters) == 1
-                else " AND ".join(f"({condition})" for condition in self.filters)
-            )
-        request = ImportRequest(
-            sources=self.sources,
-            database=self.database,
-            table=self.table,
-            where=where,
-            key=self.key,
-            mode=self.mode,
-            create_tables=self.create_tables is not False,
-            recursive=self.recursive,
-            nested_lists=self.nested_lists or "child_tables",
-        )
-        return request.model_copy(update={"summary": _summary(request)})
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return "create tables" if value else "don't create tables"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)
-
-
-def _summary(request: ImportRequest) -> str:
-    """One plain sentence of what will be done."""
-    count = len(request.sources)
-    sources = ", ".join(request.sources)
-    if request.recursive:
-        sources += ", including subdirectories"
-    plural = "s" if count > 1 else ""
-    parts = [f"Import {count} source{plural} ({sources}) into database {request.database}"]
-    parts.append(f"table {request.table}" if request.table else "one table per file")
-    if request.key:
-        parts.append(f"with key ({', '.join(request.key)})")
-    if request.mode:
-        parts.append(f"in {request.mode.value} mode")
-    parts.append(
-        "creating tables as needed" if request.create_tables else "only into existing tables"
-    )
-    if request.where:
-        parts.append(f"keeping rows where {request.where}")
-    return ", ".join(parts) + "."
-
-
 # The import sentence ----------------------------------------------------------------------
+def _is_import_sentence(sentence: _Text) -> bool:
+    return bool(_IMPORT_VERB.match(sentence.mask) or _REPLACE_WITH.match(sentence.mask))
+
+
 def _read_import_sentence(sentence: _Text, found: _Found) -> None:
+    if replace := _REPLACE_WITH.match(sentence.mask):
+        _read_replace_sentence(sentence.cut(replace.end()), found)
+        return
     verb = _IMPORT_VERB.match(sentence.mask)
     assert verb is not None
     body = sentence.cut(verb.end())
-    appending = verb["verb"].lower() == "append"
-    connector = (_TO_OR_INTO if appending else _INTO).search(body.mask)
+    word = verb["verb"].lower()
+    connector = (_TO_OR_INTO if word == "append" else _INTO).search(body.mask)
     if connector is None:
         if not body.raw.strip():
             raise _not_understood("The request names nothing to import and no target database.")
         raise _not_understood('The request names no target: add "into <database>".')
-    if appending:
-        found.settle("mode", WriteMode.APPEND, "mode")
+    if word in ("append", "upsert"):
+        found.settle("mode", WriteMode(word), "mode")
     _read_sources(body.cut(0, connector.start()), found)
     target = body.cut(connector.end())
-    _read_clauses(target, _read_target(target, found), found, strict=True)
+    position = _read_target(target, found)
+    if word == "upsert" and (by := _UPSERT_BY.match(target.mask, position)):
+        position = _on_key(target, by, found)
+    _read_clauses(target, position, found, strict=True)
+
+
+def _read_replace_sentence(body: _Text, found: _Found) -> None:
+    """`replace <db>.<table> with <sources> [clauses]`: mode replace."""
+    found.settle("mode", WriteMode.REPLACE, "mode")
+    position = _read_target(body, found)
+    connector = _WITH.match(body.mask, position)
+    if connector is None:
+        raise _not_understood(
+            f'I could not read "{body.raw.strip()}": write "replace <database>.<table> with '
+            '<path|glob|url>".'
+        )
+    rest = body.cut(connector.end())
+    sources = _SOURCES_BEFORE_CLAUSES.match(rest.mask)
+    if sources is None:
+        raise _not_understood('The request names nothing to replace the table with after "with".')
+    _read_sources(rest.cut(0, sources.end()), found)
+    _read_clauses(rest, sources.end(), found, strict=True)
 
 
 def _read_sources(part: _Text, found: _Found) -> None:
     part, recursive = part.blank(_RECURSIVE)
     found.recursive = found.recursive or recursive
     part = part.strip()
+    if excluded := _EXCEPT_IN_SOURCES.search(part.mask):
+        _on_except(part, excluded, found)
+        part = part.cut(0, excluded.start()).strip()
+    if listed := _JSON_LIST_OF.match(part.mask):
+        _on_json_list(part, listed, found)
+        part = part.cut(listed.end()).strip()
     if not part.raw:
         raise _not_understood(
             'The request names nothing to import: put a path, a glob or a URL before "into".'
         )
     if match := _ALL_FILES.fullmatch(part.mask):
-        directory = _unquote(part.group(match, "dir"))
-        if "://" in directory:
-            raise _not_understood(f"Files at a URL ({directory}) cannot be listed: name each file.")
+        dirs = part.group(match, "dirs")
+        assert dirs is not None
+        directories = [
+            _unquote(d.cut(_DIRECTORY_WORDS.match(d.mask).end()))  # type: ignore[union-attr]
+            for d in dirs.split(_PATH_SEP)
+        ]
+        for directory in directories:
+            if "://" in directory:
+                raise _not_understood(
+                    f"Files at a URL ({directory}) cannot be listed: name each file."
+                )
         types = part.group(match, "types")
         if types is None:
-            found.sources = [directory]
+            found.sources = directories
         else:
             extensions = [_FILE_TYPES[t.raw.lower()] for t in types.split(_TYPE_SEPARATOR)]
             found.sources = [
-                f"{directory.rstrip('/')}/*.{ext}" for ext in dict.fromkeys(extensions)
+                f"{directory.rstrip('/')}/*.{ext}"
+                for directory in directories
+                for ext in dict.fromkeys(extensions)
             ]
     elif match := _PATH_LIST.fullmatch(part.mask):
         paths = part.group(match, "paths")
@@ -472,29 +406,17 @@ def _split_dotted(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def _is_quoted(text: _Text) -> bool:
-    return len(text.raw) >= 2 and text.raw[0] in _QUOTES and text.raw[-1] == text.raw[0]
-
-
-def _unquote(text: _Text | None) -> str:
-    """A name or path as meant: without its quotes, or without trailing . ! , when bare."""
-    assert text is not None
-    if _is_quoted(text):
-        return text.raw[1:-1]
-    stripped = text.raw.rstrip(".!,")
-    return stripped if stripped.strip("/") else text.raw  # keep ".", ".." and "./"
-
-
 # Clauses ----------------------------------------------------------------------------------
-_Handler = Callable[[_Text, re.Match[str], _Found], int]
 
 
 def _read_clauses(part: _Text, position: int, found: _Found, *, strict: bool) -> None:
     """Read clauses from `position` to the end of `part`.
 
     `strict` is for the import sentence: anything left over is an error. In other sentences a
-    leftover is ignored unless it looks like a filter or another instruction.
+    leftover is ignored unless it looks like a filter or another instruction, or follows a
+    clause ("just the Gentoo penguins from Biscoe" is not read as only Gentoo).
     """
+    read_some = False
     while True:
         separator = _SEPARATOR.match(part.mask, position)
         position = separator.end() if separator else position
@@ -502,10 +424,10 @@ def _read_clauses(part: _Text, position: int, found: _Found, *, strict: bool) ->
             return
         for pattern, handler in _CLAUSES:
             if match := pattern.match(part.mask, position):
-                position = handler(part, match, found)
+                position, read_some = handler(part, match, found), True
                 break
         else:
-            _refuse_leftover(part.cut(position).strip(), strict=strict)
+            _refuse_leftover(part.cut(position).strip(), strict=strict or read_some)
             return
 
 
@@ -524,8 +446,43 @@ def _refuse_leftover(rest: _Text, *, strict: bool) -> None:
 def _on_where(part: _Text, match: re.Match[str], found: _Found) -> int:
     stop = _WHERE_STOP.search(part.mask, match.end())
     end = stop.start() if stop else len(part.raw)
-    found.filters.append(_predicate(part.cut(match.end(), end)))
+    condition = part.cut(match.end(), end)
+    found.filters.append(_equality_in_words(condition) or _predicate(condition))
     return end
+
+
+_WORDS_EQUALITY = re.compile(
+    rf"(?P<column>{_NAME})\s+(?P<op>is\s+not|isn't|is\s+equal\s+to|equals|is)\s+"
+    rf"(?P<value>{_QUOTED}|[^\s\"'`]+?)[.!]?",
+    re.I,
+)
+_SQL_WORDS_AFTER_IS = frozenset({"null", "true", "false", "unknown", "not", "distinct"})
+_PLAIN_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _equality_in_words(text: _Text) -> str | None:
+    """`species is Adelie` -> `species = 'Adelie'` (`is not` -> `<>`), the value quoted safely;
+    None when the condition is not of that shape (it is then read as SQL)."""
+    text = text.strip()
+    match = _WORDS_EQUALITY.fullmatch(text.mask)
+    if match is None:
+        return None
+    column, value = _unquote(text.group(match, "column")), text.group(match, "value")
+    assert value is not None
+    if not _is_quoted(value) and value.raw.lower() in _SQL_WORDS_AFTER_IS:
+        return None
+    _checked_name(validate_identifier, column, kind="column")
+    if not _PLAIN_IDENTIFIER.fullmatch(column):
+        column = "`" + column.replace("`", "``") + "`"
+    operator = "=" if match["op"].lower() in ("is", "equals", "is equal to") else "<>"
+    literal = value.raw[1:-1] if _is_quoted(value) else value.raw
+    if "\\" in literal:  # MySQL and DuckDB read a backslash differently: write it as SQL
+        return None
+    if not _is_quoted(value) and _NUMBER.fullmatch(literal):
+        return check_predicate(f"{column} {operator} {literal}")
+    escaped = literal.replace("'", "''")
+    return check_predicate(f"{column} {operator} '{escaped}'")
 
 
 def _predicate(text: _Text) -> str:
@@ -604,13 +561,16 @@ def _on_recursive(part: _Text, match: re.Match[str], found: _Found) -> int:
     return match.end()
 
 
-def _clause(pattern: str) -> re.Pattern[str]:
-    """A clause pattern, matched at a position and ending at a word boundary."""
-    return re.compile(rf"(?:{pattern})(?![\w'])", re.I)
+def _describes_a_server(sentence: _Text) -> bool:
+    """A sentence about a server or a login, with nothing the grammar reads at its start."""
+    if not _DESCRIBES_SERVER.search(sentence.mask):
+        return False
+    return not any(pattern.match(sentence.mask) for pattern, _ in _CLAUSES)
 
 
 _TABLES = r"(?:table|tables|rows|data|contents)"
 _CLAUSES: tuple[tuple[re.Pattern[str], _Handler], ...] = (
+    *_OVERRIDE_CLAUSES,
     (re.compile(r"where\s+(?=\S)", re.I), _on_where),
     (
         re.compile(rf"{_ONLY}(?:(?:rows|records|people|entries)\s+)?where\s+(?=\S)", re.I),
@@ -643,7 +603,10 @@ _CLAUSES: tuple[tuple[re.Pattern[str], _Handler], ...] = (
         _sets("mode", WriteMode.APPEND, "mode"),
     ),
     (
-        _clause(rf"(?:replace|overwrite)\s+(?:the\s+)?(?:existing\s+)?{_TABLES}"),
+        _clause(
+            rf"(?:replace|overwrite)\s+(?:the\s+)?(?:existing\s+)?{_TABLES}"
+            r"(?:\s+with\s+(?:the\s+)?(?:new\s+)?(?:data|rows|records|files?|ones|contents))?"
+        ),
         _sets("mode", WriteMode.REPLACE, "mode"),
     ),
     (

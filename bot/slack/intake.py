@@ -35,6 +35,13 @@ from workers.submit import submit_job
 log = logging.getLogger(__name__)
 DAY = 24 * 3600
 CANCEL_WORDS = frozenset({"cancel", "stop", "abort"})
+# A sentence that starts with a verb of the request grammar (after "please", say): the text is
+# a whole request, even when another sentence comes first ("There is a server on …. Import …")
+_SAYS_THE_VERB = re.compile(
+    r"(?:^|[.!?]\s+|\n)\s*(?:(?:please|pls|kindly|can\s+you|could\s+you)\s+)*"
+    r"(?:import|load|append|upsert|replace)\b",
+    re.I,
+)
 # Button → (stage, decision). Buttons not here open a modal or only read state.
 _BUTTONS: dict[str, tuple[Stage, Action]] = {
     ids.CONFIRM_UNDERSTANDING: (Stage.UNDERSTANDING, Action.APPROVE),
@@ -104,7 +111,7 @@ class SlackIntake:
         thread_ts: str,
         files: list[dict[str, Any]] | None,
     ) -> None:
-        if text and not text.lower().startswith("import"):
+        if text and not _SAYS_THE_VERB.search(text):
             text = f"import {text}"  # `/import people.csv into x`, or a mention without the verb
         attachments = [
             Attachment(

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from agents.errors import RequestNotUnderstood
-from agents.stages.grammar import EXAMPLES, GRAMMAR, parse_request
+from agents.stages.grammar import EXAMPLES, GRAMMAR, parse_request, revise_request
+from agents.stages.grammar_text import redact_credentials
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grammar"
 
@@ -58,3 +59,27 @@ def test_the_examples_shown_to_people_are_accepted(example: str) -> None:
 def test_fixture_files_are_big_enough() -> None:
     assert len(_cases("accepted.jsonl")) >= 25
     assert len(_cases("rejected.jsonl")) >= 12
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("user 'root' and password 's3cret!'.", "user 'root' and password ***."),
+        ("password: hunter2, then", "password: ***, then"),
+        ("the api key = sk-123 please", "the api key = *** please"),
+        ("mysql://root:pw@127.0.0.1:3306/db", "mysql://root:***@127.0.0.1:3306/db"),
+        ("user 'root' with no password. Import x", "user 'root' with no password. Import x"),
+        ("use the password column as key", "use the password column as key"),
+    ],
+)
+def test_credentials_written_in_a_message_are_replaced(said: str, kept: str) -> None:
+    assert redact_credentials(said) == kept
+
+
+def test_a_change_is_read_strictly_with_the_request() -> None:
+    request = "Import all CSV files in data into shop. Null markers NA."
+    revised = revise_request(request, "no foreign keys. Type zip VARCHAR(10).")
+    assert revised.overrides.foreign_keys is False and revised.read.null_markers == ["NA"]
+    assert [(t.column, t.type) for t in revised.overrides.types] == [("zip", "VARCHAR(10)")]
+    with pytest.raises(RequestNotUnderstood, match='could not understand "make it pretty"'):
+        revise_request(request, "no foreign keys and make it pretty")

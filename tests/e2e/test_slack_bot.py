@@ -117,6 +117,23 @@ def test_a_csv_attached_to_the_request_is_imported_and_discard_removes_the_branc
     assert "products" not in database.list_tables()
 
 
+def test_an_attachment_deleted_before_the_download_fails_the_job_naming_the_file(world):
+    world.start_worker()
+    attached = world.emulator.add_file("products.csv", b"sku,name\nA-1,Widget\n")
+    world.emulator.remove_file(attached["id"])  # Slack now answers 404 for its download
+    thread = world.mention("import products.csv into database shop", files=[attached])
+    understanding = world.wait_message(thread, ids.CONFIRM_UNDERSTANDING)
+    world.click(understanding, ids.CONFIRM_UNDERSTANDING)
+    said = world.wait_text(thread, "could not be downloaded")
+    job = wait_for_status(world.intake.store, _job(world, thread).id, Status.FAILED)
+    expected = (
+        "The attachment products.csv could not be downloaded: Slack answered HTTP 404 Not Found"
+    )
+    assert job.error is not None and job.error.startswith(expected)
+    assert "Internal error" not in said.text + json.dumps(said.blocks)
+    assert expected in said.text + json.dumps(said.blocks)
+
+
 def test_bad_signatures_and_stale_timestamps_get_401_and_make_no_job(world):
 
     from tests.fakes import slack_requests as slack
@@ -257,7 +274,8 @@ def test_a_missing_file_gets_a_clear_message_in_the_thread_and_nothing_is_writte
     wait_for_status(world.intake.store, _job(world, thread).id, Status.FAILED)
     said = world.wait_text(thread, "failed")
     assert "missing.csv" in json.dumps(said.blocks)
-    assert _database(world).list_tables() == []
+    server = open_server(f"doltlite:{world.place / 'dbs'}")
+    assert "families" not in server.list_databases()  # a failed request leaves no database
 
 
 def test_a_thread_reply_and_the_changes_modal_revise_the_ddl(world):
@@ -317,6 +335,33 @@ def test_a_thread_reply_and_the_changes_modal_revise_the_ddl(world):
     job = _job(world, thread)
     assert [v.version for v in job.artifacts["schema"]] == [1, 2, 3]
     assert job.artifacts["schema"][2].feedback == "folks"
+
+
+def test_without_a_model_a_reply_the_grammar_reads_revises_the_schema(world, tmp_path):
+    world.start_worker()
+    thread = world.mention(
+        "There is a MySQL compatible Dolt database server running on 127.0.0.1:3306, user "
+        "'root' and password 'hunter2'. Import all CSV files in families into database families."
+    )
+    understanding = world.wait_message(thread, ids.CONFIRM_UNDERSTANDING)
+    shown = json.dumps(understanding.blocks)
+    assert "database server described in the request is not used" in shown
+    world.click(understanding, ids.CONFIRM_UNDERSTANDING)
+    first = world.wait_message(thread, ids.APPROVE_SCHEMA)
+    assert "FOREIGN KEY" in json.dumps(first.blocks)
+
+    world.reply(thread, "no foreign keys")
+    second = world.wait_message(thread, ids.APPROVE_SCHEMA, after=1)
+    assert "FOREIGN KEY" not in json.dumps(second.blocks)
+    job = _job(world, thread)
+    assert [v.version for v in job.artifacts["schema"]] == [1, 2]
+    assert job.request().overrides.foreign_keys is False
+    calls = [
+        {"method": c.method, "args": c.args, "at": c.at, "rate_limited": c.rate_limited}
+        for c in world.emulator.calls()
+    ]
+    assert "hunter2" not in json.dumps(calls, default=str) + job.model_dump_json()
+    (tmp_path / "calls.json").write_text(json.dumps(calls, default=str))
 
 
 def test_a_direct_message_request_with_progress_edited_in_place(world):

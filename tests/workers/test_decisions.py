@@ -239,3 +239,75 @@ def test_a_decision_key_given_twice_takes_effect_once(ctx):
     assert _steps(ctx) == ["inspect"]
     approvals = [e for e in ctx.store.get(job.id).audit if e.action.startswith("approved")]
     assert len(approvals) == 1
+
+
+def _submit_text(ctx: StageContext, text: str, *, approve: bool = True) -> Job:
+    place = Place(kind="recording", channel="C1", thread_ts="2.2")
+    job, _ = submit_job(
+        store=ctx.store, scheduler=ctx.scheduler, text=text, requester=ADA, place=place
+    )
+    ctx.scheduler.run_pending(ctx)
+    if approve:
+        _decide(ctx, ctx.store.get(job.id), "understanding", "approve")
+    return ctx.store.get(job.id)
+
+
+def test_a_change_to_the_schema_the_grammar_reads_needs_no_model(ctx):
+    job = _submit_text(ctx, "Import all CSV files in families into database families")
+    assert job.status == Status.AWAITING_SCHEMA_APPROVAL
+    assert "FOREIGN KEY" in " ".join(job.schema_proposal().ddl)
+
+    result = _decide(ctx, job, "schema", "revise", feedback="No foreign keys, type name TEXT.")
+    assert result.took_effect
+    assert "type name TEXT, no foreign keys" in result.message
+    after = ctx.store.get(job.id)
+    assert after.status == Status.AWAITING_SCHEMA_APPROVAL
+    assert after.version("understanding") == 2 and after.version("schema") == 2
+    request = after.request()
+    assert request.overrides.foreign_keys is False
+    assert [(t.column, t.type) for t in request.overrides.types] == [("name", "TEXT")]
+    assert "FOREIGN KEY" not in " ".join(after.schema_proposal().ddl)
+    assert ctx.port_for(job).kinds()[-1] == "schema"
+
+
+def test_a_change_to_the_plan_the_grammar_reads_filters_the_rows(ctx):
+    job = _until(ctx, Status.AWAITING_PLAN_APPROVAL)
+    assert job.import_plan().steps[0].expected_rows == 39  # age >= 21
+    result = _decide(
+        ctx, job, "plan", "revise", feedback="only rows where name is 'Frieda Neumann'"
+    )
+    assert result.took_effect
+    after = ctx.store.get(job.id)
+    assert after.version("plan") == 2 and after.status == Status.AWAITING_PLAN_APPROVAL
+    assert after.request().where == "(age >= 21) AND (name = 'Frieda Neumann')"
+    assert after.import_plan().steps[0].expected_rows == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "stage", "change", "said"),
+    [  # a change the step cannot redo; words the grammar cannot read
+        (Status.AWAITING_PLAN_APPROVAL, "plan", "delimiter ;", "how the files are read"),
+        (Status.AWAITING_SCHEMA_APPROVAL, "schema", "no foreign keys and be nice", "be nice"),
+    ],
+)
+def test_a_change_in_words_that_cannot_be_applied_is_refused_saying_why(
+    ctx, status, stage, change, said
+):
+    job = _until(ctx, status)
+    result = _decide(ctx, job, stage, "revise", feedback=change)
+    assert not result.took_effect and said in result.message
+    assert "send the request again" in result.message or "language model" in result.message
+    after = ctx.store.get(job.id)
+    assert after.version("understanding") == 1 and after.version(stage) == 1
+
+
+def test_a_password_in_the_request_is_never_stored_or_shown(ctx):
+    text = (
+        "There is a Dolt server on 127.0.0.1:3306, user root, password 'hunter2'. "
+        "Import families/people.csv into database families"
+    )
+    job = _submit_text(ctx, text, approve=False)
+    assert "hunter2" not in job.model_dump_json()
+    request = job.request()
+    assert request.database == "families" and request.notes
+    assert "hunter2" not in str(ctx.port_for(job).events)

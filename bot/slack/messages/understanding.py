@@ -26,6 +26,7 @@ def render_understanding(request: ImportRequest, *, ref: ButtonRef) -> Message:
     blocks = [
         b.section(f"*This is my understanding:*\n{escape(summary)}"),
         b.fields(_details(request)),
+        *(b.context(f":information_source: {escape(note)}") for note in request.notes),
         b.context(f"Read by {who} · job {inline_code(ref.job_id)}"),
         b.actions(
             "understanding_actions",
