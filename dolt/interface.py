@@ -184,6 +184,13 @@ class Database(ABC):
         """
 
     @abstractmethod
+    def read_rows(
+        self, *, table: str, ref: str = "main", where: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` rows of `table` at `ref` as stored, optionally only those matching a
+        MySQL-dialect predicate (checked by the SELECT policy; its values go as parameters)."""
+
+    @abstractmethod
     def column_values(self, *, table: str, column: str, ref: str = "main") -> Iterator[Any]:
         """The values of one column at `ref`, streamed (e.g. a key, to check references)."""
 
@@ -280,6 +287,26 @@ class DoltServer(ABC):
     @abstractmethod
     def database(self, *, name: str, create: bool = False) -> Database:
         """Open a database; with `create`, make it first when it is missing."""
+
+    @abstractmethod
+    def drop_database(self, *, name: str) -> None:
+        """Delete a database and everything in it."""
+
+    def drop_if_untouched(self, *, name: str) -> bool:
+        """Delete a database that holds nothing yet (no table on `main`, no branch but
+        `main`), as one a failed request just created; True when it was deleted."""
+        if name not in self.list_databases():
+            return False
+        database = self.database(name=name)
+        try:
+            untouched = not database.list_tables() and [
+                b.name for b in database.list_branches()
+            ] == ["main"]
+        finally:
+            database.close()
+        if untouched:
+            self.drop_database(name=name)
+        return untouched
 
     @abstractmethod
     def close(self) -> None: ...

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.stages.grammar import parse_request
+from agents.stages.grammar import GRAMMAR, parse_request
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 EXAMPLES = [
@@ -30,3 +30,8 @@ def test_every_request_example_in_the_readme_parses(text):
 def test_the_readme_names_exactly_the_two_make_commands():
     block = re.search(r"```sh\n(make demo.*?)\n```", README, re.S).group(1)
     assert [line.split()[:2] for line in block.splitlines()] == [["make", "demo"], ["make", "test"]]
+
+
+def test_the_readme_shows_the_grammar_that_errors_and_import_help_show():
+    block = re.search(r"### The request grammar \(no LLM needed\)\n\n```\n(.*?)\n```", README, re.S)
+    assert block is not None and block.group(1) == GRAMMAR

@@ -5,11 +5,13 @@ terminal's answers go to `decide` like Slack clicks do.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from agents.artifacts import Review
+from agents.errors import AgentError
 from agents.execution.branches import branch_name, job_id_of
 from agents.execution.review import build_review
 from agents.sources.resolve import SourcePolicy
@@ -23,8 +25,9 @@ from workers.decisions import DecisionRequest, decide
 from workers.errors import JobNotFound
 from workers.file_store import FileJobStore
 from workers.inline_scheduler import InlineScheduler
+from workers.interrupt import ctrl_c_noticed, interrupts_held, stop_interrupted
 from workers.job import Job, Person, Place
-from workers.stage_table import STEPS, Action, Stage, awaited_stage
+from workers.stage_table import STEPS, Action, Stage, Step, awaited_stage
 from workers.states import Status
 from workers.submit import submit_job
 
@@ -33,6 +36,10 @@ class DecidingPort(ConversationPort, Protocol):
     """A port in this process that also hands over what the person decided (the terminal's)."""
 
     def take_decision(self) -> DecisionRequest | None: ...
+
+    def working(self, step: Step) -> AbstractContextManager[object]:
+        """Shown while `step` runs (a spinner with its words); ends before any prompt."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,11 @@ class ImportOutcome:
     review: Review | None = None
     stopped_at: str | None = None
     """Where a cancelled import stopped, in words: "the schema proposal"."""
+    error: str | None = None
+    """Why a failed import failed, in the words of the error that stopped it."""
+    interrupted: bool = False
+    """Stopped by Ctrl-C: the job is cancelled and its branch, if it had one, removed."""
+    branch_removed: bool = False
 
 
 def _context(setup: LocalSetup, port: DecidingPort, scheduler: InlineScheduler) -> StageContext:
@@ -75,7 +87,7 @@ def _context(setup: LocalSetup, port: DecidingPort, scheduler: InlineScheduler) 
 def _drive(ctx: StageContext, scheduler: InlineScheduler, port: DecidingPort) -> None:
     """Run scheduled steps; hand each answer the terminal gave to `decide`; until quiet."""
     while True:
-        scheduler.run_pending(ctx)
+        scheduler.run_pending(ctx, around=port.working)
         decision = port.take_decision()
         if decision is None:
             return
@@ -93,8 +105,16 @@ def run_import(text: str, *, setup: LocalSetup, port: DecidingPort) -> ImportOut
         requester=setup.person,
         place=Place(kind="terminal"),
     )
+    removed: bool | None = None
+    failure: str | None = None
     try:
-        _drive(ctx, scheduler, port)
+        with ctrl_c_noticed():
+            _drive(ctx, scheduler, port)
+    except KeyboardInterrupt:
+        with interrupts_held():
+            removed = stop_interrupted(ctx, job.id, setup.person)
+    except (AgentError, DoltError) as error:  # the step failed the job, saying why
+        failure = str(error)
     finally:
         for staging in (ctx.stagings or {}).values():
             staging.close()
@@ -106,6 +126,9 @@ def run_import(text: str, *, setup: LocalSetup, port: DecidingPort) -> ImportOut
         branch=job.branch,
         review=job.review() if job.has(Stage.REVIEW) else None,
         stopped_at=_stopped_at(job),
+        error=failure or job.error if job.status == Status.FAILED else None,
+        interrupted=removed is not None,
+        branch_removed=bool(removed),
     )
 
 
@@ -182,6 +205,15 @@ def _saved_review(jobs_dir: Path, branch: str) -> Review | None:
     except JobNotFound:
         return None
     return job.review() if job.has(Stage.REVIEW) else None
+
+
+def already_merged(job_or_branch: str, *, setup: LocalSetup) -> Job | None:
+    """The job of `job_or_branch` when it was merged already (its `merge_commit` says where)."""
+    try:
+        job = FileJobStore(setup.jobs_dir).get(job_id_of(job_or_branch))
+    except JobNotFound:
+        return None
+    return job if job.status == Status.MERGED else None
 
 
 def merge_import(

@@ -28,6 +28,7 @@ from agents.errors import AgentError, LlmUnavailable
 from dolt.errors import BranchNotFound, Busy, ConnectionLost, DoltError, MergeConflict
 from workers.context import StageContext, author_of
 from workers.errors import JobBusy
+from workers.interrupt import as_interrupt
 from workers.job import Job, Person
 from workers.stage_table import Stage, Step, stage_row, step_row
 from workers.states import OPEN, Status
@@ -66,7 +67,7 @@ def run_step(
     """Run one step under the job's lock; a non-transient error fails the job, saying why."""
     step = Step(step)
     try:
-        with ctx.store.lock(job_id):
+        with ctx.store.lock(job_id), as_interrupt():
             STEP_FUNCTIONS[step](ctx, job_id, **arguments)
     except TRANSIENT:
         raise
@@ -183,6 +184,20 @@ def _database(ctx: StageContext, name: str | None, *, create: bool = False):
         database.close()
 
 
+@contextmanager
+def _dropped_if_this_fails(ctx: StageContext, name: str | None) -> Iterator[None]:
+    """A database the step creates is deleted again when the step fails or is interrupted
+    before anything was written to it: a request for a missing file leaves no empty database."""
+    existed = name in ctx.server.list_databases()
+    try:
+        yield
+    except BaseException:
+        if not existed and name is not None:
+            with contextlib.suppress(DoltError):
+                ctx.server.drop_if_untouched(name=name)
+        raise
+
+
 # -- the steps -------------------------------------------------------------------------------
 @runs(Step.UNDERSTAND)
 def understand(ctx: StageContext, job_id: str, feedback: str = "") -> None:
@@ -218,7 +233,10 @@ def inspect(ctx: StageContext, job_id: str) -> None:
         return
     job = _fetch_attachments(ctx, job)
     request = _without_attachment_words(job.request(), job)
-    with _database(ctx, request.database, create=True) as database:
+    with (
+        _dropped_if_this_fails(ctx, request.database),
+        _database(ctx, request.database, create=True) as database,
+    ):
         inspection, staging = pipeline.inspect(
             request,
             database=database,

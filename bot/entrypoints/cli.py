@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from agents.errors import AgentError
+from agents.errors import AgentError, RequestNotUnderstood
 from agents.execution.branches import job_id_of
 from agents.sources.resolve import SourcePolicy
+from agents.stages.grammar import check_predicate
+from bot.entrypoints import help_text
 from bot.entrypoints.llm import open_llm
-from bot.entrypoints.settings import JOBS_DIR, Settings, local_author, parse_author
-from bot.terminal import render
+from bot.entrypoints.settings import Settings, local_author, parse_author
+from bot.terminal import merge_words, render, samples
 from bot.terminal.port import TerminalPort
 from dolt import open_server
 from dolt.errors import DoltError, MergeConflict
@@ -24,13 +29,19 @@ from workers.errors import JobError
 from workers.states import Status
 
 app = typer.Typer(help="Import data into Dolt branches, review, merge.", no_args_is_help=True)
-console = Console()
-errors = Console(stderr=True)
+# Markup off: what is printed (paths, predicates, error text) keeps its brackets.
+console = Console(markup=False)
+errors = Console(stderr=True, markup=False)
+
+STOPPED = "stopped: nothing reached main"
+INTERRUPTED_EXIT = 130
+_failing: dict[str, str | None] = {"job": None}
+"""The job a failing command is about, for the `--json` error object."""
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Database URL (doltlite:<dir> or mysql://...).")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (an error too).")]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Take defaults and approve.")]
 AuthorOption = Annotated[
     str | None, typer.Option("--author", help="'Name <email>' for commits and merges.")
@@ -48,7 +59,7 @@ def _setup(db: str | None, author: str | None, *, llm=None) -> local_jobs.LocalS
     return local_jobs.LocalSetup(
         server=open_server(db or settings.dolt_url),
         policy=SourcePolicy.from_env(settings.environ, cwd=Path.cwd()),
-        jobs_dir=Path.cwd() / JOBS_DIR,
+        jobs_dir=Path.cwd() / settings.jobs_dir,
         author=who,
         llm=llm,
     )
@@ -76,10 +87,11 @@ def _review_json(outcome: local_jobs.ImportOutcome) -> dict:
             for t in (review.tables if review else [])
         ],
         "rejected_rows": review.rejected_rows if review else 0,
+        "rejects": [reject.model_dump() for reject in review.rejects] if review else [],
     }
 
 
-@app.command("import")
+@app.command("import", help=help_text.IMPORT_HELP)
 def import_(
     request: Annotated[
         str, typer.Argument(help="What to import, e.g. 'import data/*.csv into sales'.")
@@ -89,18 +101,21 @@ def import_(
     as_json: JsonOption = False,
     author: AuthorOption = None,
 ) -> None:
-    """Run an import up to review: the branch is kept for `importbot merge` or `discard`."""
     with open_llm(Settings.from_environment().environ) as llm:
         setup = _setup(db, author, llm=llm)
         port = _terminal(setup, ask=not yes and not as_json and sys.stdin.isatty(), quiet=as_json)
         outcome = local_jobs.run_import(request, setup=setup, port=port)
 
+    _failing["job"] = outcome.job_id
+    if outcome.interrupted:
+        removed = "the branch was removed" if outcome.branch_removed else "nothing was written"
+        _stop(f"{STOPPED}; {removed}", job=outcome.job_id)
+    if outcome.status == Status.FAILED:
+        _fail(outcome.error or "the import failed", job=outcome.job_id)
     if as_json:
         print(json.dumps(_review_json(outcome)))
     elif outcome.status == Status.CANCELLED:
         console.print(f"Stopped at {outcome.stopped_at}; nothing was written.")
-    elif outcome.status == Status.FAILED:
-        raise SystemExit(1)
     else:
         job_id = outcome.job_id
         then = f"`importbot merge {job_id}` or `importbot discard {job_id}`"
@@ -110,11 +125,51 @@ def import_(
 @app.command()
 def diff(job_or_branch: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show what an import branch changed (three-dot diff), its rejects and conflicts."""
+    _failing["job"] = job_id_of(job_or_branch)
     review = local_jobs.review_import(job_or_branch, setup=_setup(db, None))
     if as_json:
         print(review.model_dump_json())
     else:
         console.print(render.review_group(review))
+
+
+@app.command()
+def rows(
+    job_or_branch: str,
+    table: str,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="Rows to show.")] = 20,
+    where: Annotated[
+        str | None, typer.Option("--where", help='One SQL condition, e.g. "age >= 21".')
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show rows of TABLE as they are stored on an import's branch (read-only)."""
+    _failing["job"] = job_id_of(job_or_branch)
+    if where is not None:
+        _check_where(where)
+    with open_server(db or Settings.from_environment().dolt_url) as server:
+        database, branch = local_jobs.find_branch(server, job_or_branch)
+        try:
+            found = database.read_rows(table=table, ref=branch, where=where, limit=limit)
+        finally:
+            database.close()
+    if as_json:
+        print(json.dumps({"branch": branch, "table": table, "rows": found}, default=str))
+        return
+    console.print(
+        f"{table} on {branch}: {len(found)} row(s)" + (f" where {where}" if where else "")
+    )
+    console.print(samples.rows_table(found))
+
+
+def _check_where(where: str) -> None:
+    """The rules of the request's `where` (one plain condition, no subquery); the policy then
+    checks it against the table's columns."""
+    try:
+        check_predicate(where)
+    except RequestNotUnderstood as error:
+        _fail(str(error).split("\n\n")[0], job=_failing["job"])
 
 
 @app.command()
@@ -125,9 +180,15 @@ def merge(
     author: AuthorOption = None,
 ) -> None:
     """Merge a reviewed import into main (refused, with the conflicts, if it would conflict)."""
+    _failing["job"] = job_id_of(job_or_branch)
     setup = _setup(db, author)
+    merged = local_jobs.already_merged(job_or_branch, setup=setup)
+    if merged is not None:
+        _say_already_merged(merged, as_json=as_json)
+        return
+    # quiet: a refusal is said once, by main(), in words without Dolt's internals
     database, branch, commit = local_jobs.merge_import(
-        job_or_branch, setup=setup, port=_terminal(setup, ask=False, quiet=as_json)
+        job_or_branch, setup=setup, port=_terminal(setup, ask=False, quiet=True)
     )
     if as_json:
         print(
@@ -148,6 +209,7 @@ def merge(
 @app.command()
 def discard(job_or_branch: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Delete an import's branch; main never saw it."""
+    _failing["job"] = job_id_of(job_or_branch)
     setup = _setup(db, None)
     database, branch = local_jobs.discard_import(
         job_or_branch, setup=setup, port=_terminal(setup, ask=False, quiet=as_json)
@@ -232,7 +294,7 @@ def serve(
     try:
         intake, secret = build_intake(environ, socket=socket)
     except SlackSettingsError as error:
-        errors.print(f"[red]error:[/red] {error}")
+        errors.print(Text.assemble(("error: ", "red"), str(error)))
         raise SystemExit(2) from None
     slack_app = build_app(intake, signing_secret=secret)
     warm_up(intake)
@@ -277,6 +339,7 @@ def jobs(
 @app.command()
 def show(job_or_branch: str, as_json: JsonOption = False) -> None:
     """One job: its state, artifacts (with versions), LLM usage and audit log."""
+    _failing["job"] = job_id_of(job_or_branch)
     record = _job_store().get(job_id_of(job_or_branch))
     if as_json:
         print(record.model_dump_json())
@@ -328,13 +391,71 @@ def branches(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print(render.branches_table(items, title=f"Branches of {name}"))
 
 
+def _say_already_merged(job, *, as_json: bool) -> None:
+    commit = job.merge_commit or ""
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "job": job.id,
+                    "database": job.database,
+                    "branch": job.branch,
+                    "status": Status.MERGED.value,
+                    "commit": commit,
+                    "already_merged": True,
+                }
+            )
+        )
+    else:
+        console.print(f"{job.branch} is already merged into main: merge commit {commit[:12]}.")
+
+
+def _wants_json() -> bool:
+    return "--json" in sys.argv[1:]
+
+
+def _fail(message: str, *, job: str | None) -> None:
+    """Say why a command failed (one JSON object on stdout with `--json`) and exit 1."""
+    if _wants_json():
+        print(json.dumps({"error": message, "job": job, "status": Status.FAILED.value}))
+    else:
+        errors.print(Text.assemble(("error: ", "red"), message))
+    raise SystemExit(1)
+
+
+def _stop(message: str, *, job: str | None) -> NoReturn:
+    """Ctrl-C: one line (or the JSON object), exit 130 at once. The job is recorded and its
+    branch removed by now; the interpreter's own teardown (half a second of extension
+    finalizers) is skipped so that stopping takes well under a second."""
+    if _wants_json():
+        print(json.dumps({"error": message, "job": job, "status": Status.CANCELLED.value}))
+    else:
+        errors.print(message)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(INTERRUPTED_EXIT)
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C outside an import's steps; click would turn a KeyboardInterrupt into "Aborted!"."""
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise _Interrupted
+
+
 def main() -> None:
+    help_text.show_flags_as_flags()
+    signal.signal(signal.SIGINT, _interrupted)  # an import's steps notice it on their own
     try:
         app()
+    except (_Interrupted, KeyboardInterrupt):
+        importing = sys.argv[1:2] == ["import"]
+        _stop(f"{STOPPED}; nothing was written" if importing else "stopped", job=_failing["job"])
     except MergeConflict as error:
-        errors.print(f"[red]merge refused:[/red] {error}")
-        errors.print(render.conflict_preview_text(error.preview))
+        if _wants_json():
+            _fail(merge_words.refused_in_one_line(error.preview), job=_failing["job"])
+        errors.print(merge_words.refused_merge_text(error.preview, job=_failing["job"]))
         raise SystemExit(1) from None
     except (DoltError, AgentError, JobError) as error:
-        errors.print(f"[red]error:[/red] {error}")
-        raise SystemExit(1) from None
+        _fail(str(error), job=_failing["job"])

@@ -6,15 +6,20 @@ What the person answers becomes a `DecisionRequest` that the terminal's job driv
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+
 import typer
 from rich.console import Console, RenderableType
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.progress import Progress, TaskID
+from rich.status import Status
 
 from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
 from bot.terminal import render
+from bot.terminal.progress import end_where_loaded, load_progress
 from workers.decisions import DecisionRequest
 from workers.job import Job, Person
-from workers.stage_table import Action, Stage
+from workers.stage_table import Action, Stage, Step, step_row
+from workers.states import Status as JobStatus
 
 YES_WORDS = ("y", "yes", "ok", "looks right", "approve")
 NO_WORDS = ("n", "no", "cancel", "stop")
@@ -29,9 +34,18 @@ class TerminalPort:
         self.decisions: list[DecisionRequest] = []
         self._progress: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
+        self._spinner: Status | None = None
 
     def take_decision(self) -> DecisionRequest | None:
         return self.decisions.pop(0) if self.decisions else None
+
+    def working(self, step: Step) -> AbstractContextManager[object]:
+        """A spinner with the step's words while it runs (staging, profiling, ...); it stops
+        before anything is shown or asked."""
+        if self.quiet or not self.console.is_terminal:
+            return nullcontext()
+        self._spinner = self.console.status(f"{step_row(step).words.capitalize()}…")
+        return self._spinner
 
     # -- the port ----------------------------------------------------------------------------
     def understanding(self, job: Job, request: ImportRequest, *, version: int) -> None:
@@ -43,9 +57,7 @@ class TerminalPort:
         for question in questions:
             self._show(render.question_text(question))
             answers[question.id] = (
-                typer.prompt(question.text, default=question.default)
-                if self.ask
-                else question.default
+                _prompt(question.text, default=question.default) if self.ask else question.default
             )
         self.decisions.append(
             DecisionRequest(
@@ -66,33 +78,45 @@ class TerminalPort:
     def progress(self, job: Job, table: str, done: int, expected: int) -> None:
         if self.quiet:
             return
+        self._stop_spinner()
         if self._progress is None:
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=self.console,
-                transient=False,
-            )
+            self._progress = load_progress(self.console)
             self._progress.start()
         if table not in self._tasks:
+            end_where_loaded(self._progress)  # the tables before it have finished
             self._tasks[table] = self._progress.add_task(table, total=expected)
         self._progress.update(self._tasks[table], completed=done)
 
     def review(self, job: Job, review: Review, *, version: int) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        self._stop_progress()
         self._show(render.review_group(review))
 
     def notice(self, job: Job, text: str) -> None:
         self._show(render.notice_text(text))
 
     def finished(self, job: Job) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        self._stop_spinner()
+        self._stop_progress(loaded=job.status != JobStatus.CANCELLED)  # Ctrl-C: bars stay short
 
     # -- helpers -----------------------------------------------------------------------------
+    def _stop_spinner(self) -> None:
+        if self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
+
+    def _stop_progress(self, *, loaded: bool = True) -> None:
+        """The bars end where the loads ended: a table whose rows were partly rejected or
+        filtered reaches its end too."""
+        if self._progress is None:
+            return
+        if loaded:
+            end_where_loaded(self._progress)
+        self._progress.stop()
+        self._progress = None
+        self._tasks = {}
+
     def _show(self, renderable: RenderableType) -> None:
+        self._stop_spinner()
         if not self.quiet:
             self.console.print(renderable)
 
@@ -103,7 +127,7 @@ class TerminalPort:
     def _decide(self, job: Job, stage: Stage, version: int, question: str) -> None:
         action, feedback = Action.APPROVE, ""
         if self.ask:
-            answer = typer.prompt(
+            answer = _prompt(
                 f"{question} [y = yes, n = cancel, or say what to change]", default="y"
             )
             word = answer.strip().lower()
@@ -114,3 +138,12 @@ class TerminalPort:
         self.decisions.append(
             DecisionRequest(job.id, stage, version, action, self.person, feedback=feedback)
         )
+
+
+def _prompt(text: str, *, default: str) -> str:
+    """typer's prompt, with Ctrl-C (and end of input) as an interrupt, not click's "Aborted!"."""
+    try:
+        return str(typer.prompt(text, default=default))
+    except typer.Abort:
+        typer.echo(err=True)  # what follows starts on a line of its own, not after the prompt
+        raise KeyboardInterrupt from None

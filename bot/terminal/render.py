@@ -8,7 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
-from dolt.models import BranchInfo, ConflictPreview
+from bot.terminal.samples import sample_tables
+from dolt.models import BranchInfo
 from workers.job import Job
 
 SHOWN_SOURCES = 20
@@ -23,30 +24,23 @@ def branches_table(branches: list[BranchInfo], *, title: str = "Branches") -> Ta
     return table
 
 
-def ddl_block(statements: list[str]) -> Syntax:
-    return Syntax(";\n\n".join(statements) + ";", "sql", word_wrap=True)
+def sql_text(code: str) -> Text:
+    """SQL, highlighted, as text: rich's Syntax pads every line to the width, so a copied
+    statement would carry trailing spaces."""
+    text = Syntax(code, "sql", background_color="default").highlight(code)
+    text.rstrip()
+    return text
 
 
-def conflict_preview_text(preview: ConflictPreview) -> Group | Text:
-    if preview.clean:
-        return Text(f"Merging {preview.branch} into {preview.into}: no conflicts.", style="green")
-    lines = [Text(f"Merging {preview.branch} into {preview.into} would conflict:", style="red")]
-    for conflict in preview.data_conflicts:
-        lines.append(Text(f"  {conflict.table}: {conflict.count} conflicting row(s)"))
-        for example in conflict.examples:
-            sides = "  ".join(f"{side} {example[side]}" for side in ("base", "ours", "theirs"))
-            lines.append(Text(f"    {sides}"))
-    for schema_conflict in preview.schema_conflicts:
-        lines.append(Text(f"  {schema_conflict.table}: {schema_conflict.description}"))
-    for violation in preview.constraint_violations:
-        lines.append(Text(f"  {violation.table}: {violation.count} constraint violation(s)"))
-    if preview.error:
-        lines.append(Text(f"  {preview.error}"))
-    return Group(*lines)
+def ddl_block(statements: list[str]) -> Text:
+    return sql_text(";\n\n".join(statements) + ";")
 
 
 def request_text(request: ImportRequest) -> Text:
-    return Text(f"This is my understanding: {request.summary}")
+    text = Text(f"This is my understanding: {request.summary}")
+    for note in request.notes:
+        text.append(f"\nnote: {note}", style="yellow")
+    return text
 
 
 def schema_block(proposal: SchemaProposal) -> Group:
@@ -62,17 +56,16 @@ def schema_block(proposal: SchemaProposal) -> Group:
 
 def plan_table(plan: ImportPlan) -> Group:
     table = Table(title="Plan")
-    for column in ("table", "mode", "source rows", "rows to load", "filtered out"):
+    unreadable = any(step.unreadable_rows for step in plan.steps)
+    columns = ["table", "mode", "source rows", "rows to load", "filtered out"]
+    for column in columns + (["unreadable (rejected)"] if unreadable else []):
         table.add_column(column, justify="left" if column in ("table", "mode") else "right")
     for step in plan.steps:
-        table.add_row(
-            step.table,
-            str(step.mode),
-            f"{step.source_rows:,}",
-            f"{step.expected_rows:,}",
-            f"{step.source_rows - step.expected_rows:,}",
-        )
-    selects = [Syntax(f"-- {s.table}\n{s.select};", "sql", word_wrap=True) for s in plan.steps]
+        filtered = step.source_rows - step.unreadable_rows - step.expected_rows
+        cells = [step.table, str(step.mode), f"{step.source_rows:,}", f"{step.expected_rows:,}"]
+        cells.append(f"{filtered:,}")
+        table.add_row(*cells, *([f"{step.unreadable_rows:,}"] if unreadable else []))
+    selects = [sql_text(f"-- {s.table}\n{s.select};") for s in plan.steps]
     checks = [Text(f"check: every row satisfies {c}") for c in plan.checks]
     return Group(table, *selects, *checks)
 
@@ -100,6 +93,7 @@ def review_group(review: Review) -> Group:
             f"{t.rows_after:,}",
         )
     parts.append(table)
+    parts += sample_tables(review.tables)
     for check in review.checks_passed:
         parts.append(Text(f"✓ {check}", style="green"))
     if review.rejects:

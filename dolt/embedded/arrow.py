@@ -12,15 +12,19 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import os
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from dolt.embedded.loader import library_path
 from dolt.errors import Busy, ConstraintViolation, SqlError
 from dolt.interface import ArrowStream
 
-_OK, _REFUSED, _FAILED, _UNSUPPORTED = 0, 1, 2, 3
-_PROGRESS = ctypes.CFUNCTYPE(None, ctypes.c_longlong)
+_OK, _REFUSED, _FAILED, _UNSUPPORTED, _STOPPED = 0, 1, 2, 3, 4
+_PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_longlong)
+"""Called with the rows written so far; a nonzero answer stops the load (rolled back)."""
 _ERROR_SIZE = 2000
 
 
@@ -46,7 +50,9 @@ def load_arrow_stream(
     column type it does not bind: nothing written).
 
     The first row the database refuses raises `ConstraintViolation`; the rows of the
-    transactions committed before it stay on the branch.
+    transactions committed before it stay on the branch. Ctrl-C (SIGINT, in the main thread)
+    stops the load at the next progress report — the loader runs in C without the GIL, so
+    Python would not see it before the end — and raises `KeyboardInterrupt`.
     """
     loader = _enabled_loader()
     if loader is None:
@@ -55,21 +61,24 @@ def load_arrow_stream(
     stream = _capsule_pointer(capsule)
     written = ctypes.c_longlong(0)
     error = ctypes.create_string_buffer(_ERROR_SIZE)
-    callback = _PROGRESS(on_progress) if on_progress is not None else _PROGRESS()  # NULL callback
-    code = loader(
-        library_path().encode(),
-        target.encode(),
-        insert_sql.encode(),
-        group_sql.encode(),
-        group_rows,
-        stream,
-        rows_per_transaction,
-        progress_every,
-        callback,
-        ctypes.byref(written),
-        error,
-        _ERROR_SIZE,
-    )
+    with _interrupt_noticed() as interrupted:
+        callback = _PROGRESS(_reporter(on_progress, interrupted))
+        code = loader(
+            library_path().encode(),
+            target.encode(),
+            insert_sql.encode(),
+            group_sql.encode(),
+            group_rows,
+            stream,
+            rows_per_transaction,
+            progress_every,
+            callback,
+            ctypes.byref(written),
+            error,
+            _ERROR_SIZE,
+        )
+    if code == _STOPPED or interrupted:
+        raise KeyboardInterrupt
     message = error.value.decode(errors="replace")
     if code == _OK:
         return written.value
@@ -80,6 +89,41 @@ def load_arrow_stream(
     if "locked" in message or "busy" in message:
         raise Busy(f"The database is busy: {message}")
     raise SqlError(f"Loading rows failed: {message}")
+
+
+def _reporter(
+    on_progress: Callable[[int], None] | None, interrupted: list[bool]
+) -> Callable[[int], int]:
+    """The callback the loader calls between statements: reports progress, then tells it to
+    stop (1) once Ctrl-C was pressed. Running Python here lets the signal handler run."""
+
+    def report(done: int) -> int:
+        _check_signals()
+        if interrupted:
+            return 1
+        if on_progress is not None:
+            on_progress(done)
+        return 1 if interrupted else 0
+
+    return report
+
+
+@contextmanager
+def _interrupt_noticed() -> Iterator[list[bool]]:
+    """While the loader runs, SIGINT only marks the list (non-empty = interrupted); the
+    default handler would raise inside the C callback, where ctypes swallows it. Afterwards
+    the handler that was there is called once for the interrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    interrupted: list[bool] = []
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted and callable(previous):
+        previous(signal.SIGINT, None)  # the caller's handler hears of it (and raises, usually)
 
 
 def _enabled_loader() -> Callable[..., int] | None:
@@ -113,7 +157,9 @@ def _loader() -> Callable[..., int] | None:  # the C function; restype c_int
     return function
 
 
-# A prototype of our own, rather than setting argtypes on the process-wide ctypes.pythonapi.
+# Prototypes of our own, rather than setting argtypes on the process-wide ctypes.pythonapi.
+_check_signals = ctypes.PYFUNCTYPE(ctypes.c_int)(("PyErr_CheckSignals", ctypes.pythonapi))
+
 _capsule_get_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c_char_p)(
     ("PyCapsule_GetPointer", ctypes.pythonapi)
 )

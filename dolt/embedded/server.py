@@ -35,7 +35,7 @@ from dolt.models import (
 )
 from dolt.sql.dialect import sqlite_to_mysql
 from dolt.sql.names import quote_identifier, validate_branch_name, validate_database_name
-from dolt.sql.predicates import count_query
+from dolt.sql.predicates import count_query, rows_query
 from dolt.urls import DoltliteLocation
 
 PROTECTED_BRANCHES = frozenset({"main"})
@@ -97,6 +97,12 @@ class DoltliteServer(DoltServer):
                 pass
         return DoltliteDatabase(name=name, path=path)
 
+    def drop_database(self, *, name: str) -> None:
+        path = self._path(name)
+        for leftover in (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")):
+            leftover.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+
     def close(self) -> None:
         return None
 
@@ -150,6 +156,21 @@ class DoltliteDatabase(Database):
                 raise TableNotFound(f"There is no table {table!r} on {ref!r}.")
             sql = count_query(table=table, columns=columns, where=where, dialect="sqlite")
             return int(scalar(connection, sql))
+
+    def read_rows(
+        self, *, table: str, ref: str = "main", where: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        with self._reading(ref) as connection:
+            columns = [
+                c for (c,) in connection.execute("SELECT name FROM pragma_table_info(?)", (table,))
+            ]
+            if not columns:
+                raise TableNotFound(f"There is no table {table!r} on {ref!r}.")
+            sql, parameters = rows_query(
+                table=table, columns=columns, where=where, limit=limit, dialect="sqlite"
+            )
+            cursor = connection.execute(sql, parameters)
+            return [dict(zip(columns, row, strict=True)) for row in cursor]
 
     def column_values(self, *, table: str, column: str, ref: str = "main") -> Iterator[Any]:
         sql = f"SELECT {quote_identifier(column)} FROM {quote_identifier(table)}"

@@ -59,6 +59,7 @@ enum {
     ARROW_LOAD_REFUSED = 1,     /* a row was refused by a constraint; its transaction undone */
     ARROW_LOAD_FAILED = 2,      /* any other error; the current transaction undone */
     ARROW_LOAD_UNSUPPORTED = 3, /* a column type this loader does not bind; nothing written */
+    ARROW_LOAD_STOPPED = 4,     /* `progress` asked to stop (Ctrl-C); the current transaction undone */
 };
 
 #define SQLITE_OK 0
@@ -186,13 +187,14 @@ static int is_refusal(int code) {
  * column c is parameter r * columns + c + 1, so a statement may leave a column unused, such
  * as a leading record number), `insert_sql` one row (the rest of each batch). Commits every
  * `rows_per_transaction` rows, rounded up to whole statements. `progress` (may be NULL)
- * receives the rows written so far about every `progress_every` rows and at the end.
+ * receives the rows written so far about every `progress_every` rows and at the end; a
+ * nonzero answer stops the load between two statements (ARROW_LOAD_STOPPED).
  * `*written` counts the rows committed.
  */
 int importbot_arrow_load(const char *library, const char *target, const char *insert_sql,
                          const char *group_sql, int group_rows, struct ArrowArrayStream *stream,
                          long long rows_per_transaction, long long progress_every,
-                         void (*progress)(long long), long long *written, char *err, int errlen) {
+                         int (*progress)(long long), long long *written, char *err, int errlen) {
     sqlite_api api;
     sqlite3 *db = NULL;
     sqlite3_stmt *statement = NULL, *group = NULL;
@@ -288,8 +290,13 @@ int importbot_arrow_load(const char *library, const char *target, const char *in
             }
             long long so_far = *written + in_this_transaction;
             if (progress && progress_every > 0 && so_far / progress_every > reported / progress_every) {
-                progress(so_far);
                 reported = so_far;
+                if (progress(so_far) != 0) {
+                    snprintf(err, errlen, "stopped");
+                    batch.release(&batch);
+                    result = ARROW_LOAD_STOPPED;
+                    goto done;
+                }
             }
         }
         api.clear_bindings(statement); /* no binding may point into a released batch */

@@ -32,7 +32,7 @@ from dolt.models import (
     RowChangeType,
 )
 from dolt.sql.names import validate_branch_name, validate_database_name
-from dolt.sql.predicates import count_query
+from dolt.sql.predicates import count_query, rows_query
 from dolt.sqlserver.connect import (
     DEFAULT_CONNECT_TIMEOUT,
     Connector,
@@ -112,6 +112,11 @@ class SqlServer(DoltServer):
         except DatabaseExists:  # created meanwhile by someone else: fine
             return SqlServerDatabase(connector=self._connector, name=name)
 
+    def drop_database(self, *, name: str) -> None:
+        validate_database_name(name)
+        with self._connector.connect() as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {quote_database(name)}")
+
     def close(self) -> None:
         """Nothing to release: connections are opened per call or per write session."""
 
@@ -154,6 +159,18 @@ class SqlServerDatabase(Database):
             ]
             sql = count_query(table=table, columns=columns, where=where, dialect="mysql")
             return int(connection.scalar(sql))
+
+    def read_rows(
+        self, *, table: str, ref: str = "main", where: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        with self._on_ref(ref) as connection:
+            columns = [
+                str(r["Field"]) for r in connection.rows(f"SHOW COLUMNS FROM {quote(table)}")
+            ]
+            sql, parameters = rows_query(
+                table=table, columns=columns, where=where, limit=limit, dialect="mysql"
+            )
+            return connection.rows(sql, parameters)
 
     def column_values(self, *, table: str, column: str, ref: str = "main") -> Iterator[Any]:
         with self._on_ref(ref) as connection:

@@ -180,3 +180,36 @@ def test_a_loader_that_cannot_be_loaded_leaves_the_python_path(kinds, monkeypatc
         monkeypatch.undo()
         embedded_arrow._loader.cache_clear()
     assert native_load_available()
+
+
+def test_ctrl_c_stops_the_load_between_statements_within_a_second(kinds):
+    """The loader runs in C without the GIL: SIGINT is noticed at its next progress report,
+    the open transaction is undone and KeyboardInterrupt reaches the caller."""
+    import os
+    import signal
+    import time
+
+    con = duckdb.connect()
+    source = con.sql("SELECT i AS record, i AS id FROM range(1, 3_000_001) t(i)")
+    pressed: list[float] = []
+
+    def press_ctrl_c(done):
+        if not pressed:
+            pressed.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with kinds.write_session(branch="b") as session:
+        with pytest.raises(KeyboardInterrupt):
+            session.load_arrow(
+                table="kinds",
+                columns=["id"],
+                source=source,
+                tagged=True,
+                rows_per_transaction=1_000_000,
+                progress_every=20_000,
+                on_progress=press_ctrl_c,
+            )
+        stopped = time.monotonic() - pressed[0]
+        assert session.row_count(table="kinds") == 0  # its transaction was rolled back
+    assert stopped < 1.0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back

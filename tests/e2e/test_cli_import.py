@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -91,6 +92,38 @@ def test_discard_removes_the_branch(workspace):
     importbot("discard", out["job"], "--db", "doltlite:dbs", cwd=workspace)
     with open_server(f"doltlite://{workspace / 'dbs'}") as server:
         assert [b.name for b in server.database(name="families").list_branches()] == ["main"]
+
+
+def test_unreadable_records_are_rejected_rows_in_json_and_in_the_diff(workspace):
+    (workspace / "t.csv").write_text("id,name,age\n1,a,10\n2,b\n3,c,30\n4,d,40,extra\n5,e,50\n")
+    out = json.loads(
+        importbot(
+            "import",
+            "import t.csv into zoo",
+            "--yes",
+            "--json",
+            "--db",
+            "doltlite:dbs",
+            cwd=workspace,
+        ).stdout
+    )
+    assert out["rejected_rows"] == 2
+    assert {t["name"]: t["rows_added"] for t in out["tables"]} == {"t": 3}
+    assert [(r["table"], r["file"], r["line"], r["value"]) for r in out["rejects"]] == [
+        ("t", "t.csv", 3, "2,b"),
+        ("t", "t.csv", 5, "4,d,40,extra"),
+    ]
+    assert out["rejects"][0]["reason"] == "unreadable record: too few fields: expected 3, found 2"
+    diff = json.loads(
+        importbot("diff", out["job"], "--json", "--db", "doltlite:dbs", cwd=workspace).stdout
+    )
+    assert diff["rejected_rows"] == 2 and diff["rejects"] == out["rejects"]
+    assert "every source row accounted for (5 rows)" in diff["checks_passed"]
+    shown = importbot(
+        "diff", out["job"], "--db", "doltlite:dbs", cwd=workspace, env={"COLUMNS": "200"}
+    ).stdout
+    assert "Rejected rows (2)" in shown and "4,d,40,extra" in shown
+    assert "unreadable record: too many fields: expected 3, found 4" in shown
 
 
 def test_bad_requests_get_a_clear_error_and_write_nothing(workspace):
@@ -322,6 +355,27 @@ def test_on_a_terminal_a_change_in_your_own_words_revises_the_schema(workspace):
         (branch,) = [b.name for b in database.list_branches() if b.name != "main"]
         assert sorted(database.list_tables(ref=branch)) == ["marriages", "parents", "people"]
         assert database.count_rows(table="people", ref=branch, where="date_of_birth IS NULL") == 0
+
+
+def test_on_a_terminal_a_change_the_grammar_reads_revises_the_schema_without_a_model(workspace):
+    text = "Import all CSV files in examples/families into the database families."
+    output = _run_on_a_terminal(
+        ["import", text, "--db", "doltlite:dbs"],
+        cwd=workspace,
+        answers=b"y\nno foreign keys\ny\ny\n",
+        env={"IMPORTBOT_LLM": "off"},
+    )
+    output = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", output)  # colours of the DDL
+    first, revised = output.split("Approve this schema?")[:2]
+    assert "FOREIGN KEY" in first and "FOREIGN KEY" not in revised
+    assert "language model" not in output
+    assert output.count("Approve this schema?") == 2
+    with open_server(f"doltlite://{workspace / 'dbs'}") as server:
+        database = server.database(name="families")
+        (branch,) = [b.name for b in database.list_branches() if b.name != "main"]
+        statements = database.create_statements(ref=branch)
+    assert sorted(statements) == ["birthdays", "marriages", "parents", "people"]
+    assert not any("FOREIGN KEY" in sql for sql in statements.values())
 
 
 def test_on_a_terminal_questions_are_answered_and_the_answer_reaches_the_model(workspace):

@@ -1,0 +1,43 @@
+"""A few rows of each table the import changed, as the review shows them: NULL as NULL, long
+cells cut, every value as text (never rich markup)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from agents.artifacts import TableReview
+
+CELL_CHARACTERS = 40
+NULL = Text("NULL", style="dim italic")
+
+
+def sample_tables(tables: list[TableReview]) -> list[Table]:
+    return [_sample_table(t) for t in tables if t.samples]
+
+
+def _sample_table(table: TableReview) -> Table:
+    return rows_table(table.samples, title=f"{table.name}: {len(table.samples)} sample row(s)")
+
+
+def cell_text(value: Any) -> Text:
+    if value is None:
+        return NULL
+    text = value.hex() if isinstance(value, bytes) else str(value)
+    text = text.replace("\n", "⏎")
+    if len(text) > CELL_CHARACTERS:
+        text = text[: CELL_CHARACTERS - 1] + "…"
+    return Text(text)
+
+
+def rows_table(rows: list[dict[str, Any]], *, title: str | None = None) -> Table:
+    """Rows as they are stored (`importbot rows`): one column per table column."""
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    shown = Table(title=title, title_justify="left")
+    for column in columns:
+        shown.add_column(Text(column), overflow="fold")
+    for row in rows:
+        shown.add_row(*(cell_text(row.get(column)) for column in columns))
+    return shown
