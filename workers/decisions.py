@@ -19,6 +19,7 @@ from workers.permissions import Permissions
 from workers.revision_in_words import revised_in_words
 from workers.stage_table import Action, Stage, StageRow, Step, stage_row, step_row
 from workers.states import FINAL, Status
+from workers.steps import drop_created_database
 
 MAX_VERSIONS = 6
 DAY = 24 * 3600
@@ -80,6 +81,8 @@ def decide(
         port.notice(job, effect.message)
         _reshow(port, job, decision.stage)
     if effect.took_effect and job.status in FINAL:
+        if job.status == Status.CANCELLED:
+            drop_created_database(ctx, job)
         port.finished(job)
     return DecisionResult(effect.message, effect.took_effect, job)
 

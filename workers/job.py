@@ -86,6 +86,11 @@ class Job(BaseModel):
     )
     pending_by: Person | None = Field(None, description="Who asked for the pending step.")
     database: str | None = None
+    created_database: bool = Field(
+        False,
+        description="This job's inspection created the database: a failed or cancelled job "
+        "deletes it again while it holds nothing.",
+    )
     branch: str | None = None
     commit: str | None = None
     merge_commit: str | None = None

@@ -95,7 +95,17 @@ def fail(ctx: StageContext, job_id: str, reason: str) -> None:
 
     job, changed = ctx.store.update(job_id, apply)
     if changed:
+        drop_created_database(ctx, job)
         ctx.port_for(job).finished(job)
+
+
+def drop_created_database(ctx: StageContext, job: Job) -> None:
+    """A database this job created is deleted when the job ends without a merge while the
+    database holds nothing (no table on main, no branch but main): a request that failed or was
+    cancelled at any stage leaves no empty database behind."""
+    if job.created_database and job.database:
+        with contextlib.suppress(DoltError):
+            ctx.server.drop_if_untouched(name=job.database)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -233,6 +243,7 @@ def inspect(ctx: StageContext, job_id: str) -> None:
         return
     job = _fetch_attachments(ctx, job)
     request = _without_attachment_words(job.request(), job)
+    created = request.database not in ctx.server.list_databases()
     with (
         _dropped_if_this_fails(ctx, request.database),
         _database(ctx, request.database, create=True) as database,
@@ -256,6 +267,7 @@ def inspect(ctx: StageContext, job_id: str) -> None:
         if not _owes(job, Step.INSPECT):
             return None
         job.add_artifact(Stage.INSPECTION, inspection)
+        job.created_database = job.created_database or created
         if questions:
             job.pending = None
             version = job.add_artifact(Stage.QUESTIONS, FollowUpQuestions(questions=questions))

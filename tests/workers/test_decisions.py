@@ -15,7 +15,9 @@ import redis
 
 from agents.sources.resolve import SourcePolicy
 from dolt import open_server
+from dolt.models import Author
 from tests.fakes.redis_dbs import STORES_REDIS_URL as REDIS_URL
+from workers import steps
 from workers.context import StageContext
 from workers.decisions import DecisionRequest, decide
 from workers.errors import IllegalTransition, JobError, OutdatedVersion
@@ -216,7 +218,7 @@ def test_cancel_while_the_schema_waits_writes_nothing(ctx):
     assert job.audit[-1].status_from == Status.AWAITING_SCHEMA_APPROVAL
     assert job.audit[-1].actor == "U_ADA"
     assert ctx.port_for(job).kinds()[-1] == "finished"
-    assert f"import/{job.id}" not in _branches(ctx)
+    assert "families" not in ctx.server.list_databases()  # created by the job, still empty
     assert _steps(ctx) == []
 
 
@@ -311,3 +313,29 @@ def test_a_password_in_the_request_is_never_stored_or_shown(ctx):
     request = job.request()
     assert request.database == "families" and request.notes
     assert "hunter2" not in str(ctx.port_for(job).events)
+
+
+def test_a_cancelled_or_failed_job_leaves_no_database_it_created(ctx):
+    job = _until(ctx, Status.AWAITING_SCHEMA_APPROVAL)
+    assert "families" in ctx.server.list_databases()  # the inspection created it
+    _decide(ctx, job, "schema", "cancel")
+    assert ctx.store.get(job.id).status == Status.CANCELLED
+    assert "families" not in ctx.server.list_databases()
+    job, _ = submit_job(
+        store=ctx.store,
+        scheduler=ctx.scheduler,
+        text=REQUEST,
+        requester=ADA,
+        place=Place(kind="recording", channel="C1", thread_ts="2.2"),
+    )
+    ctx.scheduler.run_pending(ctx)
+    _decide(ctx, job, "understanding", "approve")
+    with (
+        closing(ctx.server.database(name="families")) as database,
+        database.write_session(branch="main") as session,
+    ):  # someone else's table arrives on main meanwhile
+        session.execute_ddl(sql="CREATE TABLE towns (id INT PRIMARY KEY)")
+        session.commit(message="towns", author=Author(name="Bo", email="bo@example.com"))
+    steps.fail(ctx, job.id, "the model went away")
+    assert ctx.store.get(job.id).status == Status.FAILED
+    assert "families" in ctx.server.list_databases()  # it holds a table now: kept
