@@ -291,7 +291,8 @@ class _LocalPaths:
     def _directory(self, spec: str, base: Path) -> list[ResolvedSource]:
         label = spec.rstrip("/") or "."
         listing = self._walk(base, label=label, max_depth=None if self.recursive else 1)
-        data = [entry for entry in listing.files if entry.regular and is_data_file(entry.name)]
+        # .zip archives in the folder are taken too: their data members are unpacked below
+        data = [entry for entry in listing.files if entry.regular and _accepts(entry.name)]
         if data:
             return [self._checked(label, entry) for entry in data]
         if not listing.files:

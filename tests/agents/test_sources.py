@@ -345,3 +345,12 @@ def test_except_leaves_out_files_by_name_or_path(root):
     ]
     with pytest.raises(SourceNotFound, match=r"Every file of data/\*\.csv matches \*\.csv"):
         resolve(["data/*.csv"], root, exclude=["*.csv"])
+
+
+def test_a_zip_in_a_folder_is_unpacked_with_the_folders_other_files(root):
+    with zipfile.ZipFile(root / "data" / "more.zip", "w") as archive:
+        archive.writestr("inner.csv", CSV)
+        archive.writestr("readme.md", b"# not data\n")
+    found = resolve(["data"], root)
+    assert shown(found) == ["data/a.csv", "data/b.json", "data/more.zip:inner.csv"]
+    assert next(item for item in found if item.origin == "archive").file.read_bytes() == CSV

@@ -189,6 +189,8 @@ def test_ctrl_c_stops_the_load_between_statements_within_a_second(kinds):
     import signal
     import time
 
+    # Python's own handler, as in a terminal (a shell's background job starts with SIGINT ignored)
+    started_with = signal.signal(signal.SIGINT, signal.default_int_handler)
     con = duckdb.connect()
     source = con.sql("SELECT i AS record, i AS id FROM range(1, 3_000_001) t(i)")
     pressed: list[float] = []
@@ -211,5 +213,8 @@ def test_ctrl_c_stops_the_load_between_statements_within_a_second(kinds):
             )
         stopped = time.monotonic() - pressed[0]
         assert session.row_count(table="kinds") == 0  # its transaction was rolled back
-    assert stopped < 1.0
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    try:
+        assert stopped < 1.0
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    finally:
+        signal.signal(signal.SIGINT, started_with)
