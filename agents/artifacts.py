@@ -10,7 +10,11 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 # SourceSnapshot is defined beside the code that takes snapshots (agents.sources imports nothing
-# of the other stages); surfaces read it from here, with the other artifacts.
+# of the other stages); surfaces read it from here, with the other artifacts, and say which
+# files were read with `files_words`.
+from agents.sources.files_words import files_words as files_words
+from agents.sources.skipped import SkippedSource as SkippedSource
+from agents.sources.skipped import skipped_words as skipped_words
 from agents.sources.snapshot import SourceSnapshot
 from dolt.models import WriteMode
 
@@ -142,11 +146,19 @@ class ImportRequest(RequestCore):
     notes: list[str] = Field(
         default_factory=list, description="What the person should know about how it was read."
     )
+    table_modes: dict[str, WriteMode] = Field(
+        default_factory=dict,
+        description="Set by the code from the person's answers: how rows are written to each "
+        "table that already exists (append, upsert or replace).",
+    )
 
 
 # 2. inspect ------------------------------------------------------------------------------
-ValueFormat = Literal["thousands", "decimal_comma", "percent", "percent_comma", "ymd", "dmy", "mdy"]
-"""1,234.5 / 1.234,5 / 12.5% / 12,5% / 2015/01/31 / 31.01.2015 or 31/01/2015 / 01/31/2015."""
+ValueFormat = Literal[
+    "thousands", "decimal_comma", "percent", "percent_comma", "ymd", "dmy", "mdy", "month_name"
+]
+"""1,234.5 / 1.234,5 / 12.5% / 12,5% / 2015/01/31 / 31.01.2015 or 31/01/2015 / 01/31/2015 /
+Jan 31 2015 or 31-Jan-2015."""
 
 
 class ValueReading(Artifact):
@@ -220,6 +232,26 @@ class ForeignKeyCandidate(Artifact):
     containment: float = Field(description="Share of non-null values found in the referenced key.")
 
 
+class ImportRecord(Artifact):
+    """One source one job imported into one table: a row of the database's own ledger
+    (`agents.execution.ledger`), merged into main with the data it describes."""
+
+    job_id: str
+    table: str
+    source: str = Field(description="As shown to people: a path, or the URL redacted.")
+    sha256: str = Field(description="The snapshot's SHA-256, 64 hex digits.")
+    size: int = Field(description="Bytes.")
+    mode: WriteMode
+    rows_loaded: int
+    request: str = Field(description="The request, as the job read it.")
+    commit: str = Field(description="The Dolt commit that holds the rows.")
+    imported_at: str = Field(description="UTC, ISO 8601 to the second.")
+
+    @property
+    def day(self) -> str:
+        return self.imported_at[:10]
+
+
 class Inspection(Artifact):
     database: str
     target_schema: dict[str, str] = Field(description="CREATE statements on main, MySQL dialect.")
@@ -227,6 +259,15 @@ class Inspection(Artifact):
     foreign_keys: list[ForeignKeyCandidate] = Field(default_factory=list)
     snapshots: list[SourceSnapshot] = Field(
         default_factory=list, description="Every source as fixed in the job's folder."
+    )
+    skipped: list[SkippedSource] = Field(
+        default_factory=list,
+        description="Files a folder, glob or archive held that are not imported, and why.",
+    )
+    previous_imports: list[ImportRecord] = Field(
+        default_factory=list,
+        description="What main's ledger says was imported before from sources with these "
+        "same contents (same SHA-256).",
     )
 
 
@@ -339,6 +380,7 @@ class TableLoad(Artifact):
     loaded: int
     filtered: int
     rejected: int
+    mode: WriteMode | None = Field(None, description="How the rows were written.")
 
 
 class ExecutionReport(Artifact):
@@ -381,5 +423,9 @@ class Review(BaseModel):
     rejected_rows: int
     rejects: list[Reject]
     conflicts: list[str] = Field(default_factory=list, description="Empty when the merge is clean.")
+    destructive: list[str] = Field(
+        default_factory=list,
+        description="What merging deletes or overwrites on main (replace, upsert), in words.",
+    )
     checks_passed: list[str] = Field(default_factory=list)
     sources: list[SourceSnapshot] = Field(default_factory=list, description="What was loaded.")

@@ -53,6 +53,10 @@ class ProposalInvalid(AgentError):
     """A schema proposal or plan that failed validation (policy, names, dry run)."""
 
 
+class PlanTooCostly(ProposalInvalid):
+    """A plan SELECT that cannot be measured within the job's limits (time, DuckDB memory)."""
+
+
 class ExecutionFailed(AgentError):
     """The import could not be written; `main` is untouched and the branch is reset."""
 

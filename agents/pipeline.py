@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from agents.artifacts import (
+    MAX_QUESTIONS,
     ExecutionReport,
     ImportPlan,
     ImportRequest,
@@ -32,6 +33,7 @@ from agents.artifacts import (
 from agents.baseline.proposal import plan_import, propose_schema
 from agents.errors import ProposalInvalid, RepairExhausted, RequestNotUnderstood, SourceError
 from agents.execution.executor import ExecutionInput, Progress, execute
+from agents.execution.ledger import records_on, without_ledger
 from agents.execution.review import build_review
 from agents.execution.target_columns import target_columns
 from agents.inspection.foreign_keys import find_foreign_keys
@@ -42,15 +44,18 @@ from agents.stages import ask as ask_stage
 from agents.stages import plan as plan_stage
 from agents.stages import schema as schema_stage
 from agents.stages import understand as understand_stage
+from agents.stages import write_modes
 from agents.stages.dry_run import dry_run_ddl
 from agents.stages.grammar import parse_request
 from agents.stages.repair import Parses
 from agents.stages.value_filters import resolve_value_filters
+from agents.staging.aligned import align_columns
 from agents.staging.connection import open_duckdb
 from agents.staging.relations import StagedRelation
 from agents.staging.stage import name_clash_note, relation_name_for, stage_file
+from agents.staging.text_shape import holds_table
 from dolt.interface import Database
-from dolt.models import Author
+from dolt.models import Author, WriteMode
 from dolt.sql.policy import check_ddl
 
 A = TypeVar("A", SchemaProposal, ImportPlan)
@@ -111,7 +116,9 @@ def _stage(
     workdir: Path,
     profiles: Sequence[SourceProfile] = (),
 ) -> Staging:
-    """Each snapshot file staged in a new DuckDB of the job, in order, named after its file."""
+    """Each snapshot file staged in a new DuckDB of the job, in order, named after its file;
+    files that go into one table (the table the request names, or `union by name`) get their
+    columns in one order, and with `union by name` the columns only others have, as NULL."""
     staging = Staging(duckdb=open_duckdb(workdir=workdir))
     try:
         for snapshot, file in zip(snapshots, files, strict=True):
@@ -130,6 +137,12 @@ def _stage(
             ):
                 if clash and staged.relation == relation:
                     staged = dataclasses.replace(staged, renamed=(*staged.renamed, clash))
+                staging.relations[staged.relation] = staged
+        if request.table or request.read.union_by_name:
+            top_level = [s for s in staging.relations.values() if s.parent is None]
+            for staged in align_columns(
+                staging.duckdb, top_level, by_name=request.read.union_by_name
+            ):
                 staging.relations[staged.relation] = staged
         for profile in profiles:
             if profile.relation in staging.relations:
@@ -150,17 +163,19 @@ def inspect(
     workdir: Path,
     attachments: Sequence[Path] = (),
 ) -> tuple[Inspection, Staging]:
-    """Resolve the sources, fix each as a snapshot in `workdir`, stage the snapshots, profile
-    them, find keys and references."""
-    sources = resolve_sources(
+    """Resolve the sources (what a folder holds that is not data is listed as skipped), fix
+    each as a snapshot in `workdir`, stage the snapshots, profile them, find keys and
+    references."""
+    resolution = resolve_sources(
         request.sources,
         policy=policy,
         workdir=workdir,
         recursive=request.recursive,
         attachments=attachments,
         exclude=request.read.exclude,
+        takes_text=holds_table,
     )
-    snapshots = take_snapshots(sources, workdir=workdir)
+    snapshots = take_snapshots(resolution.sources, workdir=workdir)
     files = [snapshot.path(workdir) for snapshot in snapshots]
     staging = _stage(request, snapshots, files, workdir=workdir)
     try:
@@ -168,7 +183,8 @@ def inspect(
             profile_relation(staging.duckdb, staged=s, read=request.read)
             for s in staging.relations.values()
         ]
-        target_schema = database.create_statements()
+        target_schema = without_ledger(database.create_statements())
+        previous_imports = records_on(database, sha256s=[s.sha256 for s in snapshots])
         existing_keys = {
             table: [c.name for c in target_columns(sql) if c.primary_key]
             for table, sql in target_schema.items()
@@ -190,6 +206,8 @@ def inspect(
         profiles=profiles,
         foreign_keys=foreign_keys,
         snapshots=snapshots,
+        previous_imports=previous_imports,
+        skipped=resolution.skipped,
     )
     return inspection, staging
 
@@ -210,13 +228,17 @@ def baseline_schema(request: ImportRequest, inspection: Inspection) -> SchemaPro
 def ask(
     request: ImportRequest, inspection: Inspection, *, baseline: SchemaProposal, llm: Parses | None
 ) -> list[Question]:
-    """Follow-up questions that change the result (none without a model)."""
+    """Follow-up questions that change the result: how rows go into tables that exist and
+    whether to import again what main already holds (always), then the model's (if any)."""
+    asked = write_modes.questions(request, inspection, baseline)
     if llm is None:
-        return []
+        return asked
     try:
-        return ask_stage.run(llm, request=request, inspection=inspection, baseline=baseline)
+        model = ask_stage.run(llm, request=request, inspection=inspection, baseline=baseline)
     except RepairExhausted:
-        return []  # questions are a help, not a gate: the defaults stand
+        model = []  # questions are a help, not a gate: the defaults stand
+    taken = {question.id for question in asked}
+    return [*asked, *(q for q in model if q.id not in taken)][:MAX_QUESTIONS]
 
 
 def propose(
@@ -342,6 +364,7 @@ def plan(
             baseline=previous or baseline,
             relations=relations,
             duckdb=staging.duckdb,
+            modes={step.table: WriteMode(step.mode) for step in baseline.steps},
             conversation=conversation,
         ),
         baseline=baseline,

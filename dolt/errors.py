@@ -70,6 +70,14 @@ class SqlError(DoltError):
     """The database rejected a statement (bad DDL, a type error, ...)."""
 
 
+class UnavailableFunction(SqlError):
+    """The database has no function of that name (`function`, upper-case)."""
+
+    def __init__(self, message: str, *, function: str) -> None:
+        super().__init__(message)
+        self.function = function
+
+
 class ConstraintViolation(SqlError):
     """A row broke a constraint (primary key, unique, not null, check, foreign key)."""
 

@@ -124,6 +124,14 @@ class ConstraintViolations:
 
 
 @dataclass(frozen=True)
+class RepeatedRows:
+    """Rows of a keyless table a merge would add although the target already holds them."""
+
+    table: str
+    count: int
+
+
+@dataclass(frozen=True)
 class ConflictPreview:
     """What a merge of `branch` into `into` would run into, found without changing anything."""
 
@@ -133,11 +141,17 @@ class ConflictPreview:
     schema_conflicts: tuple[SchemaConflict, ...] = ()
     constraint_violations: tuple[ConstraintViolations, ...] = ()
     error: str | None = None  # a merge that fails outright (e.g. tables added on both sides)
+    repeated_rows: tuple[RepeatedRows, ...] = ()
+    """Found by `dolt.repeated_rows` (Dolt's own merge would add them again, silently)."""
 
     @property
     def clean(self) -> bool:
         return not (
-            self.data_conflicts or self.schema_conflicts or self.constraint_violations or self.error
+            self.data_conflicts
+            or self.schema_conflicts
+            or self.constraint_violations
+            or self.error
+            or self.repeated_rows
         )
 
 

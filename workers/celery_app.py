@@ -13,6 +13,11 @@ REDIS_URL = os.environ.get("IMPORTBOT_REDIS_URL", "redis://127.0.0.1:6379/0")
 TASK_TIME_LIMIT = int(os.environ.get("IMPORTBOT_TASK_TIME_LIMIT", "7200"))
 VISIBILITY_TIMEOUT = TASK_TIME_LIMIT + int(os.environ.get("IMPORTBOT_VISIBILITY_MARGIN", "600"))
 RESTORE_INTERVAL = int(os.environ.get("IMPORTBOT_RESTORE_INTERVAL", "10"))
+TASK_RETRIES = int(os.environ.get("IMPORTBOT_TASK_RETRIES", "12"))
+"""Tries again of a step on a transient error (the model or database not answering); then the
+job fails, saying so."""
+RETRY_BACKOFF_MAX = int(os.environ.get("IMPORTBOT_RETRY_BACKOFF_MAX", "120"))
+"""The longest pause (seconds) between two tries; the pauses double from 2 s, with jitter."""
 
 app = Celery("importbot", broker=REDIS_URL, include=["workers.tasks"])
 app.conf.update(

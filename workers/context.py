@@ -12,6 +12,7 @@ from agents.stages.repair import Parses
 from dolt.interface import DoltServer
 from dolt.models import Author
 from workers.conversation import ConversationPort
+from workers.heartbeats import RedisHeartbeats
 from workers.job import Attachment, Job, Person
 from workers.job_store import JobStore
 from workers.stage_table import Step
@@ -45,6 +46,11 @@ class StageContext:
     stagings: dict[str, Staging] | None = None
     """Jobs' staged sources kept open between steps in one process (the terminal); None on
     workers, whose next step may run elsewhere and stages again."""
+    heartbeats: RedisHeartbeats | None = None
+    """Where running steps beat (workers); None in the terminal, which watches its own."""
+    model_problem: str | None = None
+    """Why the configured language model cannot be used (no API key, say): the steps that ask
+    it fail at once, saying so, instead of retrying what cannot succeed."""
 
     def workdir(self, job_id: str) -> Path:
         folder = self.jobs_dir / job_id

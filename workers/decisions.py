@@ -1,4 +1,5 @@
-"""What people decide about a job: confirm, answer, approve, change, run, merge, discard, cancel.
+"""What people decide about a job: confirm, answer, approve, change, run, merge, discard, cancel,
+and retry a failed one (as it was, or with a change to the request).
 
 `decide` applies a decision in one optimistic update (so two clicks, or two surfaces, can never
 both take effect), then schedules the step it calls for. A decision about a replaced version is
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agents import pipeline
 from agents.artifacts import ImportRequest
+from agents.stages import write_modes
 from agents.stages.grammar_text import redact_credentials
 from workers.context import StageContext
 from workers.conversation import ConversationPort
@@ -17,11 +20,22 @@ from workers.errors import IllegalTransition
 from workers.job import ArtifactVersion, Job, Person
 from workers.permissions import Permissions
 from workers.revision_in_words import revised_in_words
-from workers.stage_table import Action, Stage, StageRow, Step, stage_row, step_row
+from workers.stage_table import (
+    AFTER_FAILURE,
+    STEPS,
+    Action,
+    Stage,
+    StageRow,
+    Step,
+    stage_row,
+    step_row,
+)
 from workers.states import FINAL, Status
 from workers.steps import drop_created_database
 
 MAX_VERSIONS = 6
+STOPPED = "stopped"
+"""The audit action of a job the person stopped at a question (content already imported)."""
 DAY = 24 * 3600
 
 
@@ -54,6 +68,8 @@ class _Effect:
     arguments: dict[str, str] = field(default_factory=dict)
     reshow: bool = False
     took_effect: bool = True
+    step_cleans_up: bool = False
+    """A cancelled job's running step removes what it wrote (and a database it created)."""
 
 
 def decide(
@@ -81,7 +97,7 @@ def decide(
         port.notice(job, effect.message)
         _reshow(port, job, decision.stage)
     if effect.took_effect and job.status in FINAL:
-        if job.status == Status.CANCELLED:
+        if job.status == Status.CANCELLED and not effect.step_cleans_up:
             drop_created_database(ctx, job)
         port.finished(job)
     return DecisionResult(effect.message, effect.took_effect, job)
@@ -90,6 +106,8 @@ def decide(
 def _apply(job: Job, decision: DecisionRequest, ctx: StageContext) -> _Effect:
     if decision.action == Action.CANCEL:
         return _cancel(job, decision.actor)
+    if decision.action in AFTER_FAILURE:
+        return _after_failure(job, decision, ctx)
     row = stage_row(decision.stage)
     if job.latest(row.stage) is None:
         raise IllegalTransition(
@@ -118,15 +136,75 @@ def _apply(job: Job, decision: DecisionRequest, ctx: StageContext) -> _Effect:
 
 
 def _cancel(job: Job, who: Person) -> _Effect:
+    """Every open job can be cancelled. A running step notices at its next batch and removes
+    its branch; a loaded branch awaiting review is discarded (on its database's queue)."""
     if job.status in FINAL:
         return _Effect(f"Job {job.id} is already {job.status.value}.", took_effect=False)
-    if job.status in (Status.RUNNING, Status.AWAITING_REVIEW):
-        raise IllegalTransition(
-            f"Job {job.id} is {job.status.words}; wait for the review and discard it instead."
-        )
+    if job.status == Status.AWAITING_REVIEW:
+        if job.pending is not None:
+            return _Effect(
+                f"Already working on it ({step_row(job.pending).words}).", took_effect=False
+            )
+        job.pending = Step.DISCARD
+        job.pending_by = who
+        job.record(actor=who.id, action=f"asked to {Action.CANCEL}")
+        return _Effect(f"Cancelled: discarding {job.branch}; main never saw it.", step=Step.DISCARD)
+    # a step that opens the database cleans up after itself (here it would race with it)
+    owed_writes = job.pending is not None and step_row(job.pending).opens_database
+    loading = job.status == Status.RUNNING
     job.pending = None
     job.move(Status.CANCELLED, actor=who.id, action=Status.CANCELLED)
-    return _Effect("Cancelled; nothing was written.")
+    if loading:
+        message = (
+            "Cancelled: the load stops at its next batch and its branch is removed; "
+            "nothing reaches main."
+        )
+        return _Effect(message, step_cleans_up=owed_writes)
+    return _Effect("Cancelled; nothing was written.", step_cleans_up=owed_writes)
+
+
+def _after_failure(job: Job, decision: DecisionRequest, ctx: StageContext) -> _Effect:
+    """Retry a failed job from the step that failed, or with a change to the request (read
+    again from the start)."""
+    if job.status != Status.FAILED:
+        raise IllegalTransition(
+            f"Job {job.id} is {job.status.words}; only a failed job can be retried."
+        )
+    if decision.action == Action.EDIT_REQUEST:
+        feedback = redact_credentials(decision.feedback.strip())
+        if not feedback:
+            raise IllegalTransition("Say what to change in the request.")
+        step, arguments = Step.UNDERSTAND, {"feedback": feedback}
+        job.conversation.append(f"person: change the request: {feedback}")
+    else:
+        step, arguments = job.failed_step or Step.UNDERSTAND, dict(job.failed_arguments)
+    _recreate_database(job, step, ctx)
+    failed_in = next(
+        (e.status_from for e in reversed(job.audit) if e.status_to == Status.FAILED), None
+    )
+    runs_in = step_row(step).runs_in
+    job.error = None
+    job.failed_step = None
+    job.failed_arguments = {}
+    job.pending = step
+    job.pending_by = decision.actor
+    job.move(
+        failed_in if failed_in in runs_in else runs_in[0],
+        actor=decision.actor.id,
+        action=decision.action.value,
+        detail=arguments.get("feedback", ""),
+    )
+    return _Effect(f"Trying again: {step_row(step).words}.", step=step, arguments=arguments)
+
+
+def _recreate_database(job: Job, step: Step, ctx: StageContext) -> None:
+    """The failure dropped the (empty) database the job had created; a step after inspection
+    needs it back, empty as it was (the schema goes onto the job's branch)."""
+    steps = [row.step for row in STEPS]
+    if not job.created_database or steps.index(step) <= steps.index(Step.INSPECT):
+        return
+    if job.database and job.database not in ctx.server.list_databases():
+        ctx.server.database(name=job.database, create=True).close()
 
 
 def _owe(job: Job, step: Step, decision: DecisionRequest, row: StageRow, action: str) -> None:
@@ -154,10 +232,10 @@ def _revise(
         raise IllegalTransition(f"Say what to change in the {row.words}.")
     revised: ImportRequest | None = None
     if ctx.llm is None and row.stage != Stage.UNDERSTANDING:
-        in_words = revised_in_words(job, feedback, step)
+        in_words = revised_in_words(job, feedback, row)
         if isinstance(in_words, str):
             return _Effect(in_words, reshow=True, took_effect=False)
-        revised = in_words
+        revised, step = in_words.request, in_words.step
     if decision.version >= MAX_VERSIONS:
         raise IllegalTransition(
             f"The {row.words} has been revised {decision.version - 1} times; cancel and start a "
@@ -171,7 +249,11 @@ def _revise(
     job.conversation.append(f"person: change the {row.words}: {feedback}")
     job.pending = step
     job.pending_by = decision.actor
-    job.record(actor=decision.actor.id, action=f"asked to change {row.stage}", detail=feedback)
+    action = f"asked to change {row.stage}"
+    if step != row.step_for(Action.REVISE):  # an earlier step is redone, and the steps after it
+        job.move(step_row(step).runs_in[0], actor=decision.actor.id, action=action, detail=feedback)
+        return _Effect(f"{message} ({step_row(step).words} again)", step=step)
+    job.record(actor=decision.actor.id, action=action, detail=feedback)
     return _Effect(message, step=step, arguments={"feedback": feedback})
 
 
@@ -183,10 +265,25 @@ def _answer(job: Job, decision: DecisionRequest, row: StageRow, step: Step) -> _
         if unknown:
             raise IllegalTransition(f"No question {sorted(unknown)[0]!r} was asked.")
         answers.update({k: v for k, v in decision.answers.items() if v.strip()})
+    request = job.request()
+    inspection = job.inspection()
+    try:
+        answered = write_modes.apply_answers(
+            request, inspection, pipeline.baseline_schema(request, inspection), answers
+        )
+    except ValueError as error:
+        raise IllegalTransition(str(error)) from error
     job.answers = answers
     _latest(job, row.stage).approved_by = decision.actor.id
     for question in questions:
         job.conversation.append(f"question: {question.text} — answer: {answers[question.id]}")
+    if isinstance(answered, write_modes.Stopped):
+        job.pending = None
+        job.move(Status.CANCELLED, actor=decision.actor.id, action=STOPPED, detail=answered.reason)
+        return _Effect(f"Stopped: {answered.reason}. Nothing was written.")
+    if answered is not request:  # the write modes chosen: the request takes them
+        job.add_artifact(Stage.UNDERSTANDING, answered, feedback="answers")
+        _latest(job, Stage.UNDERSTANDING).approved_by = decision.actor.id
     _owe(job, step, decision, row, action=f"answered ({decision.action})")
     return _Effect(f"Thanks, {step_row(step).words}.", step=step)
 

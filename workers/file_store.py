@@ -75,6 +75,9 @@ class FileJobStore:
         found.sort(key=lambda job: job.created_at, reverse=True)
         return found[:limit]
 
+    def cancelled(self, job_id: str) -> bool:
+        return self.get(job_id).status == Status.CANCELLED
+
     def claim(self, key: str, *, ttl_seconds: int) -> bool:
         claims = self.jobs_dir / ".claims"
         claims.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
-"""A job stopped by Ctrl-C in this process (the terminal): recorded as cancelled, its branch
-removed, so nothing of it reaches `main` or stays behind for review.
+"""A job stopped by Ctrl-C in this process (the terminal), or cancelled by a person while one
+of its steps runs (anywhere): recorded as cancelled, its branch removed, so nothing of it
+reaches `main` or stays behind for review.
 """
 
 from __future__ import annotations
@@ -13,9 +14,22 @@ from agents.execution.branches import branch_name
 from dolt.errors import BranchNotFound, DoltError
 from workers.context import StageContext
 from workers.job import Job, Person
+from workers.job_store import JobStore
 from workers.states import OPEN, Status
 
 INTERRUPTED = "interrupted"
+
+
+class JobCancelled(KeyboardInterrupt):
+    """The job was cancelled while this step ran. Raised by the step's progress callback, it
+    stops a load between statements exactly as Ctrl-C does (the native loader's callback stops
+    on it; `except Exception` does not catch it)."""
+
+
+def stop_if_cancelled(store: JobStore, job_id: str) -> None:
+    """Called at every batch of a load: raise `JobCancelled` once the job was cancelled."""
+    if store.cancelled(job_id):
+        raise JobCancelled(f"Job {job_id} was cancelled.")
 
 
 _pressed = threading.Event()
@@ -78,13 +92,14 @@ def stop_interrupted(ctx: StageContext, job_id: str, who: Person) -> bool:
         return True
 
     job, changed = ctx.store.update(job_id, apply)
-    removed = _remove_branch(ctx, job)
+    removed = remove_branch(ctx, job)
     if changed:
         ctx.port_for(job).finished(job)
     return removed
 
 
-def _remove_branch(ctx: StageContext, job: Job) -> bool:
+def remove_branch(ctx: StageContext, job: Job) -> bool:
+    """Delete the job's import branch, if there is one; True when there was."""
     if not job.database or job.database not in ctx.server.list_databases():
         return False
     branch = branch_name(job.id)

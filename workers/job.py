@@ -16,7 +16,7 @@ from agents.artifacts import (
     SchemaProposal,
 )
 from workers.errors import IllegalTransition, OutdatedVersion
-from workers.stage_table import Stage, Step, check_transition, stage_row
+from workers.stage_table import Stage, Step, check_transition, stage_row, step_row
 from workers.states import Status
 
 A = TypeVar("A", bound=BaseModel)
@@ -98,6 +98,12 @@ class Job(BaseModel):
     llm_usage: list[dict[str, Any]] = Field(default_factory=list)
     audit: list[AuditEntry] = Field(default_factory=list)
     error: str | None = None
+    failed_step: Step | None = Field(
+        None, description="The step a failed job failed in: a retry runs it again."
+    )
+    failed_arguments: dict[str, str] = Field(
+        default_factory=dict, description="The failed step's arguments (a change in words)."
+    )
     created_at: datetime = Field(default_factory=now)
     updated_at: datetime = Field(default_factory=now)
 
@@ -156,6 +162,10 @@ class Job(BaseModel):
 
     def has(self, stage: Stage) -> bool:
         return bool(self.artifacts.get(stage))
+
+    def owes(self, step: Step) -> bool:
+        """Whether the job owes exactly this step now (a repeated delivery finds it done)."""
+        return self.pending == step and self.status in step_row(step).runs_in
 
     # -- changing (the store saves the result) ----------------------------------------------
     def add_artifact(

@@ -32,6 +32,10 @@ class JobStore(Protocol):
         """Newest first."""
         ...
 
+    def cancelled(self, job_id: str) -> bool:
+        """Whether the job was cancelled: asked at every batch of a running load, so cheap."""
+        ...
+
     def claim(self, key: str, *, ttl_seconds: int) -> bool:
         """True for the first caller with this key within `ttl_seconds`, False for repeats."""
         ...

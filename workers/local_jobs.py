@@ -13,6 +13,7 @@ from typing import Protocol
 from agents.artifacts import Review
 from agents.errors import AgentError
 from agents.execution.branches import branch_name, job_id_of
+from agents.execution.merging import merge_branch
 from agents.execution.review import build_review
 from agents.sources.resolve import SourcePolicy
 from agents.stages.repair import Parses
@@ -21,12 +22,12 @@ from dolt.interface import Database, DoltServer
 from dolt.models import Author, MergeResult
 from workers.context import StageContext
 from workers.conversation import ConversationPort
-from workers.decisions import DecisionRequest, decide
+from workers.decisions import STOPPED, DecisionRequest, decide
 from workers.errors import JobNotFound
 from workers.file_store import FileJobStore
 from workers.inline_scheduler import InlineScheduler
 from workers.interrupt import ctrl_c_noticed, interrupts_held, stop_interrupted
-from workers.job import Job, Person, Place
+from workers.job import AuditEntry, Job, Person, Place
 from workers.stage_table import STEPS, Action, Stage, Step, awaited_stage
 from workers.states import Status
 from workers.submit import submit_job
@@ -64,6 +65,8 @@ class ImportOutcome:
     review: Review | None = None
     stopped_at: str | None = None
     """Where a cancelled import stopped, in words: "the schema proposal"."""
+    stopped_because: str | None = None
+    """Why, when an answer stopped it ("a.csv was already imported into `db.a` on …")."""
     error: str | None = None
     """Why a failed import failed, in the words of the error that stopped it."""
     interrupted: bool = False
@@ -105,20 +108,52 @@ def run_import(text: str, *, setup: LocalSetup, port: DecidingPort) -> ImportOut
         requester=setup.person,
         place=Place(kind="terminal"),
     )
+    return _run(ctx, scheduler, port, job.id, setup.person)
+
+
+def retry_import(job_id: str, *, setup: LocalSetup, port: DecidingPort) -> ImportOutcome:
+    """A failed job of this folder, from the step that failed on, stopping at review."""
+    scheduler = InlineScheduler()
+    ctx = _context(setup, port, scheduler)
+    job = ctx.store.get(job_id_of(job_id))
+    request = DecisionRequest(
+        job.id, Stage.UNDERSTANDING, job.version(Stage.UNDERSTANDING), Action.RETRY, setup.person
+    )
+    decide(ctx, request)
+    return _run(ctx, scheduler, port, job.id, setup.person)
+
+
+def cancel_import(job_id: str, *, setup: LocalSetup, port: DecidingPort) -> tuple[str, Job]:
+    """Cancel a job of this folder at whatever stage it is (one running in another terminal
+    stops at its next batch); the message says what happened, and the job as it is now."""
+    scheduler = InlineScheduler()
+    ctx = _context(setup, port, scheduler)
+    job = ctx.store.get(job_id_of(job_id))
+    request = DecisionRequest(
+        job.id, Stage.UNDERSTANDING, job.version(Stage.UNDERSTANDING), Action.CANCEL, setup.person
+    )
+    result = decide(ctx, request)
+    scheduler.run_pending(ctx)  # a branch awaiting review is discarded here
+    return result.message, ctx.store.get(job.id)
+
+
+def _run(
+    ctx: StageContext, scheduler: InlineScheduler, port: DecidingPort, job_id: str, who: Person
+) -> ImportOutcome:
     removed: bool | None = None
     failure: str | None = None
     try:
         with ctrl_c_noticed():
             _drive(ctx, scheduler, port)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or the job cancelled from elsewhere while a step ran
         with interrupts_held():
-            removed = stop_interrupted(ctx, job.id, setup.person)
+            removed = stop_interrupted(ctx, job_id, who)
     except (AgentError, DoltError) as error:  # the step failed the job, saying why
         failure = str(error)
     finally:
         for staging in (ctx.stagings or {}).values():
             staging.close()
-    job = ctx.store.get(job.id)
+    job = ctx.store.get(job_id)
     return ImportOutcome(
         job_id=job.id,
         status=job.status,
@@ -126,16 +161,28 @@ def run_import(text: str, *, setup: LocalSetup, port: DecidingPort) -> ImportOut
         branch=job.branch,
         review=job.review() if job.has(Stage.REVIEW) else None,
         stopped_at=_stopped_at(job),
+        stopped_because=_stopped_because(job),
         error=failure or job.error if job.status == Status.FAILED else None,
         interrupted=removed is not None,
         branch_removed=bool(removed),
     )
 
 
+def _cancellation(job: Job) -> AuditEntry:
+    return next(e for e in reversed(job.audit) if e.status_to == Status.CANCELLED)
+
+
+def _stopped_because(job: Job) -> str | None:
+    if job.status != Status.CANCELLED:
+        return None
+    cancelled = _cancellation(job)
+    return cancelled.detail if cancelled.action == STOPPED else None
+
+
 def _stopped_at(job: Job) -> str | None:
     if job.status != Status.CANCELLED:
         return None
-    cancelled = next(e for e in reversed(job.audit) if e.status_to == Status.CANCELLED)
+    cancelled = _cancellation(job)
     if cancelled.status_from is None:
         return None
     awaited = awaited_stage(cancelled.status_from)
@@ -192,6 +239,7 @@ def review_import(job_or_branch: str, *, setup: LocalSetup) -> Review:
                     "rejects": saved.rejects,
                     "checks_passed": saved.checks_passed,
                     "sources": saved.sources,
+                    "destructive": saved.destructive,
                 }
             )
         return review
@@ -228,8 +276,8 @@ def merge_import(
         return job.database, job.branch, job.merge_commit
     database, branch = find_branch(setup.server, job_or_branch)
     try:
-        result: MergeResult = database.merge(
-            branch=branch, message=f"Merge {branch}", author=setup.author, into="main"
+        result: MergeResult = merge_branch(
+            database, branch=branch, message=f"Merge {branch}", author=setup.author
         )
         database.delete_branch(name=branch)
         return database.name, branch, result.hash

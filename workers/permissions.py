@@ -1,4 +1,5 @@
-"""Who may decide what: the requester and importers approve; mergers merge."""
+"""Who may decide what: the requester and importers approve (and retry); mergers merge; any of
+them may cancel."""
 
 from __future__ import annotations
 
@@ -24,8 +25,15 @@ class Permissions:
     require_second_approver: bool = False
     members_of: Callable[[str], frozenset[str]] = field(default=lambda group: frozenset())
     """Resolves a user-group id to its members (cached by the surface)."""
+    anyone: bool = False
+    """Everyone may decide everything: the operator at a terminal that holds the job store
+    (`importbot cancel`, `retry`), who could change the jobs there anyway."""
 
     def check(self, action: Action | str, actor: Person, job: Job) -> None:
+        if self.anyone:
+            return
+        if action == Action.CANCEL and self.may_merge(actor):
+            return  # the requester, an importer, or a merger may cancel
         if action in MERGE_ACTIONS:
             self._check_merge(action, actor, job)
         elif not self._may_approve(actor, job):

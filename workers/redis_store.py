@@ -2,7 +2,9 @@
 
 Keys (prefix `importbot:`): `job:<id>` the document; `thread:<channel>:<ts>` the job of a
 thread; `status:<status>` and `requester:<id>` sets of job ids; `jobs` a sorted set by creation
-time; `claim:<key>` idempotency keys; `lock:<id>` the per-job lock.
+time; `claim:<key>` idempotency keys; `lock:<id>` the per-job lock. Running steps' heartbeats
+(`heartbeat:<id>`, `heartbeats`) and the watchdog's keys are described in `workers.heartbeats`
+and `workers.watchdog`.
 """
 
 from __future__ import annotations
@@ -116,6 +118,9 @@ class RedisJobStore:
                 found.append(Job.model_validate_json(raw))
         return found
 
+    def cancelled(self, job_id: str) -> bool:
+        return bool(self.redis.sismember(_status_key(Status.CANCELLED), job_id))
+
     # -- idempotency and locks ---------------------------------------------------------------
     def claim(self, key: str, *, ttl_seconds: int) -> bool:
         return bool(self.redis.set(PREFIX + "claim:" + key, "1", nx=True, ex=ttl_seconds))
@@ -147,6 +152,11 @@ class RedisJobStore:
             # It may have expired meanwhile; nobody else can have taken it while we renewed.
             with contextlib.suppress(redis.exceptions.LockError):
                 lock.release()
+
+    def break_lock(self, job_id: str) -> None:
+        """Take the lock from a holder known to be dead (its step stopped beating), so the
+        step can run again at once instead of after the lock's time to live."""
+        self.redis.delete(PREFIX + "lock:" + job_id)
 
 
 def _keep_alive(lock: Lock, stop: threading.Event, every: float) -> None:

@@ -56,6 +56,8 @@ class Action(StrEnum):
     MERGE = "merge"
     DISCARD = "discard"
     CANCEL = "cancel"
+    RETRY = "retry"
+    EDIT_REQUEST = "edit_request"
 
     @property
     def words(self) -> str:
@@ -71,7 +73,13 @@ _ACTION_WORDS = {
     Action.MERGE: "merge",
     Action.DISCARD: "discard",
     Action.CANCEL: "cancel",
+    Action.RETRY: "retry",
+    Action.EDIT_REQUEST: "edit the request",
 }
+AFTER_FAILURE = frozenset({Action.RETRY, Action.EDIT_REQUEST})
+"""Decisions about a failed job: run the step that failed again, or read the request anew
+with the person's change (every stage takes them once the job failed, as every open one takes
+cancel)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,10 @@ class StageRow:
     """What each decision about it owes next (besides cancel, which every stage takes)."""
     decided_moves_to: Status | None = None
     """Where a decision that schedules a step moves the job (None: the status stays)."""
+    redone_from: Step | None = None
+    """The earlier step a change in words redoes when the stage's own step does not reread
+    what it changes (how the files are read): it and every step after it run again, the job
+    moved back to the status that step runs in (None: such a change is refused)."""
 
     def step_for(self, action: Action) -> Step:
         if action not in self.decisions:
@@ -107,6 +119,9 @@ class StepRow:
     """Where its result moves the job."""
     opens_database: bool
     """Whether it opens (and may write to) the target database: its queue is the database's."""
+    asks_model: bool = False
+    """Whether it may ask the language model: a worker whose model is not configured
+    properly fails it at once, saying what to fix."""
     rereads: frozenset[str] = frozenset()
     """The request's fields it reads afresh each time it runs: a change in words to these (read
     by the grammar, no model) is applied by running the step again on the revised request."""
@@ -153,6 +168,7 @@ STAGES: tuple[StageRow, ...] = (
         made_by=Step.PROPOSE_SCHEMA,
         waits_in=Status.AWAITING_SCHEMA_APPROVAL,
         decisions={Action.APPROVE: Step.PLAN, Action.REVISE: Step.PROPOSE_SCHEMA},
+        redone_from=Step.INSPECT,
     ),
     StageRow(
         Stage.PLAN,
@@ -163,6 +179,7 @@ STAGES: tuple[StageRow, ...] = (
         waits_in=Status.AWAITING_PLAN_APPROVAL,
         decisions={Action.APPROVE: Step.EXECUTE, Action.REVISE: Step.PLAN},
         decided_moves_to=Status.RUNNING,
+        redone_from=Step.INSPECT,
     ),
     StageRow(
         Stage.REVIEW,
@@ -182,6 +199,7 @@ STEPS: tuple[StepRow, ...] = (
         runs_in=(Status.RECEIVED, Status.AWAITING_CONFIRMATION),
         moves_to=(Status.AWAITING_CONFIRMATION,),
         opens_database=False,
+        asks_model=True,
     ),
     StepRow(
         Step.INSPECT,
@@ -189,6 +207,8 @@ STEPS: tuple[StepRow, ...] = (
         runs_in=(Status.INSPECTING,),
         moves_to=(Status.AWAITING_ANSWERS,),
         opens_database=True,
+        asks_model=True,
+        rereads=frozenset({"read", "nested_lists"}),
     ),
     StepRow(
         Step.PROPOSE_SCHEMA,
@@ -196,6 +216,7 @@ STEPS: tuple[StepRow, ...] = (
         runs_in=(Status.INSPECTING, Status.AWAITING_SCHEMA_APPROVAL),
         moves_to=(Status.AWAITING_SCHEMA_APPROVAL,),
         opens_database=True,
+        asks_model=True,
         rereads=frozenset(
             {"table", "key", "mode", "create_tables", "where", "value_filters", "overrides"}
         ),
@@ -206,6 +227,7 @@ STEPS: tuple[StepRow, ...] = (
         runs_in=(Status.AWAITING_SCHEMA_APPROVAL, Status.AWAITING_PLAN_APPROVAL),
         moves_to=(Status.AWAITING_PLAN_APPROVAL,),
         opens_database=True,
+        asks_model=True,
         rereads=frozenset({"mode", "where", "value_filters"}),
     ),
     StepRow(
@@ -245,6 +267,15 @@ def step_row(step: Step | str) -> StepRow:
     return _STEP_ROWS[Step(step)]
 
 
+def rereads_through(first: Step, last: Step) -> frozenset[str]:
+    """The request's fields read afresh when `first` and the steps after it run again, up to
+    and including `last` (in the order of the table's steps)."""
+    order = [row.step for row in STEPS]
+    return frozenset().union(
+        *(row.rereads for row in STEPS[order.index(first) : order.index(last) + 1])
+    )
+
+
 def awaited_stage(status: Status) -> StageRow | None:
     """The stage whose artifact a job in this status waits for a decision about."""
     return _WAITING_IN.get(status)
@@ -253,13 +284,20 @@ def awaited_stage(status: Status) -> StageRow | None:
 # -- the state machine, read off the rows ----------------------------------------------------
 def _transitions() -> dict[Status, frozenset[Status]]:
     """A step moves a job from each status it runs in to where its result goes; a decision
-    moves it from where its stage waits to where the decision goes. A status listed as its own
-    successor takes a new version of its artifact (a revision)."""
+    moves it from where its stage waits to where the decision goes, and a change that redoes an
+    earlier step back to where that step runs. A status listed as its own successor takes a new
+    version of its artifact (a revision)."""
     pairs = {(start, end) for row in STEPS for start in row.runs_in for end in row.moves_to}
     pairs |= {
         (row.waits_in, row.decided_moves_to)
         for row in STAGES
         if row.waits_in is not None and row.decided_moves_to is not None
+    }
+    pairs |= {
+        (row.waits_in, start)
+        for row in STAGES
+        if row.waits_in is not None and row.redone_from is not None
+        for start in step_row(row.redone_from).runs_in
     }
     return {
         status: frozenset(end for start, end in pairs if start == status)
@@ -270,8 +308,13 @@ def _transitions() -> dict[Status, frozenset[Status]]:
 NEXT: dict[Status, frozenset[Status]] = _transitions()
 """Where each status may go next, besides cancelled and failed (open to every open status)."""
 
+RETRIED_IN: frozenset[Status] = frozenset(status for row in STEPS for status in row.runs_in)
+"""Where a failed job may go again: back to a status in which the step that failed runs."""
+
 
 def allowed(current: Status, to: Status) -> bool:
+    if current == Status.FAILED:
+        return to in RETRIED_IN
     if current in FINAL:
         return False
     if to in (Status.CANCELLED, Status.FAILED):

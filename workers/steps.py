@@ -24,12 +24,24 @@ from agents.artifacts import (
     ImportRequest,
     Review,
 )
-from agents.errors import AgentError, LlmUnavailable
-from dolt.errors import BranchNotFound, Busy, ConnectionLost, DoltError, MergeConflict
+from agents.errors import AgentError, LlmUnavailable, SourceError
+from agents.execution.merging import merge_branch
+from dolt.errors import (
+    BranchNotFound,
+    Busy,
+    ConnectionLost,
+    DoltError,
+    InvalidName,
+    MergeConflict,
+    SqlError,
+)
+from dolt.interface import Database
+from workers import giving_up
 from workers.context import StageContext, author_of
 from workers.errors import JobBusy
-from workers.interrupt import as_interrupt
-from workers.job import Job, Person
+from workers.heartbeats import beating
+from workers.interrupt import JobCancelled, as_interrupt, remove_branch, stop_if_cancelled
+from workers.job import Attachment, Job, Person
 from workers.stage_table import Stage, Step, stage_row, step_row
 from workers.states import OPEN, Status
 
@@ -64,31 +76,79 @@ def runs(step: Step) -> Callable[[StepFunction], StepFunction]:
 def run_step(
     ctx: StageContext, step: Step | str, job_id: str, *, reraise: bool = False, **arguments
 ):
-    """Run one step under the job's lock; a non-transient error fails the job, saying why."""
+    """Run one step under the job's lock, beating while it runs; a non-transient error fails
+    the job, saying why; a job cancelled meanwhile is cleaned up (its branch removed)."""
     step = Step(step)
     try:
-        with ctx.store.lock(job_id), as_interrupt():
-            STEP_FUNCTIONS[step](ctx, job_id, **arguments)
+        with (
+            ctx.store.lock(job_id),
+            as_interrupt(),
+            beating(ctx.heartbeats, job_id, step, arguments),
+        ):
+            if not _model_missing(ctx, step, job_id):
+                STEP_FUNCTIONS[step](ctx, job_id, **arguments)
+            _clean_up_if_cancelled(ctx, step, job_id)
+    except JobCancelled:
+        _clean_up_if_cancelled(ctx, step, job_id)
+        if reraise:  # the terminal says it stopped
+            raise
     except TRANSIENT:
         raise
     except MergeConflict:
         if reraise:  # the terminal shows the conflicts; a worker has told the thread already
             raise
     except (AgentError, DoltError) as error:
-        fail(ctx, job_id, str(error))
+        if not _clean_up_if_cancelled(ctx, step, job_id):
+            fail(ctx, job_id, str(error), step=step, arguments=arguments)
         if reraise:
             raise
     except Exception as error:
+        if _clean_up_if_cancelled(ctx, step, job_id):
+            return
         log.exception("step %s of job %s failed", step, job_id)
-        fail(ctx, job_id, f"Internal error in {step}: {type(error).__name__}. Nothing was merged.")
+        fail(ctx, job_id, giving_up.step_error(job_id, step, error), step=step, arguments=arguments)
         raise
 
 
-def fail(ctx: StageContext, job_id: str, reason: str) -> None:
+def _model_missing(ctx: StageContext, step: Step, job_id: str) -> bool:
+    """A step that asks the model, on a worker whose model cannot be used: failed, saying so."""
+    if ctx.model_problem is None or not step_row(step).asks_model:
+        return False
+    if ctx.store.get(job_id).owes(step):
+        fail(
+            ctx, job_id, giving_up.model_not_configured(job_id, step, ctx.model_problem), step=step
+        )
+    return True
+
+
+def _clean_up_if_cancelled(ctx: StageContext, step: Step, job_id: str) -> bool:
+    """A job cancelled while the step ran: its branch (and a database it created, now empty)
+    is removed; True when it was cancelled."""
+    if not ctx.store.cancelled(job_id):
+        return False
+    if step_row(step).opens_database:
+        job = ctx.store.get(job_id)
+        remove_branch(ctx, job)
+        drop_created_database(ctx, job)
+    return True
+
+
+def fail(
+    ctx: StageContext,
+    job_id: str,
+    reason: str,
+    *,
+    step: Step | None = None,
+    arguments: dict[str, str] | None = None,
+) -> None:
+    """End an open job as failed, saying why; it remembers the step, for a retry."""
+
     def apply(job: Job) -> bool:
         if job.status not in OPEN:
             return False
         job.error = reason
+        job.failed_step = step or job.pending
+        job.failed_arguments = dict(arguments or {})
         job.pending = None
         job.move(Status.FAILED, actor="worker", action=Status.FAILED, detail=reason)
         return True
@@ -110,7 +170,7 @@ def drop_created_database(ctx: StageContext, job: Job) -> None:
 
 # -- helpers ---------------------------------------------------------------------------------
 def _owes(job: Job, step: Step) -> bool:
-    return job.pending == step and job.status in step_row(step).runs_in
+    return job.owes(step)
 
 
 def _attachments(job: Job) -> list[Path]:
@@ -143,6 +203,14 @@ def _keep_or_close(ctx: StageContext, job_id: str, staging: pipeline.Staging) ->
         staging.close()
     else:
         ctx.stagings[job_id] = staging
+
+
+def _close_kept(ctx: StageContext, job_id: str) -> None:
+    """A job inspected again (its files read another way) stages them anew: the staging kept
+    from its earlier inspection is closed first."""
+    previous = ctx.stagings.pop(job_id, None) if ctx.stagings is not None else None
+    if previous is not None:
+        previous.close()
 
 
 def _with_usage(ctx: StageContext, job_id: str, call: Callable[[], T]) -> T:
@@ -244,6 +312,7 @@ def inspect(ctx: StageContext, job_id: str) -> None:
     job = _fetch_attachments(ctx, job)
     request = _without_attachment_words(job.request(), job)
     created = request.database not in ctx.server.list_databases()
+    _close_kept(ctx, job_id)
     with (
         _dropped_if_this_fails(ctx, request.database),
         _database(ctx, request.database, create=True) as database,
@@ -302,22 +371,43 @@ ATTACHMENT_WORDS = frozenset(
 
 
 def _fetch_attachments(ctx: StageContext, job: Job) -> Job:
-    """Attachments the surface recorded by URL, downloaded into the job's folder once."""
+    """Attachments the surface recorded by URL, downloaded into the job's folder once, each to
+    a file of its own. When one fails, those this step downloaded are removed again."""
     missing = [a for a in job.attachments if a.path is None and a.url]
     if not missing or ctx.fetch_attachment is None:
         return job
-    fetched = [
-        a
-        if a.path or not a.url
-        else a.model_copy(update={"path": str(ctx.fetch_attachment(a, ctx.workdir(job.id)))})
-        for a in job.attachments
-    ]
+    downloaded: list[Path] = []
+    try:
+        fetched = [_fetched(ctx, job, a, downloaded=downloaded) for a in job.attachments]
+    except BaseException:
+        for path in downloaded:
+            path.unlink(missing_ok=True)
+        raise
 
     def apply(job: Job) -> None:
         job.attachments = fetched
 
     job, _ = ctx.store.update(job.id, apply)
     return job
+
+
+def _fetched(
+    ctx: StageContext, job: Job, attachment: Attachment, *, downloaded: list[Path]
+) -> Attachment:
+    """The attachment with the path of its downloaded copy (added to `downloaded`); one that
+    was fetched before, or has no URL, as it is. Two saved as one file is an error, never a
+    lost file."""
+    if attachment.path or not attachment.url:
+        return attachment
+    assert ctx.fetch_attachment is not None
+    path = ctx.fetch_attachment(attachment, ctx.workdir(job.id))
+    clash = path in downloaded or path in {Path(a.path) for a in job.attachments if a.path}
+    downloaded.append(path)
+    if clash:
+        raise SourceError(
+            f"Two attachments were both saved as {path.name}; attach them under different names."
+        )
+    return attachment.model_copy(update={"path": str(path)})
 
 
 def _without_attachment_words(request: ImportRequest, job: Job) -> ImportRequest:
@@ -416,7 +506,7 @@ def execute(ctx: StageContext, job_id: str) -> None:
             import_plan=job.import_plan(),
             database=database,
             staging=staging,
-            on_progress=lambda table, done, expected: port.progress(job, table, done, expected),
+            on_progress=_progress(ctx, job, port),
             sources=job.inspection().snapshots,
         )
 
@@ -437,6 +527,16 @@ def execute(ctx: StageContext, job_id: str) -> None:
         port.review(job, review, version=version)
 
 
+def _progress(ctx: StageContext, job: Job, port) -> Callable[[str, int, int], None]:
+    """Told at every batch of the load: stops it (as Ctrl-C does) once the job is cancelled."""
+
+    def report(table: str, done: int, expected: int) -> None:
+        stop_if_cancelled(ctx.store, job.id)
+        port.progress(job, table, done, expected)
+
+    return report
+
+
 def _summary(review: Review) -> dict:
     return {
         "tables": {
@@ -454,11 +554,14 @@ def merge(ctx: StageContext, job_id: str) -> None:
     if not _owes(job, Step.MERGE):
         return
     merger = job.pending_by or job.requester
+    assert job.branch is not None  # set with the review the merge was asked from
+    merge_commit: str | None
     with _database(ctx, job.database) as database:
         try:
-            result = database.merge(
+            result = merge_branch(
+                database,
                 branch=job.branch,
-                message=f"Merge {job.branch} (import job {job.id})",
+                message=_merge_message(job),
                 author=author_of(merger),
                 into="main",
             )
@@ -498,11 +601,44 @@ def _close(ctx, job_id, *, step: Step, by: Person, detail: str, also=None) -> No
         ctx.port_for(job).finished(job)
 
 
-def _merged_before(database, job: Job) -> str | None:
-    """A redelivered merge whose branch is gone: fine if main already holds its commit."""
-    if job.commit and database.merge_base(branch=job.commit, other="main") == job.commit:
+MERGE_SEARCH_DEPTH = 1000
+"""How far back along main a redelivered merge looks for the merge commit it made."""
+
+
+def _merge_message(job: Job) -> str:
+    return f"Merge {job.branch} (import job {job.id})"
+
+
+def _merged_before(database: Database, job: Job) -> str | None:
+    """A redelivered merge whose branch is gone: fine if main already holds its commit, and
+    the merge commit that brought it there is the one recorded (None only when it cannot be
+    found: main's head is another commit and the backend cannot walk main's history)."""
+    if not job.commit or database.merge_base(branch=job.commit, other="main") != job.commit:
+        raise BranchNotFound(f"The branch {job.branch} is gone and main does not hold its commit.")
+    main = database.branch(name="main")
+    if main.message == _merge_message(job):
+        return main.head
+    return _merge_commit_of(database, job.commit)
+
+
+def _merge_commit_of(database: Database, commit: str) -> str | None:
+    """The commit on main's first-parent line that brought `commit` in (the import's merge):
+    the oldest there that holds it, within MERGE_SEARCH_DEPTH commits of main's head."""
+    found = None
+    for back in range(MERGE_SEARCH_DEPTH):
+        here = _resolved(database, f"main~{back}")
+        if here is None or database.merge_base(branch=commit, other=here) != commit:
+            return found  # None at once for a backend that takes no ancestry refs
+        found = here
+    return None
+
+
+def _resolved(database: Database, ref: str) -> str | None:
+    """The commit `ref` names (`main~3`), or None when it names none."""
+    try:
+        return database.merge_base(branch=ref, other=ref)
+    except (SqlError, InvalidName):
         return None
-    raise BranchNotFound(f"The branch {job.branch} is gone and main does not hold its commit.")
 
 
 def _refuse_merge(ctx: StageContext, job_id: str, merger: Person, reason: str) -> None:

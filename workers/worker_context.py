@@ -4,6 +4,7 @@ and model client (the parent that forks them never builds one)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from workers.context import StageContext
@@ -11,6 +12,7 @@ from workers.permissions import Permissions
 
 _factory: Callable[[], tuple[StageContext, Permissions]] | None = None
 _built: tuple[StageContext, Permissions] | None = None
+_building = threading.Lock()  # the watchdog's thread and the first task may both ask
 
 
 def register(factory: Callable[[], tuple[StageContext, Permissions]]) -> None:
@@ -20,8 +22,11 @@ def register(factory: Callable[[], tuple[StageContext, Permissions]]) -> None:
 
 def current() -> tuple[StageContext, Permissions]:
     global _built
-    if _built is None:
-        if _factory is None:
-            raise RuntimeError("Start workers with `importbot worker`: it sets up their context.")
-        _built = _factory()
-    return _built
+    with _building:
+        if _built is None:
+            if _factory is None:
+                raise RuntimeError(
+                    "Start workers with `importbot worker`: it sets up their context."
+                )
+            _built = _factory()
+        return _built

@@ -6,12 +6,13 @@ It is what the product does with no LLM, and the starting proposal an LLM edits.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp, parse_one
 
 from agents.artifacts import (
+    ColumnMove,
     ForeignKeyCandidate,
     ImportPlan,
     ImportRequest,
@@ -33,12 +34,18 @@ from agents.baseline.child_tables import (
     table_columns,
 )
 from agents.baseline.ddl import ColumnSpec, ForeignKeySpec, add_column, bq, create_table
+from agents.baseline.existing_tables import (
+    existing_table_changes,
+    kept_key_note,
+    main_columns,
+)
 from agents.baseline.reference_graph import (
     declarable_foreign_keys,
     keyed_references,
     references_wanted,
     requested_references,
 )
+from agents.baseline.table_groups import top_level_tables
 from agents.errors import ProposalInvalid
 from dolt.models import WriteMode
 from dolt.sql.names import validate_identifier
@@ -54,7 +61,8 @@ class _Overrides:
     keys: dict[str, list[str]] = field(default_factory=dict)
     types: dict[tuple[str, str], str] = field(default_factory=dict)
     dropped_columns: dict[str, set[str]] = field(default_factory=dict)
-    columns: dict[str, dict[str, str]] = field(default_factory=dict)  # relation: {old: new}
+    columns: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    """{relation: {staged column: its name in the table, None if left out}}, as asked."""
 
 
 def propose_schema(
@@ -62,7 +70,7 @@ def propose_schema(
 ) -> SchemaProposal:
     """One table per top-level source (or all into the named table), keys and FKs, with
     `edits` applied (`ProposalInvalid` names an edit that cannot be applied)."""
-    groups = _target_groups(request, inspection.profiles)
+    groups, group_notes = _target_groups(request, inspection.profiles)
     overrides = _Overrides()
     asked, asked_notes = apply_request_overrides(request, groups, inspection, overrides)
     edits = [*asked, *(edit for edit in edits if edit not in asked)]
@@ -84,6 +92,14 @@ def propose_schema(
         if (link := parent_link(p, profiles=by_relation, table_of=table_of)) is not None
     }
     keys, key_notes = _table_keys(groups, request, overrides, inspection, links)
+
+    def column_in(table: str, column: str) -> str:
+        return _column_in_table(table, column, groups, overrides)
+
+    keys = {
+        table: [column_in(_group_named(table, groups), c) for c in key]
+        for table, key in keys.items()
+    }
     candidates = [
         fk
         for fk in inspection.foreign_keys
@@ -91,6 +107,7 @@ def propose_schema(
         & overrides.dropped_columns.get(_target_of(fk.relation, groups) or "", set())
         and not _copies_parent_key(fk, links)  # a child's link to its parent: declared below
     ]
+    candidates = [_in_table_names(fk, column_in, table_of) for fk in candidates]
     candidates, unkeyed = keyed_references(
         candidates, table_of=table_of, key_of=lambda table: keys.get(table.lower(), [])
     )
@@ -98,7 +115,7 @@ def propose_schema(
         candidates, overrides=request.overrides, table_of=table_of
     )
     foreign_keys, notes = declarable_foreign_keys(candidates, table_of=new_table_of)
-    notes = [*asked_notes, *unkeyed, *left_out, *notes, *key_notes]
+    notes = [*group_notes, *asked_notes, *unkeyed, *left_out, *notes, *key_notes]
     tables: list[TableProposal] = []
     for table, profiles in groups.items():
         if table.lower() in existing:
@@ -109,14 +126,15 @@ def propose_schema(
                     f"{inspection.database!r}, and mode create makes a new table: use mode "
                     "append, upsert or replace, or name another table.",
                 )
-            tables.append(
-                _existing_table(
-                    existing[table.lower()],
-                    profiles,
-                    inspection,
-                    renames=_renames(profiles, links, overrides),
-                )
+            altered, altered_notes = _existing_table(
+                existing[table.lower()],
+                profiles,
+                inspection,
+                overrides,
+                renames=_renames(profiles, links, overrides),
             )
+            tables.append(altered)
+            notes += altered_notes
             continue
         if not request.create_tables:
             return SchemaProposal(
@@ -124,7 +142,9 @@ def propose_schema(
                 reason=f"Table {table!r} does not exist in {inspection.database!r} and the "
                 "request says not to create tables.",
             )
-        parents, parent_notes = _parent_references(table, profiles, links, keys, request)
+        parents, parent_notes = _parent_references(
+            table, profiles, links, keys, request, column_in=column_in
+        )
         notes += parent_notes
         tables.append(
             _new_table(
@@ -192,6 +212,44 @@ def _copies_parent_key(fk: ForeignKeyCandidate, links: Mapping[str, ParentLink])
     return link is not None and fk.columns == [link.column]
 
 
+def _group_named(table: str, groups: Mapping[str, Sequence[SourceProfile]]) -> str:
+    """The group's own spelling of a table name (keys are kept in lower case)."""
+    return next((name for name in groups if name.lower() == table.lower()), table)
+
+
+def _column_in_table(
+    table: str,
+    column: str,
+    groups: Mapping[str, Sequence[SourceProfile]],
+    overrides: _Overrides,
+) -> str:
+    """What `table` calls a column of its sources: the new name where the request renames it."""
+    for profile in groups.get(_group_named(table, groups), ()):
+        for staged, new in overrides.columns.get(profile.relation, {}).items():
+            if new is not None and staged.lower() == column.lower():
+                return new
+    return column
+
+
+def _in_table_names(
+    fk: ForeignKeyCandidate,
+    column_in: Callable[[str, str], str],
+    table_of: Callable[[str], str | None],
+) -> ForeignKeyCandidate:
+    """The reference with its columns as the tables call them (a renamed key is referred to by
+    its new name, from every table referring to it)."""
+    child = table_of(fk.relation) or fk.relation
+    parent = fk.references_table if fk.existing_table else table_of(fk.references_table)
+    return fk.model_copy(
+        update={
+            "columns": [column_in(child, c) for c in fk.columns],
+            "references_columns": [
+                column_in(parent or fk.references_table, c) for c in fk.references_columns
+            ],
+        }
+    )
+
+
 def _renames(
     profiles: Sequence[SourceProfile], links: Mapping[str, ParentLink], overrides: _Overrides
 ) -> dict[str, dict[str, str | None]]:
@@ -212,17 +270,20 @@ def _parent_references(
     links: Mapping[str, ParentLink],
     keys: Mapping[str, Sequence[str]],
     request: ImportRequest,
+    *,
+    column_in: Callable[[str, str], str],
 ) -> tuple[list[ForeignKeySpec], list[str]]:
     """A child table's reference to its parent's key (from the JSON's nesting, not guessed)."""
     link = links.get(profiles[0].relation)
-    if link is None or list(keys.get(link.parent_table.lower(), [])) != [link.parent_key]:
+    if link is None:
         return [], []
-    reference = f"{table}.{link.name} → {link.parent_table}.{link.parent_key}"
+    parent_key = column_in(link.parent_table, link.parent_key)
+    if list(keys.get(link.parent_table.lower(), [])) != [parent_key]:
+        return [], []
+    reference = f"{table}.{link.name} → {link.parent_table}.{parent_key}"
     if not references_wanted(table, link.parent_table, request.overrides):
         return [], [f"{reference} is not declared, as asked."]
-    spec = ForeignKeySpec(
-        columns=(link.name,), table=link.parent_table, references=(link.parent_key,)
-    )
+    spec = ForeignKeySpec(columns=(link.name,), table=link.parent_table, references=(parent_key,))
     return [spec], []
 
 
@@ -308,13 +369,16 @@ def apply_request_overrides(
                 f"{what}: {source!r} has no column {', '.join(missing)}; its columns are "
                 f"{', '.join(held)}."
             )
+        left_out = columns_left_out([move], groups[source])
         apply(SchemaEdit(action="fold_into", table=source, target=target))
         joined = overrides.dropped_columns.get(target, set())
+        for relation, columns in left_out.items():
+            overrides.columns.setdefault(relation, {}).update(columns)
         others = [c for c in held if c not in move.columns and c not in joined]
         notes.append(
             f"{', '.join(move.columns)} from {source} added to {target} (joined on "
             f"{', '.join(sorted(joined))}), as asked; {source} is not a table of its own"
-            + (f", and its other columns {', '.join(others)} come along." if others else ".")
+            + (f", and its other columns {', '.join(others)} are left out." if others else ".")
         )
     for column_type in asked.types:
         what = f"type {column_type.column} {column_type.type}"
@@ -327,15 +391,22 @@ def apply_request_overrides(
                     action="set_type", table=table, target=column_type.type, columns=[column]
                 )
             )
-            notes.append(f"{table}.{column} is {column_type.type}, as asked.")
+            if not _on_main(table, column, inspection):  # its table's proposal says what changes
+                notes.append(f"{table}.{column} is {column_type.type}, as asked.")
     column_renames = [r for r in asked.renames if r.kind == "column"]
-    renamed_by = column_renames_of(column_renames, groups, dropped=overrides.dropped_columns)
+    keys_on_main = _keys_on_main(inspection)
+    renamed_by = column_renames_of(
+        column_renames, groups, dropped=overrides.dropped_columns, keys_on_main=keys_on_main
+    )
     for relation, renamed in renamed_by.items():
         overrides.columns.setdefault(relation, {}).update(renamed)
     for rename in column_renames:
         new = validate_identifier(rename.new, kind="column")
         holders = _tables_holding(rename.old, groups, asked="", dropped=overrides.dropped_columns)
         for table, column in holders:
+            if column.lower() in keys_on_main.get(table.lower(), ()):
+                notes.append(kept_key_note(table, column, new))
+                continue
             if (table, column) in overrides.types:
                 overrides.types[(table, new)] = overrides.types.pop((table, column))
             notes.append(f"{table}.{column} is called {new}, as asked.")
@@ -348,18 +419,50 @@ def apply_request_overrides(
     return applied, notes
 
 
+def columns_left_out(
+    moves: Sequence[ColumnMove], profiles: Sequence[SourceProfile]
+) -> dict[str, dict[str, str | None]]:
+    """{relation: {column: None}}: `add C from A to B` brings only C of A's relation into B
+    (A's join key matches the rows and is not copied); A's other columns are left out."""
+    return {
+        profile.relation: {c.name: None for c in profile.columns if c.name not in move.columns}
+        for move in moves
+        for profile in profiles
+        if profile.relation.lower() == move.from_table.lower()
+    }
+
+
+def _keys_on_main(inspection: Inspection) -> dict[str, set[str]]:
+    """{table: its primary key columns} of the tables on main, in lower case."""
+    return {
+        table.lower(): {column.lower() for column in _key_on_main(sql)}
+        for table, sql in inspection.target_schema.items()
+    }
+
+
+def _on_main(table: str, column: str, inspection: Inspection) -> bool:
+    """Whether `table` exists on main with a column `column`."""
+    on_main = {name.lower(): sql for name, sql in inspection.target_schema.items()}
+    sql = on_main.get(table.lower())
+    return sql is not None and column.lower() in main_columns(sql)
+
+
 def column_renames_of(
     renames: Sequence[Rename],
     groups: Mapping[str, Sequence[SourceProfile]],
     *,
     dropped: Mapping[str, Collection[str]] | None = None,
+    keys_on_main: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, dict[str, str]]:
     """{relation: {staged column: new name}} for `rename column [table.]old to new`; a table
-    is named by its table name or its source relation."""
+    is named by its table name or its source relation. The key of a table on main
+    (`keys_on_main`: {table: key columns}, in lower case) keeps its name."""
     result: dict[str, dict[str, str]] = {}
     for rename in renames:
         what = f"rename column {rename.old} to {rename.new}"
         for table, column in _tables_holding(rename.old, groups, asked=what, dropped=dropped):
+            if column.lower() in (keys_on_main or {}).get(table.lower(), ()):
+                continue
             for index, profile in enumerate(groups[table]):
                 skipped = index and column in (dropped or {}).get(table, ())
                 if not skipped and column in {c.name for c in profile.columns}:
@@ -469,19 +572,15 @@ def _fold(
 
 def _target_groups(
     request: ImportRequest, profiles: Sequence[SourceProfile]
-) -> dict[str, list[SourceProfile]]:
+) -> tuple[dict[str, list[SourceProfile]], list[str]]:
+    """({table: its sources}, notes on files of other shapes): see `table_groups`."""
     top_level = [p for p in profiles if p.parent is None]
-    groups: dict[str, list[SourceProfile]] = {}
-    if request.table:
-        groups[request.table] = top_level
-    else:
-        for profile in top_level:
-            groups[profile.relation] = [profile]
+    groups, notes = top_level_tables(request, top_level)
     for profile in profiles:
         if profile.parent is not None:
             table = child_table_name(profile, table_of=lambda r: _target_of(r, groups))
             groups.setdefault(table, []).append(profile)
-    return groups
+    return groups, notes
 
 
 def _owner_of(
@@ -519,6 +618,7 @@ def _column_specs(
     renames: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> list[ColumnSpec]:
     columns: dict[str, ColumnSpec] = {}
+    unknown: set[str] = set()  # typed only by sources where it is NULL in every row so far
     for index, profile in enumerate(profiles):
         renamed = (renames or {}).get(profile.relation, {})
         for column in profile.columns:
@@ -532,8 +632,12 @@ def _column_specs(
                 continue
             spec = ColumnSpec(name=name, type=_widen(column.inferred_type, name, key))
             previous = columns.get(name)
-            if previous is not None and previous.type != spec.type:
+            empty = column.null_count == profile.row_count  # says nothing of the type
+            if previous is not None and empty:
+                continue
+            if previous is not None and previous.type != spec.type and name not in unknown:
                 spec = ColumnSpec(name=name, type=_common_type(previous.type, spec.type))
+            unknown = unknown | {name} if empty else unknown - {name}
             columns[name] = spec
     return list(columns.values())
 
@@ -623,27 +727,35 @@ def _existing_table(
     table: str,
     profiles: Sequence[SourceProfile],
     inspection: Inspection,
+    overrides: _Overrides,
     *,
     renames: Mapping[str, Mapping[str, str | None]] | None = None,
-) -> TableProposal:
-    known = _existing_columns(inspection.target_schema[table])
+) -> tuple[TableProposal, list[str]]:
+    """A table on main: its columns renamed and retyped as asked, the sources' new columns
+    added (and notes on what could not be changed)."""
+    asked = {
+        staged: new
+        for p in profiles
+        for staged, new in overrides.columns.get(p.relation, {}).items()
+        if new is not None
+    }
+    types = {column: kind for (name, column), kind in overrides.types.items() if name == table}
+    changes = existing_table_changes(
+        table, inspection.target_schema[table], renames=asked, types=types
+    )
     additions = [
         add_column(table=table, column=spec)
-        for spec in _column_specs(profiles, (), renames=renames)
-        if spec.name.lower() not in known
+        for spec in _column_specs(profiles, (), renames=renames, types=types)
+        if spec.name.lower() not in changes.columns
     ]
-    return TableProposal(
+    statements = [*changes.statements, *additions]
+    proposal = TableProposal(
         name=table,
-        action="alter" if additions else "existing",
-        ddl=additions,
+        action="alter" if statements else "existing",
+        ddl=statements,
         relations=sorted(p.relation for p in profiles),
     )
-
-
-def _existing_columns(create_statement: str) -> set[str]:
-    return {
-        m.group(1).lower() for m in re.finditer(r"^\s*`((?:[^`]|``)+)`\s", create_statement, re.M)
-    }
+    return proposal, changes.notes
 
 
 def _target_of(relation: str, groups: dict[str, list[SourceProfile]]) -> str | None:
@@ -698,17 +810,24 @@ def plan_import(
     asked = column_renames_of(
         [r for r in request.overrides.renames if r.kind == "column"],
         {t.name: [profiles[r] for r in t.relations] for t in schema.tables},
+        keys_on_main=_keys_on_main(inspection),
     )
+    left_out = columns_left_out(request.overrides.add_columns, inspection.profiles)
     renames = {
         relation: {
             **renamed_columns(profile, profiles=profiles, table_of=table_of.get),
+            **left_out.get(relation, {}),
             **asked.get(relation, {}),
         }
         for relation, profile in profiles.items()
     }
     steps = []
     for table in schema.tables:
-        mode = request.mode or (WriteMode.CREATE if table.action == "create" else WriteMode.APPEND)
+        mode = (
+            request.table_modes.get(table.name)
+            or request.mode
+            or (WriteMode.CREATE if table.action == "create" else WriteMode.APPEND)
+        )
         driving = _driving_source(table)
         joins = {
             relation: fk
@@ -784,11 +903,15 @@ def _select(
         alias = f"j{index}"
         taken = {c.name for c in profile.columns}
         other_names = renames.get(other, {})
-        columns += [
-            f"{alias}.{bq(c.name)}"
-            + (f" AS {bq(new)}" if (new := other_names.get(c.name) or c.name) != c.name else "")
+        added = [
+            (c.name, other_names.get(c.name, c.name))
             for c in profiles[other].columns
             if c.name not in taken and c.name not in fk.columns
+        ]
+        columns += [
+            f"{alias}.{bq(name)}" + (f" AS {bq(new)}" if new != name else "")
+            for name, new in added
+            if new is not None  # left out of the table
         ]
         on = " AND ".join(
             f"{alias}.{bq(a)} = d.{bq(b)}"

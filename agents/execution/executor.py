@@ -16,7 +16,8 @@
    of the table their relation feeds (`agents.execution.unreadable`) — row counts on the
    branch, foreign-key integrity and the request's own predicates. A failed check resets the
    branch and raises: nothing half-done is left to merge.
-5. One Dolt commit, authored by the requester, naming the job and the request.
+5. One Dolt commit, authored by the requester, naming the job and the request; then one that
+   records each table's sources in the database's ledger (`agents.execution.ledger`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from functools import partial
 from typing import Any
 
 from duckdb import Error as DuckDBError
+from duckdb import OutOfMemoryException
 
 from agents.artifacts import (
     ExecutionReport,
@@ -40,6 +42,7 @@ from agents.artifacts import (
     TableLoad,
 )
 from agents.errors import ExecutionFailed, VerificationFailed
+from agents.execution import ledger
 from agents.execution.branches import branch_name
 from agents.execution.plan_sql import DeliveryQuery
 from agents.execution.references import KeyValues, drop_reference_values, reference_checks
@@ -48,7 +51,13 @@ from agents.execution.unreadable import short_value as _short
 from agents.execution.unreadable import unreadable_owners, unreadable_rejects
 from agents.staging.relations import StagedRelation
 from agents.staging.stage import record_line
-from dolt.errors import BranchNotFound, ConstraintViolation, DoltError
+from dolt.errors import (
+    BranchNotFound,
+    ConstraintViolation,
+    DoltError,
+    SqlError,
+    UnavailableFunction,
+)
 from dolt.interface import Database, WriteSession
 from dolt.models import Author, RejectedRow, WriteMode
 from dolt.sql.policy import check_select
@@ -109,12 +118,27 @@ def execute(
             commit = session.commit(
                 message=_commit_message(job, loads), author=job.author, allow_empty=True
             )
-        except (DoltError, ExecutionFailed) as error:
+            if commit is not None:
+                ledger.write_records(
+                    session,
+                    ledger.records_of(
+                        job_id=job.job_id,
+                        request=job.request_text,
+                        commit=commit,
+                        schema=job.schema,
+                        steps=job.plan.steps,
+                        loads=loads,
+                        sources_of=_sources_of(staged, job.sources),
+                    ),
+                    author=job.author,
+                    job_id=job.job_id,
+                )
+        except (DoltError, ExecutionFailed, DuckDBError) as error:
             session.reset_hard(ref=base)
             if isinstance(error, ExecutionFailed):
                 raise
             raise ExecutionFailed(
-                f"The import stopped and its branch was reset: {error}"
+                f"The import stopped and its branch was reset: {_in_words(error)}"
             ) from error
     return ExecutionReport(
         job_id=job.job_id,
@@ -127,6 +151,28 @@ def execute(
         checks_passed=passed,
         sources=list(job.sources),
     )
+
+
+def _sources_of(
+    staged: Mapping[str, StagedRelation], snapshots: Sequence[SourceSnapshot]
+) -> dict[str, list[SourceSnapshot]]:
+    """Staged relation -> the snapshot it was read from (a zip member: the zip)."""
+    found: dict[str, list[SourceSnapshot]] = {}
+    for name, relation in staged.items():
+        exact = [s for s in snapshots if s.source == relation.source]
+        found[name] = exact or [s for s in snapshots if relation.source.startswith(s.source)][:1]
+    return found
+
+
+def _in_words(error: Exception) -> str:
+    """A database or DuckDB error as a person can act on it (DuckDB's tuning advice left out)."""
+    if isinstance(error, OutOfMemoryException):
+        return (
+            "converting the values took more than the memory one import may use "
+            "(IMPORTBOT_DUCKDB_MEMORY_LIMIT); set it higher, e.g. 1GB, or import fewer columns "
+            "with dates written in words at once"
+        )
+    return str(error).split("\n\n", 1)[0]
 
 
 def _never_backwards(on_progress: Progress | None) -> Progress | None:
@@ -270,6 +316,7 @@ def _load_step(
         loaded=loaded,
         filtered=filtered,
         rejected=len(rejects),
+        mode=WriteMode(step.mode),
     )
     return load, rejects
 
@@ -490,7 +537,7 @@ def _verify(
         for table in _tables_with_columns(
             database, branch=branch, predicate=predicate, tables=steps
         ):
-            violating = database.count_rows(table=table, ref=branch, where=f"NOT ({predicate})")
+            violating = _violating_rows(database, table=table, branch=branch, predicate=predicate)
             if violating:
                 failures.append(f"{table}: {violating} row(s) do not satisfy {predicate}")
             else:
@@ -503,6 +550,24 @@ def _verify(
         f"every source row accounted for ({sum(load.source_rows for load in loads)} rows)",
         *passed,
     ]
+
+
+def _violating_rows(database: Database, *, table: str, branch: str, predicate: str) -> int:
+    """Rows of `table` on the branch that do not satisfy `predicate`. A check the database
+    cannot run fails the verification (the branch is reset), saying why."""
+    try:
+        return database.count_rows(table=table, ref=branch, where=f"NOT ({predicate})")
+    except UnavailableFunction as error:
+        raise VerificationFailed(
+            f"The check {predicate} on {table} cannot run: function {error.function}() is not "
+            f"available on this database, so the branch was reset. Write the condition "
+            f"without {error.function}()."
+        ) from error
+    except SqlError as error:
+        raise VerificationFailed(
+            f"The check {predicate} on {table} cannot run on this database, so the branch "
+            f"was reset: {error}"
+        ) from error
 
 
 def _count_or_zero(database: Database, *, table: str, ref: str) -> int:

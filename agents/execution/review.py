@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from agents.artifacts import ExecutionReport, Review, TableReview
 from agents.execution.branches import job_id_of
+from agents.execution.ledger import LEDGER_TABLE
+from agents.execution.merging import repeated_rows_words
 from dolt.interface import Database
-from dolt.models import RowChangeType
+from dolt.models import RowChangeType, WriteMode
+from dolt.repeated_rows import repeated_rows
 
 
 def build_review(
@@ -14,6 +19,8 @@ def build_review(
     summary = database.diff_summary(branch=branch)
     tables = []
     for diff in summary.tables:
+        if diff.name == LEDGER_TABLE:  # the product's bookkeeping, not the person's data
+            continue
         rows = []
         counts = {
             RowChangeType.ADDED: diff.rows_added,
@@ -40,16 +47,21 @@ def build_review(
                 samples=rows,
             )
         )
-    preview = database.preview_merge(branch=branch)
+    preview = dataclasses.replace(
+        database.preview_merge(branch=branch), repeated_rows=repeated_rows(database, branch=branch)
+    )
+    job_id = report.job_id if report else job_id_of(branch)
     return Review(
-        job_id=report.job_id if report else job_id_of(branch),
+        job_id=job_id,
         database=database.name,
         branch=branch,
         commit=report.commit if report else database.branch(name=branch).head,
         tables=tables,
         rejected_rows=sum(load.rejected for load in report.loads) if report else 0,
         rejects=list(report.rejects) if report else [],
-        conflicts=_conflict_lines(preview),
+        destructive=_destructive_lines(report, tables) if report else [],
+        conflicts=_conflict_lines(preview)
+        + repeated_rows_words(database, preview.repeated_rows, job_id=job_id, branch=branch),
         checks_passed=list(report.checks_passed) if report else [],
         sources=list(report.sources) if report else [],
     )
@@ -64,3 +76,26 @@ def _conflict_lines(preview) -> list[str]:
     if preview.error:
         lines.append(preview.error)
     return lines
+
+
+def _destructive_lines(report: ExecutionReport, tables: list[TableReview]) -> list[str]:
+    """Rows of main that merging deletes (replace) or overwrites (upsert), as measured."""
+    modes = {load.table: load.mode for load in report.loads}
+    lines = []
+    for table in tables:
+        mode = modes.get(table.name)
+        if mode == WriteMode.REPLACE and table.rows_before:
+            lines.append(
+                f"{table.name}: replace — merging deletes the {_rows(table.rows_before)} main "
+                f"holds and writes {_rows(table.rows_after)}"
+            )
+        elif mode == WriteMode.UPSERT and table.rows_modified:
+            lines.append(
+                f"{table.name}: upsert — merging overwrites {_rows(table.rows_modified)} of "
+                "main with the file's values"
+            )
+    return lines
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"

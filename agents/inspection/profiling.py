@@ -6,6 +6,9 @@ and for text the counts :mod:`agents.inspection.type_inference` decides from). T
 otherwise they guess one type, and the pass takes just the counts that confirm it over the whole
 column (:func:`~agents.inspection.type_inference.confirm_guess`). A column whose guess is not
 confirmed gets a second pass with every pattern count of its families, which decides as before.
+Dates written ``31/01/2015`` or ``01/31/2015`` take one pass first, over every such column,
+that decides their order from all their values
+(:func:`~agents.inspection.value_formats.day_month_choice`).
 Then the typed view is created with the inferred types, candidate keys are checked exactly on it
 (a column whose values strictly rise or fall from record to record is unique without counting),
 and the first records become samples.
@@ -47,8 +50,12 @@ from agents.inspection.type_inference import (
     trimmed,
 )
 from agents.inspection.value_formats import (
+    Choice,
     choose_reading,
+    day_month_choice,
+    day_month_measures,
     detects_decimal_comma,
+    gives_trimmed_text,
     missing_measure,
     normalized,
     null_markers,
@@ -104,6 +111,7 @@ def profile_relation(
         name: choose_reading(values, markers=markers, decimal_comma=decimal_comma)
         for name, values in first.items()
     }
+    choices |= _day_month_choices(con, staged, choices, markers)
     readings = {name: c.reading for name, c in choices.items() if c.reading is not None}
     first |= _first_values(con, staged, list(readings), readings)
     families = {name: families_to_check(values) for name, values in first.items()}
@@ -196,10 +204,16 @@ def apply_types(
     for name, mysql_type in types.items():
         column = quote_ident(name)
         reading = readings.get(name)
-        if reading is not None and duckdb_type(mysql_type) != "VARCHAR":
+        if duckdb_type(mysql_type) == "VARCHAR":
+            reading = None  # text keeps its values as written
+        if reading is not None:
             column = f"({normalized(column, reading)})"
         casts[name] = cast_expression(
-            column, raw_types[name], mysql_type, inferred=name in inferred
+            column,
+            raw_types[name],
+            mysql_type,
+            inferred=name in inferred,
+            trimmed_text=reading is not None and gives_trimmed_text(reading),
         )
     create_relation_view(con, staged, casts)
 
@@ -258,6 +272,22 @@ def _first_values(
         f"WHERE {_first_records(staged, FAMILY_SAMPLE)} ORDER BY __record LIMIT {FAMILY_SAMPLE}"
     ).fetchall()
     return {name: [row[i] for row in rows] for i, name in enumerate(text)}
+
+
+def _day_month_choices(
+    con: duckdb.DuckDBPyConnection,
+    staged: StagedRelation,
+    choices: Mapping[str, Choice],
+    markers: tuple[str, ...],
+) -> dict[str, Choice]:
+    """The readings of the columns of ``31/01/2015``-or-``01/31/2015`` dates, their order
+    decided by the whole column in one pass over every such column."""
+    pending = [name for name, choice in choices.items() if choice.day_month]
+    if not pending:
+        return {}
+    measures = {name: day_month_measures(quote_ident(name), markers) for name in pending}
+    counts = _aggregate(con, staged, measures)[1]
+    return {name: day_month_choice(choices[name], counts[name]) for name in pending}
 
 
 def _first_records(staged: StagedRelation, count: int) -> str:

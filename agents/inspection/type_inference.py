@@ -24,8 +24,8 @@ TEXT          longest value > 1024 characters (MEDIUMTEXT / LONGTEXT when 4 byte
 
 Profiling counts the values as read (:mod:`~agents.inspection.value_formats`): missing-value
 markers such as ``NA`` and ``NaN`` are NULL in a column of numbers, dates or booleans, and slash
-or dotted dates, decimal commas, thousands separators and percentages are normalised to the forms
-above first.
+or dotted dates, dates with month names, decimal commas, thousands separators and percentages are
+normalised to the forms above first.
 
 Surrounding spaces are allowed in numbers, booleans and dates (the casts trim them). A value
 with a leading zero (``007``, ``01.5``, not ``0`` or ``0.5``) keeps the column text and sets
@@ -552,7 +552,14 @@ def _when(condition: str, value: str) -> str:
     return f"CASE WHEN {condition} THEN {value} END"
 
 
-def cast_expression(column: str, raw_type: str, mysql_type: str, *, inferred: bool = False) -> str:
+def cast_expression(
+    column: str,
+    raw_type: str,
+    mysql_type: str,
+    *,
+    inferred: bool = False,
+    trimmed_text: bool = False,
+) -> str:
     """SQL giving ``column`` (of DuckDB ``raw_type``) as ``mysql_type``; NULL where it does not fit.
 
     Text is cast only where it matches the inference patterns (so ``1.5`` never rounds into an
@@ -561,7 +568,9 @@ def cast_expression(column: str, raw_type: str, mysql_type: str, *, inferred: bo
 
     ``inferred``: ``mysql_type`` is the type inferred from this very text column, so every value
     is known to match its pattern (all were counted); the number and date casts then skip the
-    per-value pattern checks, which would all pass.
+    per-value pattern checks, which would all pass. ``trimmed_text``: no value starts or ends
+    with a space (a date format's reading gives them so), so the date casts take ``column`` as
+    it is rather than repeat it in :func:`trimmed`.
     """
     target = duckdb_type(mysql_type)
     kind = native_kind(raw_type)
@@ -572,7 +581,7 @@ def cast_expression(column: str, raw_type: str, mysql_type: str, *, inferred: bo
             return f"CAST(to_json({column}) AS VARCHAR)"
         return f"CAST({column} AS VARCHAR)"
     if kind == "varchar":
-        cast = _inferred_cast(column, target) if inferred else None
+        cast = _inferred_cast(column, target, trimmed_text=trimmed_text) if inferred else None
         return cast or _cast_text(column, target)
     if target in ("DOUBLE", "FLOAT"):
         return _when(f"isfinite(TRY_CAST({column} AS DOUBLE))", f"TRY_CAST({column} AS {target})")
@@ -595,7 +604,7 @@ def trimmed(column: str) -> str:
     )
 
 
-def _inferred_cast(column: str, target: str) -> str | None:
+def _inferred_cast(column: str, target: str, *, trimmed_text: bool) -> str | None:
     """The cast of text whose every value matches the pattern of the type inferred for it: what
     :func:`_cast_text` gives such a value (its pattern check passes; a value matching
     ``DATETIME_PATTERN`` has no UTC offset), or None for the other targets."""
@@ -604,7 +613,7 @@ def _inferred_cast(column: str, target: str) -> str | None:
     if target.startswith("DECIMAL"):
         return f"TRY_CAST({column} AS {target})"
     if target in ("DATE", "TIMESTAMP"):
-        return f"TRY_CAST({trimmed(column)} AS {target})"
+        return f"TRY_CAST({column if trimmed_text else trimmed(column)} AS {target})"
     return None
 
 

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from agents.errors import ArchiveRefused, FormatError, SourceNotFound
 from agents.sources.sizes import format_size
+from agents.sources.skipped import NESTED_ARCHIVE, NOT_A_DATA_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,10 @@ class ArchiveLimits:
     max_unpacked_bytes: int
     max_compression_ratio: float
     max_members: int
+
+
+OnSkip = Callable[[str, str], None]
+"""Told each member left out: its name inside the archive, and why."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,17 @@ def unpack(
     shown: str,
     limits: ArchiveLimits,
     is_data_file: Callable[[str], bool],
+    on_skip: OnSkip | None = None,
 ) -> list[UnpackedFile]:
     """Unpack `archive` (a .gz or .zip) into `dest_dir`; `shown` names it in messages."""
     if archive.name.lower().endswith(".zip"):
         return unzip(
-            archive, dest_dir=dest_dir, shown=shown, limits=limits, is_data_file=is_data_file
+            archive,
+            dest_dir=dest_dir,
+            shown=shown,
+            limits=limits,
+            is_data_file=is_data_file,
+            on_skip=on_skip,
         )
     return [gunzip(archive, dest_dir=dest_dir, shown=shown, limits=limits)]
 
@@ -99,20 +110,21 @@ def unzip(
     shown: str,
     limits: ArchiveLimits,
     is_data_file: Callable[[str], bool],
+    on_skip: OnSkip | None = None,
 ) -> list[UnpackedFile]:
     """Extract the supported data files of a .zip into `dest_dir`, keeping their folders.
 
     The whole archive is refused if any entry is unsafe (absolute or `..` name, symbolic link,
     special file, encrypted, duplicate, a file that is also another member's folder) or the
     limits are exceeded. Directories, hidden entries (and `__MACOSX`), nested archives and
-    unsupported files are skipped.
+    unsupported files are skipped; `on_skip` is told of the last two.
     """
     try:
         opened = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
         raise FormatError(f"not a readable zip archive ({exc})", file=shown) from exc
     with opened:
-        members = _select_members(opened.infolist(), shown, limits, is_data_file)
+        members = _select_members(opened.infolist(), shown, limits, is_data_file, on_skip)
         meter = _Meter(shown, limits)
         unpacked: list[UnpackedFile] = []
         try:
@@ -202,6 +214,7 @@ def _select_members(
     shown: str,
     limits: ArchiveLimits,
     is_data_file: Callable[[str], bool],
+    on_skip: OnSkip | None = None,
 ) -> list[tuple[zipfile.ZipInfo, tuple[str, ...]]]:
     """Check every entry and its declared sizes; return the data files to extract."""
     if len(infos) > limits.max_members:
@@ -210,7 +223,7 @@ def _select_members(
         )
     selected: list[tuple[zipfile.ZipInfo, tuple[str, ...]]] = []
     seen: set[tuple[str, ...]] = set()
-    skipped: list[str] = []
+    skipped: list[tuple[str, str]] = []
     declared_total = 0
     for info in infos:
         parts = _member_parts(info.filename, shown)
@@ -224,10 +237,10 @@ def _select_members(
         if any(part.startswith(".") or part == "__MACOSX" for part in parts):
             continue
         if name.lower().endswith(NESTED_ARCHIVE_SUFFIXES):
-            skipped.append(f"{info.filename} (nested archives are not unpacked)")
+            skipped.append((info.filename, NESTED_ARCHIVE))
             continue
         if not is_data_file(name):
-            skipped.append(info.filename)
+            skipped.append((info.filename, NOT_A_DATA_FILE))
             continue
         declared_total += info.file_size
         if declared_total > limits.max_unpacked_bytes:
@@ -245,11 +258,15 @@ def _select_members(
             )
         selected.append((info, parts))
     _refuse_file_folder_clash(selected, shown)
+    said = [f"{member} ({reason})" for member, reason in skipped]
     if skipped:
-        logger.warning("%s: skipped %s", shown, ", ".join(skipped))
+        logger.info("%s: skipped %s", shown, ", ".join(said))
     if not selected:
-        found = "; it holds " + ", ".join(skipped) if skipped else "; it holds no files"
+        found = "; it holds " + ", ".join(said) if skipped else "; it holds no files"
         raise SourceNotFound(f"{shown} holds no supported data files{found}.")
+    if on_skip is not None:
+        for member, reason in skipped:
+            on_skip(member, reason)
     return selected
 
 

@@ -3,8 +3,10 @@
 Local paths must stay inside the allowed data roots after every symbolic link is resolved; only
 regular files are read, and hidden files and folders are skipped when a directory or a glob is
 expanded. URLs are downloaded by `agents.sources.url_fetch`, archives unpacked by
-`agents.sources.archives`, both into the work directory. Nothing here reads the environment:
-`SourcePolicy.from_env` is for entry points, which hand it their environment.
+`agents.sources.archives`, both into the work directory. What a folder, glob or archive held
+that is not imported is listed with the reason (`SkippedSource`), never dropped in silence.
+Nothing here reads the environment: `SourcePolicy.from_env` is for entry points, which hand it
+their environment.
 """
 
 from __future__ import annotations
@@ -15,13 +17,20 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from agents.errors import PathOutsideRoots, SourceError, SourceNotFound
 from agents.sources.archives import ArchiveLimits, is_archive, unpack
+from agents.sources.skipped import (
+    NOT_A_DATA_FILE,
+    NOT_A_REGULAR_FILE,
+    NOT_DELIMITED,
+    SkippedSource,
+    skipped_words,
+)
 from agents.sources.url_fetch import download
 
 logger = logging.getLogger(__name__)
@@ -78,7 +87,8 @@ class ResolvedSource:
     `source` is the path relative to the first root (absolute for files under other roots, so
     it can be typed back as a source), the URL with its secrets redacted, the attachment's name,
     or `archive.zip:member.csv` / `file.csv.gz` for unpacked files. `etag` and `last_modified`
-    are the HTTP response's headers, for a download and the members unpacked from it.
+    are the HTTP response's headers, for a download and the members unpacked from it. `listed`:
+    found by expanding a folder, a glob or a .zip, not named by the person.
     """
 
     source: str
@@ -86,12 +96,34 @@ class ResolvedSource:
     origin: Origin
     etag: str | None = None
     last_modified: str | None = None
+    listed: bool = False
+
+
+TextCheck = Callable[[Path], bool]
+"""Whether a .txt or extension-less file holds data (a consistent delimited file)."""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The files to read, sorted by `source`, and what was found but left out, and why."""
+
+    sources: list[ResolvedSource]
+    skipped: list[SkippedSource] = field(default_factory=list)
 
 
 def is_data_file(name: str) -> bool:
     """Whether a file of this name is read as data (a supported extension, optionally .gz)."""
     lowered = name.lower().removesuffix(".gz")
     return lowered.endswith(DATA_SUFFIXES)
+
+
+def _has_no_extension(name: str) -> bool:
+    return PurePosixPath(name.lower().removesuffix(".gz")).suffix == ""
+
+
+def _is_unchecked_text(name: str) -> bool:
+    """.txt and extension-less files may hold anything: in a folder they are checked first."""
+    return name.lower().removesuffix(".gz").endswith(".txt") or _has_no_extension(name)
 
 
 def resolve_sources(
@@ -102,54 +134,88 @@ def resolve_sources(
     recursive: bool = False,
     attachments: Sequence[Path] = (),
     exclude: Sequence[str] = (),
-) -> list[ResolvedSource]:
+    takes_text: TextCheck | None = None,
+) -> Resolution:
     """Turn the sources the person named into local regular files, sorted by `source`.
 
     Relative paths are read from the first root; a directory yields its data files (its
     subfolders too when `recursive`), a glob the files it matches (`**` searches subfolders,
     and so does a recursive import), a URL is downloaded, .gz and .zip files are unpacked into
-    `workdir`. Local files matching an `exclude` glob (by name or by path) are left out. The
-    same file is returned once. Raises a SourceError subclass that says what to change.
+    `workdir`. Local files matching an `exclude` glob (by name or by path) are left out. With
+    `takes_text`, a .txt or extension-less file a folder, glob or .zip holds is taken only if
+    `takes_text` says it holds data (a file named explicitly is always tried). What is left out
+    comes back in `skipped`, with the reason. The same file is returned once. Raises a
+    SourceError subclass that says what to change.
     """
     roots = tuple(dict.fromkeys(Path(root).resolve() for root in policy.roots))
     if not roots:
         raise SourceError(f"No data roots are configured; set {ROOTS_VARIABLE}.")
     given = tuple(Path(os.path.abspath(root)) for root in policy.roots)
-    local = _LocalPaths(roots, given=given, recursive=recursive)
+    local = _LocalPaths(roots, given=given, recursive=recursive, text=takes_text is not None)
     workdir.mkdir(parents=True, exist_ok=True)
     workdir = workdir.resolve()
     unique_specs = list(dict.fromkeys(spec.strip() for spec in specs))
     urls = [spec for spec in unique_specs if _URL_LIKE.match(spec)]
     # Local paths and attachments are checked first: a mistake there costs no download.
+    skipped = local.skipped
     found = [
         item
         for spec in unique_specs
         if spec not in urls
-        for item in _without_excluded(spec, local.resolve(spec), exclude)
+        for item in _without_excluded(spec, local.resolve(spec), exclude, skipped)
     ]
     found.extend(_attachment(Path(path), workdir) for path in attachments)
     found.extend(_download(url, policy=policy, workdir=workdir) for url in urls)
     resolved: dict[Path, ResolvedSource] = {}
     for item in _unique(found):
-        for ready in _unpack_if_archive(item, policy=policy, workdir=workdir):
-            resolved.setdefault(ready.file, ready)
-    return sorted(resolved.values(), key=lambda item: (item.source, str(item.file)))
+        unpacked = _unpack_if_archive(
+            item, policy=policy, workdir=workdir, skipped=skipped, text=takes_text is not None
+        )
+        for ready in unpacked:
+            if _holds_no_data(ready, takes_text):
+                skipped.append(SkippedSource(source=ready.source, reason=NOT_DELIMITED))
+            else:
+                resolved.setdefault(ready.file, ready)
+    if not resolved and skipped:
+        raise SourceNotFound(f"Nothing is left to import. {skipped_words(skipped)}.")
+    sources = sorted(resolved.values(), key=lambda item: (item.source, str(item.file)))
+    return Resolution(sources=sources, skipped=sorted(skipped, key=lambda item: item.source))
+
+
+def _holds_no_data(item: ResolvedSource, takes_text: TextCheck | None) -> bool:
+    """A .txt or extension-less file a folder, glob or .zip held that is not data."""
+    return (
+        takes_text is not None
+        and item.listed
+        and _is_unchecked_text(item.file.name)
+        and not takes_text(item.file)
+    )
 
 
 def _without_excluded(
-    spec: str, found: list[ResolvedSource], exclude: Sequence[str]
+    spec: str,
+    found: list[ResolvedSource],
+    exclude: Sequence[str],
+    skipped: list[SkippedSource],
 ) -> list[ResolvedSource]:
     """`except *_old.csv`: a file whose name or path matches an excluded glob is left out."""
     if not exclude:
         return found
-    kept = [
-        item
-        for item in found
-        if not any(
-            fnmatch.fnmatchcase(item.file.name, glob) or fnmatch.fnmatchcase(item.source, glob)
-            for glob in exclude
+    kept = []
+    for item in found:
+        matched = next(
+            (
+                glob
+                for glob in exclude
+                if fnmatch.fnmatchcase(item.file.name, glob)
+                or fnmatch.fnmatchcase(item.source, glob)
+            ),
+            None,
         )
-    ]
+        if matched is None:
+            kept.append(item)
+        else:
+            skipped.append(SkippedSource(source=item.source, reason=f"excluded by {matched}"))
     if not kept:
         raise SourceNotFound(
             f"Every file of {spec} matches {', '.join(exclude)}, which you excluded: "
@@ -166,8 +232,9 @@ def _unique(found: list[ResolvedSource]) -> list[ResolvedSource]:
 
 
 def _accepts(name: str) -> bool:
-    """Files that may be named explicitly: data files and .zip archives."""
-    return is_data_file(name) or name.lower().endswith(".zip")
+    """Files that may be named explicitly: data files, .zip archives, and extension-less files
+    (staging finds their format)."""
+    return is_data_file(name) or name.lower().endswith(".zip") or _has_no_extension(name)
 
 
 def _not_supported(what: str, name: str) -> SourceError:
@@ -218,22 +285,48 @@ def _attachment(path: Path, workdir: Path) -> ResolvedSource:
 
 
 def _unpack_if_archive(
-    item: ResolvedSource, *, policy: SourcePolicy, workdir: Path
+    item: ResolvedSource,
+    *,
+    policy: SourcePolicy,
+    workdir: Path,
+    skipped: list[SkippedSource],
+    text: bool,
 ) -> list[ResolvedSource]:
+    """The file, or what it unpacks to; a .zip's members are `listed` (the person named the
+    archive, not them), and so is everything a folder's archive holds. With `text`, a .zip's
+    extension-less members are unpacked too, to be checked. A .zip a folder held with no data
+    files in it is skipped, not an error."""
     if not is_archive(item.file.name):
         return [item]
     dest_dir = workdir / "unpacked" / hashlib.sha256(str(item.file).encode()).hexdigest()[:16]
-    files = unpack(
-        item.file,
-        dest_dir=dest_dir,
-        shown=item.source,
-        limits=policy.archive_limits,
-        is_data_file=is_data_file,
-    )
+
+    def skip(member: str, reason: str) -> None:
+        skipped.append(SkippedSource(source=f"{item.source}:{member}", reason=reason))
+
+    try:
+        files = unpack(
+            item.file,
+            dest_dir=dest_dir,
+            shown=item.source,
+            limits=policy.archive_limits,
+            is_data_file=lambda name: is_data_file(name) or (text and _has_no_extension(name)),
+            on_skip=skip,
+        )
+    except SourceNotFound:
+        if not item.listed:
+            raise
+        skipped.append(SkippedSource(source=item.source, reason="an archive without data files"))
+        return []
     if item.file.name.lower().endswith(".gz"):
         return [replace(item, file=files[0].file, origin="archive")]
     return [
-        replace(item, source=f"{item.source}:{one.member}", file=one.file, origin="archive")
+        replace(
+            item,
+            source=f"{item.source}:{one.member}",
+            file=one.file,
+            origin="archive",
+            listed=True,
+        )
         for one in files
     ]
 
@@ -262,11 +355,13 @@ class _LocalPaths:
     """Resolves one local spec (file, directory or glob) inside the allowed roots."""
 
     def __init__(
-        self, roots: tuple[Path, ...], *, given: tuple[Path, ...], recursive: bool
+        self, roots: tuple[Path, ...], *, given: tuple[Path, ...], recursive: bool, text: bool
     ) -> None:
         self.roots = roots  # resolved: the authority
         self.lexical_roots = roots + given  # as configured, for the check before resolving
         self.recursive = recursive
+        self.text = text  # extension-less files in folders are taken, to be checked
+        self.skipped: list[SkippedSource] = []
 
     def resolve(self, spec: str) -> list[ResolvedSource]:
         if not spec:
@@ -291,8 +386,7 @@ class _LocalPaths:
     def _directory(self, spec: str, base: Path) -> list[ResolvedSource]:
         label = spec.rstrip("/") or "."
         listing = self._walk(base, label=label, max_depth=None if self.recursive else 1)
-        # .zip archives in the folder are taken too: their data members are unpacked below
-        data = [entry for entry in listing.files if entry.regular and _accepts(entry.name)]
+        data = self._data(label, listing.files)
         if data:
             return [self._checked(label, entry) for entry in data]
         if not listing.files:
@@ -330,7 +424,7 @@ class _LocalPaths:
         matched = [entry for entry in listing.files if _matches(pattern, entry.parts)]
         if not matched:
             raise SourceNotFound(f"No files match {spec} (hidden files are skipped).")
-        data = [entry for entry in matched if entry.regular and _accepts(entry.name)]
+        data = self._data(label, matched)
         if not data:
             found = sorted({_suffix(entry.name) for entry in matched})
             raise SourceNotFound(
@@ -338,6 +432,24 @@ class _LocalPaths:
                 f" (found: {', '.join(found)}; supported: {_SUPPORTED_TEXT}, and .zip)."
             )
         return [self._checked(label, entry) for entry in data]
+
+    def _data(self, label: str, entries: list[_Entry]) -> list[_Entry]:
+        """The entries that may hold data — data files, .zip archives (their data members are
+        unpacked later) and, to be checked, extension-less files; the rest are skipped."""
+        data = []
+        for entry in entries:
+            if entry.regular and self._may_hold_data(entry.name):
+                data.append(entry)
+                continue
+            reason = NOT_A_DATA_FILE if entry.regular else NOT_A_REGULAR_FILE
+            shown = f"{label}/{'/'.join(entry.parts)}"
+            self.skipped.append(SkippedSource(source=shown, reason=reason))
+        return data
+
+    def _may_hold_data(self, name: str) -> bool:
+        if is_data_file(name) or name.lower().endswith(".zip"):
+            return True
+        return self.text and _has_no_extension(name)
 
     def _walk(self, base: Path, *, label: str, max_depth: int | None) -> _Listing:
         """Non-hidden entries below `base` (resolved), `max_depth` levels deep (None: all).
@@ -403,7 +515,7 @@ class _LocalPaths:
         """A walked file as a source; a file link must not lead outside the roots."""
         if self._root_of(entry.target) is None:
             raise self._outside(f"{label}/{'/'.join(entry.parts)}", via_link=True)
-        return self._source(entry.target)
+        return replace(self._source(entry.target), listed=True)
 
     def _root_of(self, resolved: Path) -> Path | None:
         return next((root for root in self.roots if resolved.is_relative_to(root)), None)

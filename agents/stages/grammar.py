@@ -351,7 +351,7 @@ def _read_sources(part: _Text, found: _Found) -> None:
                 )
         types = part.group(match, "types")
         if types is None:
-            found.sources = directories
+            found.sources, found.folders = directories, list(directories)
         else:
             extensions = [_FILE_TYPES[t.raw.lower()] for t in types.split(_TYPE_SEPARATOR)]
             found.sources = [

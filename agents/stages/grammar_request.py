@@ -21,6 +21,8 @@ _DELIMITER_WORDS = {value: name for name, value in _DELIMITER_NAMES.items()}
 @dataclass
 class _Found:
     sources: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+    """Sources named as folders ("all files in data", "everything in data")."""
     database: str | None = None
     table: str | None = None
     filters: list[str] = field(default_factory=list)
@@ -90,7 +92,7 @@ class _Found:
             value_filters=self.value_filters,
             notes=self.notes,
         )
-        return request.model_copy(update={"summary": _summary(request)})
+        return request.model_copy(update={"summary": _summary(request, folders=self.folders)})
 
 
 def _describe(value: object) -> str:
@@ -101,9 +103,9 @@ def _describe(value: object) -> str:
     return str(value)
 
 
-def _summary(request: ImportRequest) -> str:
+def _summary(request: ImportRequest, *, folders: list[str]) -> str:
     """One plain sentence of what will be done."""
-    sources = sources_words(request.sources)
+    sources = sources_words(request.sources, folders=folders)
     if request.recursive:
         sources += ", including subdirectories"
     parts = [f"Import {sources} into database {request.database}"]

@@ -168,7 +168,13 @@ _SECRET_SAID = re.compile(
     rf"(?P<said>\b{_SECRET_WORD}(?:\s+is|\s*[:=]|\s+(?=[\"'`])))\s*(?P<value>{_SECRET_VALUE})",
     re.I,
 )
-_URL_PASSWORD = re.compile(r"(?P<said>\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@", re.I)
+# scheme://user:password@host: people type @ and / in a password unescaped, so it runs to the
+# @ after which only a host (and port) comes; the user may be empty.
+_URL_PASSWORD = re.compile(
+    r"(?P<said>\b[a-z][a-z0-9+.-]*://[^\s:/@|<>]*:)[^\s|<>?#]+?@"
+    r"(?=[^\s@|<>/?#]*(?:[\s/?#|>]|$))",
+    re.I,
+)
 
 
 def redact_credentials(text: str) -> str:

@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agents.artifacts import ImportPlan, ImportRequest, Inspection, PlanStep, SchemaProposal
-from agents.errors import ProposalInvalid
+from agents.errors import AgentError, PlanTooCostly, ProposalInvalid
 from agents.execution.plan_sql import to_duckdb
 from agents.execution.target_columns import target_columns
 from agents.execution.unreadable import unreadable_owners
 from agents.stages.context import UNTRUSTED_NOTE, as_json, conversation_lines, inspection_summary
 from agents.stages.repair import Parses, ask_and_validate
+from dolt.errors import PolicyViolation
 from dolt.models import WriteMode
 from dolt.sql.policy import check_select
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection  # types only: importing plan does not load DuckDB
+
+COUNT_SECONDS = 30.0
+"""How long measuring one plan SELECT (LIMIT 0, then its rows) may take: an untrusted plan
+may join rows without a key (a 6-way self-join of 50 rows makes 15.6 billion)."""
+_process_count_seconds = COUNT_SECONDS
+
+
+def use_count_seconds(seconds: float) -> None:
+    """Make `seconds` this process's counting limit (the entry points, from the environment)."""
+    global _process_count_seconds
+    _process_count_seconds = seconds
+
 
 INSTRUCTIONS = f"""You write the plan of a data import: for every approved target table exactly
 one step with a single SELECT (MySQL dialect) over the staged source relations. The SELECT's
@@ -37,9 +53,15 @@ def validate(
     relations: Mapping[str, Sequence[str]],
     duckdb: DuckDBPyConnection,
     unreadable: Mapping[str, int] | None = None,
+    modes: Mapping[str, WriteMode] | None = None,
+    count_seconds: float | None = None,
 ) -> ImportPlan:
     """Every approved table planned once, policy-checked SELECTs that run (LIMIT 0) and
-    produce only target columns, sensible modes; then the row counts are measured.
+    produce only target columns, sensible modes; then the row counts are measured, each
+    within ``count_seconds`` (`PlanTooCostly` beyond them, or beyond DuckDB's memory limit).
+
+    ``modes`` (table -> the baseline's mode: the person's, or the safe default) are the only
+    modes a revised plan may use: a model never turns an append into a replace.
 
     ``unreadable`` (relation -> records the reader could not parse, see
     :func:`unreadable_records`) are counted in the source rows of the step that owns them
@@ -60,7 +82,10 @@ def validate(
     )
     steps = []
     for step in plan.steps:
-        checked = check_select(step.select, relations=relations)
+        try:
+            checked = check_select(step.select, relations=relations)
+        except PolicyViolation as error:
+            raise PolicyViolation(f"The SELECT for {step.table!r} is refused: {error}") from error
         columns = {c.name: c for c in target_columns(target_schemas[step.table])}
         outputs = [p.alias_or_name for p in checked.selects]
         unknown = [name for name in outputs if name not in columns]
@@ -68,6 +93,12 @@ def validate(
             raise ProposalInvalid(
                 f"The SELECT for {step.table!r} must produce distinct columns of the table "
                 f"({', '.join(columns)}); it produces {', '.join(outputs)}."
+            )
+        said = (modes or {}).get(step.table)
+        if said is not None and WriteMode(step.mode) != said:
+            raise ProposalInvalid(
+                f"The plan writes {step.table!r} in {WriteMode(step.mode).value} mode; the mode "
+                f"is {said.value}, as the person said (or the safe default). Keep it."
             )
         if step.mode == WriteMode.CREATE and approved[step.table].action != "create":
             raise ProposalInvalid(f"{step.table!r} already exists: mode create is for new tables.")
@@ -78,13 +109,9 @@ def validate(
                 f"The relation {step.relation!r} of {step.table!r} is not staged."
             )
         duck_sql = to_duckdb(checked).sql(dialect="duckdb")
-        try:
-            duckdb.execute(f"SELECT * FROM ({duck_sql}) LIMIT 0").fetchall()
-            counted = duckdb.execute(f"SELECT count(*) FROM ({duck_sql})").fetchone()
-            assert counted is not None  # narrowing: count(*) always returns its one row
-            (expected,) = counted
-        except Exception as error:  # DuckDB's message is what the model needs to repair it
-            raise ProposalInvalid(f"The SELECT for {step.table!r} fails: {error}") from error
+        expected = _count_rows(
+            step.table, duck_sql, duckdb=duckdb, seconds=count_seconds or _process_count_seconds
+        )
         source_rows = _source_rows(step, relations=relations, duckdb=duckdb, expected=expected)
         unreadable_rows = sum((unreadable or {})[name] for name in owners[step.table])
         steps.append(
@@ -102,6 +129,59 @@ def validate(
         )
     notes = [*plan.notes, *(note for note in unreadable_notes if note not in plan.notes)]
     return plan.model_copy(update={"steps": steps, "notes": notes})
+
+
+def _count_rows(table: str, duck_sql: str, *, duckdb: DuckDBPyConnection, seconds: float) -> int:
+    """The rows the SELECT gives, after it ran with LIMIT 0; both within ``seconds``."""
+    with _time_limit(duckdb, seconds=seconds) as limit:
+        try:
+            duckdb.execute(f"SELECT * FROM ({duck_sql}) LIMIT 0").fetchall()
+            counted = duckdb.execute(f"SELECT count(*) FROM ({duck_sql})").fetchone()
+        except Exception as error:  # DuckDB's message is what the model needs to repair it
+            raise _count_failed(table, error, timed_out=limit.expired, seconds=seconds) from error
+    assert counted is not None  # narrowing: count(*) always returns its one row
+    return int(counted[0])
+
+
+@dataclass
+class _TimeLimit:
+    expired: bool = False
+
+
+@contextmanager
+def _time_limit(duckdb: DuckDBPyConnection, *, seconds: float) -> Iterator[_TimeLimit]:
+    """Interrupt whatever the connection runs once ``seconds`` have passed (from a timer
+    thread: DuckDB's ``interrupt()`` stops the query between vectors)."""
+    limit = _TimeLimit()
+
+    def interrupt() -> None:
+        limit.expired = True
+        duckdb.interrupt()
+
+    timer = threading.Timer(seconds, interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield limit
+    finally:
+        timer.cancel()
+
+
+def _count_failed(table: str, error: Exception, *, timed_out: bool, seconds: float) -> AgentError:
+    from duckdb import OutOfMemoryException  # DuckDB is loaded: the connection ran the query
+
+    if timed_out:
+        return PlanTooCostly(
+            f"The SELECT for {table!r} did not finish counting within {seconds:g} s; it may "
+            "join rows without a key (each row of one source with many rows of another): join "
+            "on key columns, or filter the rows first."
+        )
+    if isinstance(error, OutOfMemoryException):
+        return PlanTooCostly(
+            f"The SELECT for {table!r} needs more memory than the job's DuckDB may use; it "
+            f"may join rows without a key or hold very large values: {error}"
+        )
+    return ProposalInvalid(f"The SELECT for {table!r} fails: {error}")
 
 
 def unreadable_records(inspection: Inspection) -> dict[str, int]:
@@ -138,8 +218,11 @@ def run(
     baseline: ImportPlan,
     relations: Mapping[str, Sequence[str]],
     duckdb: DuckDBPyConnection,
+    modes: Mapping[str, WriteMode],
     conversation: Sequence[str] = (),
 ) -> ImportPlan:
+    """The model's revision of `baseline`; `modes` are the write modes it must keep (the
+    current baseline's: what the person said, or the safe default)."""
     approved = {t.name: target_schemas[t.name] for t in schema.tables}
     messages = [
         {"role": "system", "content": INSTRUCTIONS},
@@ -164,5 +247,6 @@ def run(
             relations=relations,
             duckdb=duckdb,
             unreadable=unreadable_records(inspection),
+            modes=modes,
         ),
     )

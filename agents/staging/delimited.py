@@ -32,6 +32,7 @@ from agents.staging.relations import (
     first_line,
 )
 from agents.staging.text_records import data_items
+from agents.staging.text_shape import uneven_field_counts
 
 MAX_FIELD_BYTES = 16 * 1024 * 1024
 """Longest CSV record DuckDB will read (its ``max_line_size``); longer ones are rejects."""
@@ -83,6 +84,20 @@ def sniff_dialect(job: StagingJob, data_file: Path, *, null_padding: bool = Fals
     escape = escape if escape not in ("", "(empty)") else quote
     newline = {"\\r\\n": "\r\n", "\\r": "\r"}.get(newline, "\n")
     return Dialect(delimiter, quote, escape, newline, int(skip), bool(header), int(width))
+
+
+_DELIMITER_WORDS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
+
+
+def _refuse_uneven(job: StagingJob, dialect: Dialect, data_file: Path) -> None:
+    counts = uneven_field_counts(data_file, delimiter=dialect.delimiter, skip=dialect.skip)
+    if counts:
+        delimiter = _DELIMITER_WORDS.get(dialect.delimiter, repr(dialect.delimiter))
+        raise job.error(
+            "is not a consistent delimited file: its first lines have "
+            f"{', '.join(map(str, counts[:-1]))} and {counts[-1]} fields with the {delimiter} "
+            "as delimiter; if it is a table, say its delimiter (for example `delimiter ;`)"
+        )
 
 
 def _said_options(job: StagingJob) -> tuple[str, dict[str, object]]:
@@ -137,9 +152,15 @@ def stage_delimited(
     null_padding: bool = False,
     width: int | None = None,
     line_map: tuple[tuple[int, int], ...] = (),
+    consistent: bool = False,
 ) -> StagedRelation:
-    """Materialise a delimited UTF-8 file as ``raw_<relation>`` with ``__record`` and rejects."""
+    """Materialise a delimited UTF-8 file as ``raw_<relation>`` with ``__record`` and rejects.
+
+    ``consistent``: the file may hold anything (.txt, no extension), so its first records must
+    agree on their number of fields with the sniffed delimiter, else a FormatError says so."""
     dialect = sniff_dialect(job, data_file, null_padding=null_padding)
+    if consistent:
+        _refuse_uneven(job, dialect, data_file)
     if width is not None:
         dialect = dataclasses.replace(dialect, width=width)
     if dialect.header:

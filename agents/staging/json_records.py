@@ -1,10 +1,12 @@
 """Staging of JSON and JSONL: records become rows, nested objects columns, nested lists children.
 
 The records are an array (``[{...}, ...]``), one record per line (JSONL/NDJSON), or an object
-holding exactly one list of records (``{"meta": ..., "data": [{...}]}``; with more than one such
-list the person must say which). Each record is read once as JSON text into the staging file,
-its structure is merged over the whole file (``json_group_structure``), and the records are
-converted to that structure (``json_transform``), so types are confirmed by every record.
+holding lists of records (``{"meta": ..., "data": [{...}]}``): one list is the file's relation;
+several (``{"nodes": [...], "links": [...]}``) are one relation each, ``<file>__<list>``, unless
+the person named one (``ReadOptions.json_list``), which is then the file's relation. Each
+record is read once as JSON text into the staging file, its structure is merged over the whole
+file (``json_group_structure``), and the records are converted to that structure
+(``json_transform``), so types are confirmed by every record.
 
 * A nested object flattens into ``parent__child`` columns, recursively (source name ``a.b``).
 * A list becomes, with ``nested_lists="child_tables"`` (dlt style), a child relation
@@ -28,7 +30,7 @@ import dataclasses
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -36,7 +38,7 @@ from typing import Literal
 import duckdb
 
 from agents.errors import FormatError
-from agents.staging.encodings import decode_to_utf8
+from agents.staging.encodings import Decoded, decode_to_utf8
 from agents.staging.names import (
     quote_ident,
     sanitize_name,
@@ -84,11 +86,41 @@ def stage_json(
     format: Format,
     nested_lists: Literal["child_tables", "json_column"],
 ) -> list[StagedRelation]:
-    """Stage a JSON or JSONL file as the job's relation plus one relation per nested list."""
+    """Stage a JSON or JSONL file as the job's relation plus one relation per nested list
+    (or, for an object holding several lists of records, one relation per list, each with
+    its nested lists)."""
     decoded = decode_to_utf8(job)
     kind = _kind(job, decoded.path, format)
+    lists: dict[str, str | None] = {job.relation: None}
+    notes: dict[str, tuple[str, ...]] = {}
+    if kind == "object":
+        lists, notes = _lists_to_stage(job, decoded.path)
+    staged: list[StagedRelation] = []
+    for relation, key in lists.items():
+        list_job = dataclasses.replace(job, relation=relation)
+        staged += _stage_records_of(
+            list_job,
+            decoded,
+            kind,
+            key,
+            nested_lists=nested_lists,
+            notes=notes.get(relation, ()),
+        )
+    return staged
+
+
+def _stage_records_of(
+    job: StagingJob,
+    decoded: Decoded,
+    kind: Literal["array", "lines", "object"],
+    key: str | None,
+    *,
+    nested_lists: Literal["child_tables", "json_column"],
+    notes: tuple[str, ...],
+) -> list[StagedRelation]:
+    """The job's relation from the file's records (those of the list `key` of an object)."""
     docs = f"__docs_{job.relation}"
-    _load_documents(job, decoded.path, kind, docs)
+    _load_documents(job, decoded.path, kind, docs, key=key)
     rejects = _bad_lines(job, decoded.path, docs) if kind == "lines" else ()
     structure = _structure(job, docs, lists_as_json=nested_lists == "json_column")
     records = f"__records_{job.relation}"
@@ -110,7 +142,7 @@ def stage_json(
         columns=[],
         rejects=rejects,
         data_file=decoded.path if decoded.path != job.file else None,
-        notes=decoded.notes,
+        notes=(*decoded.notes, *notes),
     )
     return _stage_records(job, base, records, structure, extra=[])
 
@@ -141,8 +173,11 @@ def _object_size(path: Path) -> int:
     return max(16 * 1024 * 1024, path.stat().st_size + 1)
 
 
-def _load_documents(job: StagingJob, path: Path, kind: str, docs: str) -> None:
-    """One row per record: ``__record`` and the record's JSON text (NULL for a bad JSONL line)."""
+def _load_documents(
+    job: StagingJob, path: Path, kind: str, docs: str, *, key: str | None = None
+) -> None:
+    """One row per record: ``__record`` and the record's JSON text (NULL for a bad JSONL line);
+    for an object, the records of its list `key` (None: the object is the one record)."""
     params = {
         "file": str(path),
         "size": _object_size(path) if kind == "object" else 16 * 1024 * 1024,
@@ -158,7 +193,6 @@ def _load_documents(job: StagingJob, path: Path, kind: str, docs: str) -> None:
             "maximum_object_size = $size)"
         )
     else:
-        key = _records_key(job, path, params)
         if key is None:
             source = (
                 "SELECT json FROM read_json_objects($file, format = 'unstructured', "
@@ -184,25 +218,56 @@ def _load_documents(job: StagingJob, path: Path, kind: str, docs: str) -> None:
         raise job.error("holds no records")
 
 
-def _records_key(job: StagingJob, path: Path, params: Mapping[str, object]) -> str | None:
-    """The one field of a top-level object that holds a list of records; None: it is a record."""
+def _lists_to_stage(
+    job: StagingJob, path: Path
+) -> tuple[dict[str, str | None], dict[str, tuple[str, ...]]]:
+    """({relation: the object's list of records it is staged from}, {relation: notes}).
+
+    No list: the object is the one record. One list, or the list the person named: the job's
+    relation. Several: ``<relation>__<list>`` each, with a note saying how to take only one.
+    """
+    lists = _record_lists(job, path)
+    wanted = job.read.json_list
+    if wanted is not None and wanted in lists:
+        others = [key for key in lists if key != wanted]
+        said = f"only the {wanted} list, as asked (the file also holds {', '.join(others)})"
+        return {job.relation: wanted}, ({job.relation: (said,)} if others else {})
+    if wanted is not None and len(lists) > 1:
+        raise job.error(
+            f"holds the lists {', '.join(lists)} but no list {wanted}; say which one to import"
+        )
+    if len(lists) <= 1:
+        key = lists[0] if lists else None
+        missing = wanted is not None and key is not None
+        instead = (f"no list {wanted}: its one list of records, {key}, is imported",)
+        return {job.relation: key}, ({job.relation: instead} if missing else {})
+    relations: dict[str, str | None] = {}
+    notes: dict[str, tuple[str, ...]] = {}
+    for key in lists:
+        relation = unique_name(f"{job.relation}__{sanitize_name(key) or 'list'}", relations)
+        relations[relation] = key
+        notes[relation] = (
+            f"the {key} list, one of {len(lists)} lists of records in the file "
+            f"({', '.join(lists)}), each its own table; say `only the {key} list` to take one",
+        )
+    return relations, notes
+
+
+def _record_lists(job: StagingJob, path: Path) -> list[str]:
+    """The fields of a top-level object that hold lists of records, in the file's order."""
     try:
         row = job.con.execute(
             "SELECT json_structure(json) FROM read_json_objects($file, format = 'unstructured', "
             "maximum_object_size = $size)",
-            params,
+            {"file": str(path), "size": _object_size(path)},
         ).fetchone()
     except duckdb.Error as error:
         raise _syntax_error(job, path, error) from None
     assert row is not None  # the file holds one object (see _kind)
     fields = json.loads(row[0], object_pairs_hook=list)
     if not isinstance(fields, list) or not all(isinstance(pair, tuple) for pair in fields):
-        return None
-    lists = [key for key, value in fields if _is_list_of_objects(value)]
-    if len(lists) > 1:
-        names = ", ".join(repr(key) for key in lists)
-        raise job.error(f"holds several lists of records ({names}); say which one to import")
-    return lists[0] if lists else None
+        return []
+    return [key for key, value in fields if _is_list_of_objects(value)]
 
 
 def _is_list_of_objects(value: object) -> bool:

@@ -40,12 +40,14 @@ def sanitize_name(text: str, *, max_length: int = 64) -> str:
     return text[:max_length].rstrip("_")
 
 
-RESERVED_PREFIXES = ("dolt_", "sqlite_")
-"""Table and column names with these prefixes (any case) are Dolt's and SQLite's own."""
+RESERVED_PREFIXES = ("dolt_", "sqlite_", "importbot_")
+"""Table and column names with these prefixes (any case) are Dolt's, SQLite's and this
+product's own (its ledger, `importbot_imports`)."""
 
 
 def is_reserved(name: str) -> bool:
-    """Whether ``name`` starts with a prefix Dolt or SQLite keeps for itself (any case)."""
+    """Whether ``name`` starts with a prefix Dolt, SQLite or this product keeps for itself
+    (any case)."""
     return name.lower().startswith(RESERVED_PREFIXES)
 
 

@@ -9,6 +9,7 @@ needs. The limits on rejects, :func:`relation_types` and :func:`create_relation_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,9 +92,18 @@ class StagingJob:
         return self.error(f"cannot be read as {kind}: {first_line(error)}")
 
 
+_DUCKDB_KIND = re.compile(r"[A-Z][A-Za-z ]*? Error: ")
+"""How DuckDB starts a message: ``Binder Error: ``, ``Invalid Input Error: ``."""
+
+
 def first_line(error: object) -> str:
-    """The first line of a reader's error message, cut to 300 characters."""
-    return str(error).strip().split("\n", 1)[0][:300]
+    """The first line of a reader's error message, cut to 300 characters, without DuckDB's
+    kind of error (``Binder Error:``, ``Invalid Input Error:``), which means nothing to people;
+    of an error DuckDB wraps (``Scalar function … threw …. Error: JSON exceeds …``), the last."""
+    line = str(error).strip().split("\n", 1)[0]
+    if _DUCKDB_KIND.match(line):
+        line = line.rsplit("Error: ", 1)[-1]
+    return line[:300]
 
 
 def relation_types(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:

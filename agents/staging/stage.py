@@ -35,7 +35,13 @@ from agents.staging.names import (
     usable_name,
 )
 from agents.staging.parquet import stage_parquet
-from agents.staging.relations import Format, StagedRelation, StagingJob, create_relation_view
+from agents.staging.relations import (
+    Format,
+    StagedRelation,
+    StagingJob,
+    create_relation_view,
+    first_line,
+)
 from agents.staging.text_records import text_record_line
 from agents.staging.xlsx import sheet_row, stage_xlsx
 
@@ -90,7 +96,7 @@ def _stem_name(file_name: str) -> str:
 
 def reserved_name_notes(staged: StagedRelation) -> tuple[str, ...]:
     """What was renamed because Dolt or SQLite keep its name for themselves, in words."""
-    why = "names starting with dolt_ or sqlite_ are Dolt's own"
+    why = "names starting with dolt_, sqlite_ or importbot_ are Dolt's or this tool's own"
     notes = []
     if staged.parent is None and renamed_because_reserved(
         staged.relation, _stem_name(staged.file.name), prefix="t"
@@ -120,7 +126,8 @@ def stage_file(
 
     Each returned relation has its raw relation and an untyped pass-through ``relation`` view;
     profiling replaces the latter with the inferred types. Raises :class:`FormatError` naming
-    ``source`` (and the line, when known) for a file that cannot be read as its format.
+    ``source`` (and the line, when known) for a file that cannot be read as its format; a
+    DuckDB error no format's reader expected is one too, in words, never DuckDB's own.
     """
     if not _RELATION_NAME.fullmatch(relation):
         raise ValueError(f"relation name {relation!r} is not [a-z_][a-z0-9_]*")
@@ -138,7 +145,23 @@ def stage_file(
         catalog=configure_connection(con, workdir=Path(workdir)),
         read=read or ReadOptions(),
     )
-    fmt = detect_format(file, source=source)
+    try:
+        staged = [
+            dataclasses.replace(relation_, renamed=reserved_name_notes(relation_))
+            for relation_ in _stage_as_format(job, nested_lists=nested_lists)
+        ]
+        for relation_ in staged:
+            create_relation_view(con, relation_)
+    except duckdb.Error as error:
+        raise job.error(f"cannot be read: {first_line(error)}") from None
+    return staged
+
+
+def _stage_as_format(
+    job: StagingJob, *, nested_lists: Literal["child_tables", "json_column"]
+) -> list[StagedRelation]:
+    file = job.file
+    fmt = detect_format(file, source=job.source)
     if fmt == "parquet":
         staged = [stage_parquet(job)]
     elif fmt == "xlsx":
@@ -147,18 +170,23 @@ def stage_file(
         staged = stage_json(job, format=fmt, nested_lists=nested_lists)
     else:
         decoded = decode_to_utf8(job)
+        said = job.read.delimiter is not None or job.read.header_row is not None
         staged = [
             stage_delimited(
-                job, data_file=decoded.path, encoding=decoded.encoding, notes=decoded.notes
+                job,
+                data_file=decoded.path,
+                encoding=decoded.encoding,
+                notes=decoded.notes,
+                consistent=_may_hold_anything(file) and not said,
             )
         ]
-    staged = [
-        dataclasses.replace(relation_, renamed=reserved_name_notes(relation_))
-        for relation_ in staged
-    ]
-    for relation_ in staged:
-        create_relation_view(con, relation_)
     return staged
+
+
+def _may_hold_anything(file: Path) -> bool:
+    """A .txt file, or one whose extension says nothing: read as delimited text only if it is."""
+    suffix = file.suffix.lower()
+    return suffix == ".txt" or suffix not in _EXTENSIONS
 
 
 def detect_format(file: Path, *, source: str) -> Format:

@@ -9,7 +9,9 @@ the header (a report title, a "generated on" line) is found and skipped, or the 
 row the person named (`header on row N`); a trailing "Total" row is left out. Both say so in a
 note. Dates become ISO text (``YYYY-MM-DD`` at midnight, else ``YYYY-MM-DD HH:MM:SS``), booleans
 ``true``/``false``, integral floats integers, and every value is quoted so an empty string stays
-one.
+one. A row longer than the reader takes (:data:`~agents.staging.delimited.MAX_FIELD_BYTES` as
+CSV) is left out of the CSV and rejected, naming its sheet and row, like a ragged CSV row: the
+rest of the workbook is read.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agents.staging.delimited import stage_delimited
+from agents.staging.delimited import MAX_FIELD_BYTES, stage_delimited
 from agents.staging.names import sanitize_name, unique_name
-from agents.staging.relations import StagedRelation, StagingJob
+from agents.staging.relations import MAX_REJECT_RAW, ReaderReject, StagedRelation, StagingJob
 
 if TYPE_CHECKING:  # openpyxl itself is imported only when an XLSX file is staged
     from openpyxl.worksheet.worksheet import Worksheet
@@ -45,6 +47,20 @@ class _Row:
     @property
     def width(self) -> int:
         return sum(value is not None for value in self.values)
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What writing a sheet's rows as CSV gave."""
+
+    width: int
+    """The most cells in a row."""
+    line_map: tuple[tuple[int, int], ...]
+    """(first CSV record of a run of rows, its sheet row), as in StagedRelation."""
+    total: _Row | None
+    """The trailing total row left out, if any."""
+    too_long: tuple[ReaderReject, ...]
+    """Rows left out because the reader would not take them."""
 
 
 def stage_xlsx(job: StagingJob) -> list[StagedRelation]:
@@ -128,21 +144,26 @@ def _stage_sheet(job: StagingJob, sheet: Worksheet, listing: str | None) -> Stag
             f"{span} above {why} (row {head[header].number}) skipped: a title block starting "
             f"{first[:60]!r}; say `header on row N` if the header is elsewhere"
         )
-    width, line_map, total = _write_csv(target, [*head[header:], *rows])
-    if total is not None:
+    written = _write_csv(target, [*head[header:], *rows], sheet=sheet.title)
+    if written.total is not None:
+        total = written.total
         label = next((str(v) for v in total.values if v is not None), "")
         notes.append(f"row {total.number} ({label[:40]!r}) left out: it totals the rows above")
     as_csv = job.read.model_copy(update={"header_row": None, "delimiter": None})  # done here
-    return stage_delimited(
+    staged = stage_delimited(
         dataclasses.replace(job, read=as_csv),
         data_file=target,
         encoding=None,
         notes=tuple(notes),
         fmt="xlsx",
         null_padding=True,
-        width=width,
-        line_map=line_map,
+        width=written.width,
+        line_map=written.line_map,
     )
+    if not written.too_long:
+        return staged
+    rejects = sorted((*staged.rejects, *written.too_long), key=lambda reject: reject.line or 0)
+    return dataclasses.replace(staged, rejects=tuple(rejects))
 
 
 def _rows(sheet: Worksheet) -> Iterator[_Row]:
@@ -175,24 +196,28 @@ def _header_index(job: StagingJob, head: Sequence[_Row]) -> int:
     return 0
 
 
-def _write_csv(
-    target: Path, rows: Iterator[_Row] | list[_Row]
-) -> tuple[int, tuple[tuple[int, int], ...], _Row | None]:
-    """Write the rows as CSV, the last one held back: a trailing total is left out (returned)."""
+def _write_csv(target: Path, rows: Iterator[_Row] | list[_Row], *, sheet: str) -> _Written:
+    """Write the rows as CSV, the last one held back: a trailing total is left out (returned),
+    and so is a row too long for the reader (rejected)."""
     width = 0
     records = 0
     previous_row: int | None = None
     line_map: list[tuple[int, int]] = []
+    too_long: list[ReaderReject] = []
     held: _Row | None = None
 
     def write(out: Any, row: _Row) -> None:
         nonlocal width, records, previous_row
+        record = _csv_record([_cell_text(value) for value in row.values])
+        if _too_long_to_read(record):
+            too_long.append(_too_long_reject(sheet, row, record))
+            return
         records += 1
         if previous_row is None or row.number != previous_row + 1:
             line_map.append((records, row.number))
         previous_row = row.number
         width = max(width, len(row.values))
-        out.write(_csv_record([_cell_text(value) for value in row.values]))
+        out.write(record)
 
     with target.open("w", encoding="utf-8", newline="") as out:
         for row in rows:
@@ -202,7 +227,25 @@ def _write_csv(
         total = held if held is not None and records >= 2 and _is_total(held) else None
         if held is not None and total is None:
             write(out, held)
-    return width, tuple(line_map), total
+    return _Written(width, tuple(line_map), total, tuple(too_long))
+
+
+def _too_long_to_read(record: str) -> bool:
+    """A CSV record (with its newline) the reader rejects: MAX_FIELD_BYTES or more before the
+    newline. Only a record of more than a quarter of that many characters can be."""
+    return len(record) > MAX_FIELD_BYTES // 4 and len(record.encode("utf-8")) > MAX_FIELD_BYTES
+
+
+def _too_long_reject(sheet: str, row: _Row, record: str) -> ReaderReject:
+    size = len(record.encode("utf-8")) - 1
+    return ReaderReject(
+        line=row.number,
+        reason=(
+            f"sheet {sheet!r} row {row.number} is longer than the reader's limit "
+            f"({size:,} bytes as CSV; at most {MAX_FIELD_BYTES - 1:,})"
+        ),
+        raw=record[:MAX_REJECT_RAW],
+    )
 
 
 def _is_total(row: _Row) -> bool:

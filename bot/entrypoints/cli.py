@@ -19,16 +19,20 @@ from agents.sources.resolve import SourcePolicy
 from agents.stages.grammar import check_predicate
 from bot.entrypoints import help_text
 from bot.entrypoints.llm import open_llm
-from bot.entrypoints.settings import Settings, local_author, parse_author
+from bot.entrypoints.settings import Settings, local_author, parse_author, use_process_limits
 from bot.terminal import merge_words, render, samples
 from bot.terminal.port import TerminalPort
 from dolt import open_server
 from dolt.errors import DoltError, MergeConflict
 from workers import local_jobs
 from workers.errors import JobError
+from workers.job import Person
+from workers.stage_table import Action, Stage
 from workers.states import Status
 
-app = typer.Typer(help="Import data into Dolt branches, review, merge.", no_args_is_help=True)
+app = typer.Typer(
+    cls=help_text.Group, help="Import data into Dolt branches, review, merge.", no_args_is_help=True
+)
 # Markup off: what is printed (paths, predicates, error text) keeps its brackets.
 console = Console(markup=False)
 errors = Console(stderr=True, markup=False)
@@ -55,6 +59,7 @@ DEMO_REQUEST = (
 
 def _setup(db: str | None, author: str | None, *, llm=None) -> local_jobs.LocalSetup:
     settings = Settings.from_environment()
+    use_process_limits(settings)
     who = parse_author(author) if author else settings.author or local_author()
     return local_jobs.LocalSetup(
         server=open_server(db or settings.dolt_url),
@@ -76,6 +81,7 @@ def _review_json(outcome: local_jobs.ImportOutcome) -> dict:
         "database": outcome.database,
         "branch": outcome.branch,
         "status": outcome.status.value,
+        "stopped_because": outcome.stopped_because,
         "tables": [
             {
                 "name": t.name,
@@ -86,12 +92,13 @@ def _review_json(outcome: local_jobs.ImportOutcome) -> dict:
             }
             for t in (review.tables if review else [])
         ],
+        "destructive": review.destructive if review else [],
         "rejected_rows": review.rejected_rows if review else 0,
         "rejects": [reject.model_dump() for reject in review.rejects] if review else [],
     }
 
 
-@app.command("import", help=help_text.IMPORT_HELP)
+@app.command("import", cls=help_text.Command, help=help_text.IMPORT_HELP)
 def import_(
     request: Annotated[
         str, typer.Argument(help="What to import, e.g. 'import data/*.csv into sales'.")
@@ -106,6 +113,11 @@ def import_(
         port = _terminal(setup, ask=not yes and not as_json and sys.stdin.isatty(), quiet=as_json)
         outcome = local_jobs.run_import(request, setup=setup, port=port)
 
+    _say_outcome(outcome, as_json=as_json)
+
+
+def _say_outcome(outcome: local_jobs.ImportOutcome, *, as_json: bool) -> None:
+    """How an import run in this terminal ended (at review, stopped, failed)."""
     _failing["job"] = outcome.job_id
     if outcome.interrupted:
         removed = "the branch was removed" if outcome.branch_removed else "nothing was written"
@@ -114,6 +126,9 @@ def import_(
         _fail(outcome.error or "the import failed", job=outcome.job_id)
     if as_json:
         print(json.dumps(_review_json(outcome)))
+    elif outcome.status == Status.CANCELLED and outcome.stopped_because:
+        console.print(f"Stopped: {outcome.stopped_because}. Nothing was written.")
+        console.print("To import it again, say how in the request: append, upsert or replace.")
     elif outcome.status == Status.CANCELLED:
         console.print(f"Stopped at {outcome.stopped_at}; nothing was written.")
     else:
@@ -122,7 +137,7 @@ def import_(
         console.print(f"Review it, then {then}.")
 
 
-@app.command()
+@app.command(cls=help_text.Command)
 def diff(job_or_branch: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show what an import branch changed (three-dot diff), its rejects and conflicts."""
     _failing["job"] = job_id_of(job_or_branch)
@@ -133,7 +148,7 @@ def diff(job_or_branch: str, db: DbOption = None, as_json: JsonOption = False) -
         console.print(render.review_group(review))
 
 
-@app.command()
+@app.command(cls=help_text.Command)
 def rows(
     job_or_branch: str,
     table: str,
@@ -172,7 +187,7 @@ def _check_where(where: str) -> None:
         _fail(str(error).split("\n\n")[0], job=_failing["job"])
 
 
-@app.command()
+@app.command(cls=help_text.Command)
 def merge(
     job_or_branch: str,
     db: DbOption = None,
@@ -206,7 +221,7 @@ def merge(
         console.print(f"Merged {branch} into main: merge commit {(commit or '')[:12]}.")
 
 
-@app.command()
+@app.command(cls=help_text.Command)
 def discard(job_or_branch: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Delete an import's branch; main never saw it."""
     _failing["job"] = job_id_of(job_or_branch)
@@ -229,7 +244,75 @@ def discard(job_or_branch: str, db: DbOption = None, as_json: JsonOption = False
         console.print(f"Discarded {branch} in {database}.")
 
 
-@app.command()
+@app.command(cls=help_text.Command)
+def cancel(
+    job: str, db: DbOption = None, as_json: JsonOption = False, author: AuthorOption = None
+) -> None:
+    """Cancel a job at any stage: a running load stops at its next batch and its branch is
+    removed; a branch awaiting review is discarded. main never sees it."""
+    _failing["job"] = job_id_of(job)
+    settings = Settings.from_environment()
+    if settings.redis_url:
+        result = _decide_on_workers(settings, job, Action.CANCEL, db=db, author=author)
+        message, status = result.message, result.job.status
+    else:
+        setup = _setup(db, author)
+        message, record = local_jobs.cancel_import(
+            job, setup=setup, port=_terminal(setup, ask=False, quiet=True)
+        )
+        status = record.status
+    if as_json:
+        print(json.dumps({"job": job_id_of(job), "status": status.value, "message": message}))
+    else:
+        console.print(message)
+
+
+@app.command(cls=help_text.Command)
+def retry(
+    job: str,
+    db: DbOption = None,
+    yes: YesOption = False,
+    as_json: JsonOption = False,
+    author: AuthorOption = None,
+) -> None:
+    """Run a failed job again from the step that failed (on the workers with
+    IMPORTBOT_REDIS_URL; else here, up to review, as `import` does)."""
+    _failing["job"] = job_id_of(job)
+    settings = Settings.from_environment()
+    if settings.redis_url:
+        result = _decide_on_workers(settings, job, Action.RETRY, db=db, author=author)
+        if as_json:
+            print(json.dumps({"job": result.job.id, "status": result.job.status.value}))
+        else:
+            console.print(f"{result.message} The workers run it; `importbot show {result.job.id}`.")
+        return
+    with open_llm(settings.environ) as llm:
+        setup = _setup(db, author, llm=llm)
+        port = _terminal(setup, ask=not yes and not as_json and sys.stdin.isatty(), quiet=as_json)
+        outcome = local_jobs.retry_import(job, setup=setup, port=port)
+    _say_outcome(outcome, as_json=as_json)
+
+
+def _decide_on_workers(
+    settings: Settings, job: str, action: Action, *, db: str | None, author: str | None
+):
+    """A decision about a job in Redis, made here by the operator (who holds the store);
+    the steps it schedules go to the workers, and the job's conversation is told."""
+    from bot.entrypoints.worker import operator_context
+    from workers.decisions import DecisionRequest, decide
+    from workers.permissions import Permissions
+
+    who = parse_author(author) if author else settings.author or local_author()
+    person = Person(id=who.email, name=who.name, email=who.email)
+    with open_server(db or settings.dolt_url) as server:
+        ctx = operator_context(settings, server)
+        record = ctx.store.get(job_id_of(job))
+        stage = Stage.UNDERSTANDING
+        request = DecisionRequest(record.id, stage, record.version(stage), action, person)
+        return decide(ctx, request, permissions=Permissions(anyone=True))
+
+
+@app.command(cls=help_text.Command)
 def demo(db: DbOption = None) -> None:
     """Import the bundled examples/families into database `families`, review, and merge."""
     console.print(f"$ importbot import '{DEMO_REQUEST}' --yes")
@@ -242,7 +325,7 @@ def demo(db: DbOption = None) -> None:
     console.print(f"Merged {branch} into main: merge commit {(commit or '')[:12]}.")
 
 
-@app.command()
+@app.command(cls=help_text.Command)
 def worker(
     queues: Annotated[
         str | None, typer.Option("--queues", "-Q", help="Comma-separated queues to consume.")
@@ -251,6 +334,8 @@ def worker(
     loglevel: Annotated[str, typer.Option("--loglevel")] = "INFO",
 ) -> None:
     """Start a Celery worker for the import stages (Redis: IMPORTBOT_REDIS_URL)."""
+    from celery.signals import worker_process_init
+
     from bot.entrypoints import worker as worker_setup
     from workers import worker_context
     from workers.celery_app import app as celery_app
@@ -264,6 +349,9 @@ def worker(
             param_hint="--concurrency",
         )
     worker_context.register(lambda: worker_setup.build_context(settings.environ))
+    worker_process_init.connect(
+        lambda **_: worker_setup.start_process_watchdog(settings), weak=False
+    )
     celery_app.worker_main(
         [
             "worker",
@@ -277,7 +365,7 @@ def worker(
     )
 
 
-@app.command()
+@app.command(cls=help_text.Command)
 def serve(
     port: Annotated[int, typer.Option("--port", help="HTTP port for /slack/events.")] = 3000,
     host: Annotated[str, typer.Option("--host")] = "0.0.0.0",
@@ -301,7 +389,11 @@ def serve(
     if socket:
         socket_mode_handler(slack_app, app_token=environ["SLACK_APP_TOKEN"]).start()
         return
-    server = http_server(slack_app, host=host, port=port)
+    from bot.entrypoints.health import bot_health
+
+    server = http_server(
+        slack_app, host=host, port=port, health=bot_health(Settings.from_environment())
+    )
     console.print(f"Listening on http://{host}:{server.server_port}/slack/events")
     server.serve_forever()
 
@@ -317,26 +409,40 @@ def _job_store():
     return FileJobStore(Path.cwd() / settings.jobs_dir)
 
 
-@app.command()
+@app.command(cls=help_text.Command)
 def jobs(
     status: Annotated[str | None, typer.Option("--status", help="Only jobs in this state.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List import jobs, newest first (Redis with IMPORTBOT_REDIS_URL, else this folder's)."""
+    """List import jobs, newest first (Redis with IMPORTBOT_REDIS_URL, else this folder's);
+    stuck candidates say which step has had no heartbeat, and for how long."""
     try:
         wanted = Status(status) if status else None
     except ValueError:
         raise typer.BadParameter(
             f"one of {', '.join(s.value for s in Status)}", param_hint="--status"
         ) from None
-    found = _job_store().jobs(status=wanted)
+    store = _job_store()
+    found = store.jobs(status=wanted)
+    stuck = _stuck(store, found)
     if as_json:
-        print(json.dumps([render.job_row(job) for job in found]))
+        print(json.dumps([render.job_row(job, stuck.get(job.id)) for job in found]))
     else:
-        console.print(render.jobs_table(found))
+        console.print(render.jobs_table(found, stuck))
 
 
-@app.command()
+def _stuck(store, found):
+    """Open jobs owing a step with an old heartbeat (or none): the watchdog's candidates."""
+    from workers.heartbeats import RedisHeartbeats
+    from workers.redis_store import RedisJobStore
+    from workers.stuck import stuck_candidates
+
+    settings = Settings.from_environment()
+    beats = RedisHeartbeats(store.redis).all() if isinstance(store, RedisJobStore) else {}
+    return stuck_candidates(found, beats, stale_after=settings.heartbeat_stale_seconds)
+
+
+@app.command(cls=help_text.Command)
 def show(job_or_branch: str, as_json: JsonOption = False) -> None:
     """One job: its state, artifacts (with versions), LLM usage and audit log."""
     _failing["job"] = job_id_of(job_or_branch)
@@ -347,11 +453,11 @@ def show(job_or_branch: str, as_json: JsonOption = False) -> None:
         console.print(render.job_detail(record))
 
 
-model_app = typer.Typer(help="The local language model (IMPORTBOT_LLM=local).")
+model_app = typer.Typer(cls=help_text.Group, help="The local language model (IMPORTBOT_LLM=local).")
 app.add_typer(model_app, name="model")
 
 
-@model_app.command("fetch")
+@model_app.command("fetch", cls=help_text.Command)
 def model_fetch(
     name: Annotated[str, typer.Option("--model", help="Which model.")] = "qwen2.5-coder-1.5b",
 ) -> None:
@@ -367,7 +473,7 @@ def model_fetch(
     console.print(f"Model ready: {path}. Use it with IMPORTBOT_LLM=local.")
 
 
-@app.command()
+@app.command(cls=help_text.Command)
 def databases(db: DbOption = None) -> None:
     """List the databases."""
     with open_server(db or Settings.from_environment().dolt_url) as server:
@@ -375,7 +481,7 @@ def databases(db: DbOption = None) -> None:
             console.print(name)
 
 
-@app.command()
+@app.command(cls=help_text.Command)
 def branches(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the branches of every database (import branches await review)."""
     with open_server(db or Settings.from_environment().dolt_url) as server:
@@ -445,7 +551,6 @@ def _interrupted(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    help_text.show_flags_as_flags()
     signal.signal(signal.SIGINT, _interrupted)  # an import's steps notice it on their own
     try:
         app()
@@ -459,3 +564,39 @@ def main() -> None:
         raise SystemExit(1) from None
     except (DoltError, AgentError, JobError) as error:
         _fail(str(error), job=_failing["job"])
+    except Exception as error:  # a bug: one line for the person, the traceback when asked for
+        if os.environ.get("IMPORTBOT_DEBUG"):
+            raise
+        _fail(
+            f"internal error ({type(error).__name__}: {str(error).splitlines()[0][:200]}); "
+            "nothing reached main. Run again with IMPORTBOT_DEBUG=1 to see where.",
+            job=_failing["job"],
+        )
+
+
+@app.command(cls=help_text.Command)
+def doctor(as_json: JsonOption = False) -> None:
+    """Check every part this setup uses; exit 1 when one it needs is down.
+
+    The database, Redis, the workers and their queues, the model endpoint, the watchdog and
+    the oldest open job."""
+    from rich.table import Table
+
+    from bot.entrypoints.health import doctor as gather_health
+
+    report = gather_health(Settings.from_environment(), cwd=Path.cwd())
+    if as_json:
+        print(json.dumps(report.as_dict()))
+    else:
+        table = Table.grid(padding=(0, 1))
+        for check in report.checks:
+            mark = "–" if not check.used else "✓" if check.ok else "✗"
+            table.add_row(mark, check.name, check.detail)
+        console.print(table)
+        console.print(
+            "Every part this setup needs answers."
+            if report.ok
+            else f"Down: {', '.join(report.down)}."
+        )
+    if not report.ok:
+        raise SystemExit(1)

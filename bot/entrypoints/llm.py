@@ -5,12 +5,17 @@ endpoint (`OPENAI_BASE_URL`) with the fallback list `IMPORTBOT_MODELS`; `local` 
 Qwen2.5-Coder GGUF served in-process by llama.cpp (`importbot model fetch` first, or
 `IMPORTBOT_LOCAL_MODEL=/path/model.gguf`); `off` — the request grammar and the baseline
 (the default when nothing else is configured).
+
+How patiently the model is asked: `IMPORTBOT_LLM_TIMEOUT` (seconds per request, default 120)
+and `IMPORTBOT_LLM_ATTEMPTS` (tries per model, default 3), before the step's own retries
+(`IMPORTBOT_TASK_RETRIES`) and then the job's failure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from agents.errors import AgentError
@@ -46,13 +51,23 @@ def open_llm(
         settings = settings_from_env(environ)
         if settings is None:
             raise ProviderError("IMPORTBOT_LLM=openai needs OPENAI_API_KEY.")
-        with LlmClient(settings, job_id=job_id) as client:
+        with LlmClient(_patience(settings, environ), job_id=job_id) as client:
             yield client
         return
     with _local_server(environ) as server:
         settings = LlmSettings(models=(server.model,), api_key="local", base_url=server.base_url)
         with LlmClient(settings, job_id=job_id) as client:
             yield client
+
+
+def _patience(settings: LlmSettings, environ: Mapping[str, str]) -> LlmSettings:
+    timeout = environ.get("IMPORTBOT_LLM_TIMEOUT")
+    attempts = environ.get("IMPORTBOT_LLM_ATTEMPTS")
+    return replace(
+        settings,
+        timeout_seconds=float(timeout) if timeout else settings.timeout_seconds,
+        attempts_per_model=int(attempts) if attempts else settings.attempts_per_model,
+    )
 
 
 @contextmanager

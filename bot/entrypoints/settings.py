@@ -6,14 +6,16 @@ import getpass
 import os
 import re
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from dolt.models import Author
 
 DEFAULT_DOLT_URL = "doltlite:.importbot/databases"
 JOBS_DIR = Path(".importbot/jobs")
+N = TypeVar("N", int, float)
 _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
 
 
@@ -29,6 +31,13 @@ class Settings:
     importers: frozenset[str] = frozenset()
     mergers: frozenset[str] | None = None
     require_second_approver: bool = False
+    heartbeat_every_seconds: float = 5.0
+    watchdog_every_seconds: float = 15.0
+    heartbeat_stale_seconds: float = 30.0
+    step_restarts: int = 2
+    duckdb_memory_limit: str | None = None  # None: agents.staging.connection.MEMORY_LIMIT
+    duckdb_threads: int | None = None  # None: agents.staging.connection.THREADS
+    plan_count_seconds: float | None = None  # None: agents.stages.plan.COUNT_SECONDS
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -44,6 +53,13 @@ class Settings:
             importers=_ids(env.get("IMPORTBOT_IMPORTERS")) or frozenset(),
             mergers=_ids(env.get("IMPORTBOT_MERGERS")),
             require_second_approver=_flag(env.get("IMPORTBOT_REQUIRE_SECOND_APPROVER")),
+            heartbeat_every_seconds=float(env.get("IMPORTBOT_HEARTBEAT_EVERY") or 5),
+            watchdog_every_seconds=float(env.get("IMPORTBOT_WATCHDOG_EVERY") or 15),
+            heartbeat_stale_seconds=float(env.get("IMPORTBOT_HEARTBEAT_STALE") or 30),
+            step_restarts=int(env.get("IMPORTBOT_STEP_RESTARTS") or 2),
+            duckdb_memory_limit=env.get("IMPORTBOT_DUCKDB_MEMORY_LIMIT") or None,
+            duckdb_threads=_optional(int, env.get("IMPORTBOT_DUCKDB_THREADS")),
+            plan_count_seconds=_optional(float, env.get("IMPORTBOT_PLAN_COUNT_SECONDS")),
         )
 
 
@@ -52,6 +68,11 @@ def _ids(text: str | None) -> frozenset[str] | None:
     if not text or not text.strip():
         return None
     return frozenset(part for part in re.split(r"[,\s]+", text.strip()) if part)
+
+
+def _optional(kind: Callable[[str], N], text: str | None) -> N | None:
+    """`text` read as `kind` (int, float); None when unset or blank."""
+    return kind(text) if text and text.strip() else None
 
 
 def _flag(text: str | None) -> bool:
@@ -69,3 +90,19 @@ def local_author() -> Author:
     """The person at this terminal, when IMPORTBOT_AUTHOR does not say."""
     user = getpass.getuser()
     return Author(name=user, email=f"{user}@{socket.gethostname()}")
+
+
+def use_process_limits(settings: Settings) -> None:
+    """What one job's DuckDB and plan counting may use, for every job this process runs
+    (IMPORTBOT_DUCKDB_MEMORY_LIMIT, IMPORTBOT_DUCKDB_THREADS, IMPORTBOT_PLAN_COUNT_SECONDS)."""
+    from agents.stages.plan import use_count_seconds
+    from agents.staging.connection import MEMORY_LIMIT, THREADS, DuckdbLimits, use_limits
+
+    use_limits(
+        DuckdbLimits(
+            memory_limit=settings.duckdb_memory_limit or MEMORY_LIMIT,
+            threads=settings.duckdb_threads or THREADS,
+        )
+    )
+    if settings.plan_count_seconds:
+        use_count_seconds(settings.plan_count_seconds)

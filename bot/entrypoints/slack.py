@@ -35,5 +35,6 @@ def build_intake(environ: Mapping[str, str], *, socket: bool = False) -> tuple[S
         bot_user_id=identity["user_id"],
         bot_id=identity.get("bot_id"),
         team_id=identity.get("team_id"),
+        app_id=identity.get("app_id"),
     )
     return intake, slack.signing_secret

@@ -12,23 +12,26 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from agents.sources.resolve import SourcePolicy
-from bot.entrypoints.llm import open_llm
-from bot.entrypoints.settings import Settings
+from bot.entrypoints.llm import ProviderError, open_llm
+from bot.entrypoints.settings import Settings, use_process_limits
 from bot.slack.client import web_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.files import download_attachment
 from bot.slack.port import SlackPort
 from bot.slack.settings import SlackSettings
 from dolt import open_server
+from dolt.interface import DoltServer
 from workers.celery_app import app
 from workers.celery_scheduler import CeleryScheduler
 from workers.context import StageContext
 from workers.conversation import ConversationPort
+from workers.heartbeats import RedisHeartbeats
 from workers.job import Attachment, Job
 from workers.permissions import Permissions
 from workers.recording_port import RedisRecordingPort
 from workers.redis_store import RedisJobStore
 from workers.routing import Routing
+from workers.watchdog import WatchdogSettings, start_watchdog
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -48,17 +51,17 @@ def job_store(settings: Settings) -> RedisJobStore:
 
 def build_context(environ: Mapping[str, str]) -> tuple[StageContext, Permissions]:
     settings = Settings.from_environment(environ)
+    use_process_limits(settings)
     store = job_store(settings)
     resources = contextlib.ExitStack()
     atexit.register(resources.close)
-    llm = resources.enter_context(open_llm(settings.environ))
+    model_problem: str | None = None
+    try:
+        llm = resources.enter_context(open_llm(settings.environ))
+    except ProviderError as error:  # the steps that need the model fail, saying so
+        llm, model_problem = None, str(error)
     server = resources.enter_context(open_server(settings.dolt_url))
-    recording = RedisRecordingPort(store.redis)
-    slack_port, fetch, directory = _slack_parts(settings, store)
-
-    def port_for(job: Job) -> ConversationPort:
-        return slack_port if job.place.kind == "slack" and slack_port else recording
-
+    port_for, fetch, directory = _ports(settings, store)
     context = StageContext(
         store=store,
         server=server,
@@ -68,8 +71,66 @@ def build_context(environ: Mapping[str, str]) -> tuple[StageContext, Permissions
         port_for=port_for,
         llm=llm,
         fetch_attachment=fetch,
+        heartbeats=heartbeats(settings, store),
+        model_problem=model_problem,
     )
     return context, permissions(settings, directory)
+
+
+def heartbeats(settings: Settings, store: RedisJobStore) -> RedisHeartbeats:
+    return RedisHeartbeats(store.redis, every_seconds=settings.heartbeat_every_seconds)
+
+
+def watchdog_settings(settings: Settings) -> WatchdogSettings:
+    return WatchdogSettings(
+        every_seconds=settings.watchdog_every_seconds,
+        stale_after_seconds=settings.heartbeat_stale_seconds,
+        max_restarts=settings.step_restarts,
+    )
+
+
+def start_process_watchdog(settings: Settings) -> None:
+    """Every worker process watches (one round per interval across them all, by a Redis
+    lock); its context is the one its tasks use, built on first need."""
+    from workers import worker_context
+
+    start_watchdog(
+        lambda: worker_context.current()[0],
+        heartbeats(settings, job_store(settings)),
+        watchdog_settings(settings),
+    )
+
+
+def operator_context(settings: Settings, server: DoltServer) -> StageContext:
+    """What `importbot cancel` and `retry` decide with on a Redis job: the workers' store,
+    queues and conversation ports (the decision is told where the job lives), no model."""
+    store = job_store(settings)
+    port_for, _, _ = _ports(settings, store)
+    return StageContext(
+        store=store,
+        server=server,
+        policy=SourcePolicy.from_env(settings.environ, cwd=Path.cwd()),
+        jobs_dir=settings.jobs_dir.resolve(),
+        scheduler=CeleryScheduler(app, routing_for(settings)),
+        port_for=port_for,
+    )
+
+
+def _ports(
+    settings: Settings, store: RedisJobStore
+) -> tuple[
+    Callable[[Job], ConversationPort],
+    Callable[[Attachment, Path], Path] | None,
+    SlackDirectory | None,
+]:
+    """Which port tells a job's conversation: Slack's for Slack jobs, else the recording."""
+    recording = RedisRecordingPort(store.redis)
+    slack_port, fetch, directory = _slack_parts(settings, store)
+
+    def port_for(job: Job) -> ConversationPort:
+        return slack_port if job.place.kind == "slack" and slack_port else recording
+
+    return port_for, fetch, directory
 
 
 def permissions(settings: Settings, directory: SlackDirectory | None) -> Permissions:

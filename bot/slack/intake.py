@@ -1,6 +1,7 @@
 """What the bot does with what Slack sends: requests, thread replies, clicks, modals, /import,
 App Home. Each handler verifies who may do it, deduplicates, records, and enqueues — the work
-happens on the workers. Refusals are ephemeral and say why.
+happens on the workers. Refusals are ephemeral and say why. What a person writes is kept, shown
+back and enqueued with any password or token in it replaced by ***.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.slack.directory import SlackDirectory
+from bot.slack.files import distinct_names
 from bot.slack.messages import (
     ButtonRef,
     HomeJob,
@@ -28,9 +30,9 @@ from workers.errors import JobError, JobNotFound, NotAllowed, OutdatedVersion
 from workers.job import Attachment, Job, Person, Place
 from workers.job_store import JobStore
 from workers.permissions import REPLY, Permissions
-from workers.stage_table import Action, Stage, awaited_stage, stage_row
+from workers.stage_table import AFTER_FAILURE, Action, Stage, awaited_stage, stage_row
 from workers.states import OPEN, Status
-from workers.submit import submit_job
+from workers.submit import redact_credentials, submit_job
 
 log = logging.getLogger(__name__)
 DAY = 24 * 3600
@@ -65,6 +67,7 @@ class SlackIntake:
     bot_user_id: str
     bot_id: str | None = None
     team_id: str | None = None
+    app_id: str | None = None
 
     # -- requests ----------------------------------------------------------------------------
     def on_event(self, body: dict[str, Any]) -> None:
@@ -77,7 +80,7 @@ class SlackIntake:
             return
         if not self.store.claim(f"slack:message:{channel}:{ts}", ttl_seconds=DAY):
             return  # the same message as a mention and a message event, or a redelivery
-        text = self._without_mention(event.get("text") or "")
+        text = redact_credentials(self._without_mention(event.get("text") or ""))
         thread = event.get("thread_ts")
         job = self.store.find_by_thread(channel, thread) if thread else None
         if job is not None:
@@ -91,7 +94,7 @@ class SlackIntake:
     def on_command(self, command: dict[str, Any]) -> None:
         """`/import <request>`: a message in the channel starts the job's thread."""
         user, channel = command["user_id"], command["channel_id"]
-        text = (command.get("text") or "").strip()
+        text = redact_credentials((command.get("text") or "").strip())
         if not text:
             self._ephemeral(
                 channel, user, "Say what to import, e.g. `/import data/*.csv into sales`."
@@ -113,13 +116,7 @@ class SlackIntake:
     ) -> None:
         if text and not _SAYS_THE_VERB.search(text):
             text = f"import {text}"  # `/import people.csv into x`, or a mention without the verb
-        attachments = [
-            Attachment(
-                name=f.get("name") or f.get("title") or "attachment",
-                url=f.get("url_private_download") or f.get("url_private"),
-            )
-            for f in files or []
-        ]
+        attachments = _attachments(files or [])
         submit_job(
             store=self.store,
             scheduler=self.scheduler,
@@ -186,8 +183,21 @@ class SlackIntake:
                     view=changes_modal(ref=ref, title=f"Change the {stage_row(ref.stage).words}"),
                 )
             return
+        if action_id == ids.EDIT_FAILED_REQUEST:
+            if self._allowed(job, person, Action.EDIT_REQUEST, ref, channel):
+                self.client.views_open(
+                    trigger_id=body["trigger_id"],
+                    view=changes_modal(
+                        ref=ref,
+                        title="Edit the request",
+                        callback_id=ids.EDIT_REQUEST_MODAL_CALLBACK,
+                    ),
+                )
+            return
         if action_id == ids.CANCEL:
             stage, decision = ref.stage, Action.CANCEL
+        elif action_id == ids.RETRY:
+            stage, decision = ref.stage, Action.RETRY
         elif action_id in _BUTTONS:
             stage, decision = _BUTTONS[action_id]
         else:
@@ -223,15 +233,19 @@ class SlackIntake:
     def on_view_submission(self, body: dict[str, Any]) -> None:
         view = body["view"]
         ref = ButtonRef.decode(view["private_metadata"])
-        feedback = view["state"]["values"]["feedback"]["feedback"].get("value") or ""
+        feedback = redact_credentials(
+            view["state"]["values"]["feedback"]["feedback"].get("value") or ""
+        )
         job = self.store.get(ref.job_id)
         person = self.directory.person(body["user"]["id"])
-        if self._allowed(job, person, Action.REVISE, ref, job.place.channel):
+        edits_request = view.get("callback_id") == ids.EDIT_REQUEST_MODAL_CALLBACK
+        action = Action.EDIT_REQUEST if edits_request else Action.REVISE
+        if self._allowed(job, person, action, ref, job.place.channel):
             self._decide(
                 job,
                 ref.stage,
                 ref.version,
-                Action.REVISE,
+                action,
                 person,
                 feedback=feedback,
             )
@@ -270,7 +284,7 @@ class SlackIntake:
     ) -> bool:
         try:
             self.permissions.check(decision, person, job)
-            if decision != Action.CANCEL:
+            if decision != Action.CANCEL and decision not in AFTER_FAILURE:
                 job.check_version(ref.stage, ref.version)
         except JobError as refused:
             self._ephemeral(channel or job.place.channel, person.id, _refusal(refused, ref))
@@ -316,6 +330,16 @@ def _refusal(refused: JobError, ref: ButtonRef) -> str:
             "current); use the newest message in the thread."
         )
     return str(refused)
+
+
+def _attachments(files: list[dict[str, Any]]) -> list[Attachment]:
+    """The files of a message, by URL; two with one name are told apart (people.csv,
+    people-2.csv), so each is downloaded to a file of its own."""
+    names = distinct_names([f.get("name") or f.get("title") or "attachment" for f in files])
+    return [
+        Attachment(name=name, url=f.get("url_private_download") or f.get("url_private"))
+        for name, f in zip(names, files, strict=True)
+    ]
 
 
 def _home_job(job: Job) -> HomeJob:

@@ -28,6 +28,7 @@ from bot.slack.messages import (
 from workers.job import Job
 from workers.redis_store import text_reply
 from workers.stage_table import Stage
+from workers.states import Status
 
 PROGRESS_EVERY_SECONDS = 3.0
 
@@ -52,7 +53,14 @@ class SlackPort:
         self.post(job, render_questions(questions, ref=_ref(job, Stage.QUESTIONS, version)))
 
     def schema(self, job: Job, proposal: SchemaProposal, *, version: int) -> None:
-        self.post(job, render_schema(proposal, ref=_ref(job, Stage.SCHEMA, version)))
+        inspection = job.inspection()
+        ref = _ref(job, Stage.SCHEMA, version)
+        self.post(
+            job,
+            render_schema(
+                proposal, ref=ref, snapshots=inspection.snapshots, skipped=inspection.skipped
+            ),
+        )
 
     def plan(self, job: Job, plan: ImportPlan, *, version: int) -> None:
         self.post(job, render_plan(plan, ref=_ref(job, Stage.PLAN, version)))
@@ -90,6 +98,11 @@ class SlackPort:
         last = job.audit[-1] if job.audit else None
         actor = last.actor if last and last.actor.startswith(("U", "W")) else None
         detail = job.error or (f"merge commit {job.merge_commit[:12]}" if job.merge_commit else "")
+        if job.status == Status.CANCELLED and last is not None and last.detail:
+            detail = (  # an answer stopped it
+                f"Stopped because {last.detail}. To import it again, ask again and say how: "
+                "append, upsert or replace."
+            )
         self.post(
             job,
             render_final(
@@ -99,6 +112,7 @@ class SlackPort:
                 branch=job.branch,
                 user_id=actor,
                 detail=detail,
+                retry=_ref(job, Stage.UNDERSTANDING, job.version(Stage.UNDERSTANDING)),
             ),
         )
 

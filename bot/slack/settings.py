@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-SLACK_FILE_HOST = "files.slack.com"
+from bot.slack.files import origin
+
+SLACK_FILE_HOST = "files.slack.com:443"
 _PLACEHOLDER = re.compile(r"your|change.?me|placeholder|example|^x+$|<|>", re.IGNORECASE)
 
 
@@ -53,11 +54,10 @@ class SlackSettings:
 
     @property
     def file_hosts(self) -> frozenset[str]:
-        """Hosts attached files may be downloaded from: Slack's, or the configured API host."""
-        hosts = {SLACK_FILE_HOST}
-        if self.api_url:
-            hosts.add(urlsplit(self.api_url).hostname or "")
-        return frozenset(hosts)
+        """Where attached files may be downloaded from, as `host:port` (`files.origin`):
+        Slack's file host on 443, or the configured API host on its own port."""
+        api = origin(self.api_url) if self.api_url else None
+        return frozenset({SLACK_FILE_HOST, *([api] if api else [])})
 
     def __repr__(self) -> str:  # secrets never reach logs
         return f"SlackSettings(api_url={self.api_url!r}, socket={self.app_token is not None})"

@@ -34,12 +34,15 @@ def refused_merge_text(preview: ConflictPreview, *, job: str | None) -> Group:
             lines.append(Text(f"    {conflict.table}: the row where {_key_words(example)}"))
     target = job or preview.branch
     lines.append(Text("What you can do:"))
-    lines.append(
-        Text(
-            f"  - importbot discard {target}, then import again with `mode upsert` "
-            "(the file's values replace the rows on main)"
+    if preview.repeated_rows:
+        lines.append(Text(f"  - importbot discard {target}: main holds those rows already"))
+    if not preview.repeated_rows or preview.data_conflicts or preview.constraint_violations:
+        lines.append(
+            Text(
+                f"  - importbot discard {target}, then import again with `mode upsert` "
+                "(the file's values replace the rows on main)"
+            )
         )
-    )
     if preview.data_conflicts:
         lines.append(Text("  - or fix those rows on main or in the file, then import again"))
     return Group(*lines)
@@ -57,6 +60,11 @@ def _obstacles(preview: ConflictPreview) -> list[str]:
     said += [
         f"{v.table}: {v.count} row(s) would break a key or reference on main"
         for v in preview.constraint_violations
+    ]
+    said += [
+        f"{r.table}: main already holds {r.count:,} identical row(s) this branch would add "
+        "a second time (the same rows imported on another branch, merged first)"
+        for r in preview.repeated_rows
     ]
     if preview.error and not said:
         said.append(_error_words(preview.error))

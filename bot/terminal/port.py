@@ -66,6 +66,10 @@ class TerminalPort:
         )
 
     def schema(self, job: Job, proposal: SchemaProposal, *, version: int) -> None:
+        if files := render.files_read_text(job.inspection().snapshots):
+            self._show(files)
+        if skipped := render.skipped_text(job.inspection().skipped):
+            self._show(skipped)
         self._notes(proposal.notes)
         self._show(render.schema_block(proposal))
         self._decide(job, Stage.SCHEMA, version, "Approve this schema?")

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.console import Group
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
+from agents.artifacts import (
+    ImportPlan,
+    ImportRequest,
+    Question,
+    Review,
+    SchemaProposal,
+    SkippedSource,
+    SourceSnapshot,
+    files_words,
+    skipped_words,
+)
 from bot.terminal.samples import sample_tables
 from dolt.models import BranchInfo
 from workers.job import Job
+from workers.stuck import Stuck
 
 SHOWN_SOURCES = 20
 
@@ -41,6 +54,18 @@ def request_text(request: ImportRequest) -> Text:
     for note in request.notes:
         text.append(f"\nnote: {note}", style="yellow")
     return text
+
+
+def files_read_text(snapshots: list[SourceSnapshot]) -> Text | None:
+    """`From 4 files: a.csv, b.csv, …`: what the inspection read, once the sources are known."""
+    words = files_words(snapshots)
+    return None if words is None else Text(f"From {words}")
+
+
+def skipped_text(skipped: list[SkippedSource]) -> Text | None:
+    """`Skipped 2 files: notes.md (not a data file), …`: what a folder held that is not read."""
+    words = skipped_words(skipped)
+    return None if words is None else Text(words, style="yellow")
 
 
 def schema_block(proposal: SchemaProposal) -> Group:
@@ -94,6 +119,9 @@ def review_group(review: Review) -> Group:
         )
     parts.append(table)
     parts += sample_tables(review.tables)
+    if review.destructive:
+        parts.append(Text("Merging deletes or overwrites rows on main:", style="yellow"))
+        parts.extend(Text(f"  ⚠ {line}", style="yellow") for line in review.destructive)
     for check in review.checks_passed:
         parts.append(Text(f"✓ {check}", style="green"))
     if review.rejects:
@@ -122,7 +150,7 @@ def notice_text(text: str) -> Text:
     return Text(f"note: {text}", style="yellow")
 
 
-def job_row(job: Job) -> dict:
+def job_row(job: Job, stuck: Stuck | None = None) -> dict:
     return {
         "job": job.id,
         "status": job.status.value,
@@ -131,18 +159,24 @@ def job_row(job: Job) -> dict:
         "branch": job.branch,
         "created": job.created_at.isoformat(timespec="seconds"),
         "request": job.text,
+        "stuck": stuck.words if stuck else None,
+        "stuck_seconds": round(stuck.age_seconds) if stuck else None,
     }
 
 
-def jobs_table(jobs: list[Job]) -> Table:
+def jobs_table(jobs: list[Job], stuck: Mapping[str, Stuck] | None = None) -> Table:
+    """The jobs, newest first; a stuck candidate says which step and for how long."""
+    stuck = stuck or {}
     table = Table(title="Import jobs")
-    for column in ("job", "status", "requester", "database", "created", "request"):
+    columns = ("job", "status", "requester", "database", "created")
+    for column in (*columns, "request", "stuck"):
         table.add_column(column)
     for job in jobs:
-        row = job_row(job)
+        row = job_row(job, stuck.get(job.id))
         table.add_row(
-            *(str(row[c] or "") for c in ("job", "status", "requester", "database", "created")),
+            *(str(row[c] or "") for c in columns),
             job.text[:60],
+            Text(row["stuck"] or "", style="yellow"),
         )
     return table
 

@@ -52,7 +52,8 @@ def load_arrow_stream(
     The first row the database refuses raises `ConstraintViolation`; the rows of the
     transactions committed before it stay on the branch. Ctrl-C (SIGINT, in the main thread)
     stops the load at the next progress report — the loader runs in C without the GIL, so
-    Python would not see it before the end — and raises `KeyboardInterrupt`.
+    Python would not see it before the end — and raises `KeyboardInterrupt`. So does an error
+    `on_progress` raises (a cancelled job's): the load stops there and the error is raised.
     """
     loader = _enabled_loader()
     if loader is None:
@@ -61,8 +62,9 @@ def load_arrow_stream(
     stream = _capsule_pointer(capsule)
     written = ctypes.c_longlong(0)
     error = ctypes.create_string_buffer(_ERROR_SIZE)
+    raised: list[BaseException] = []
     with _interrupt_noticed() as interrupted:
-        callback = _PROGRESS(_reporter(on_progress, interrupted))
+        callback = _PROGRESS(_reporter(on_progress, interrupted, raised))
         code = loader(
             library_path().encode(),
             target.encode(),
@@ -77,6 +79,8 @@ def load_arrow_stream(
             error,
             _ERROR_SIZE,
         )
+    if raised:
+        raise raised[0]
     if code == _STOPPED or interrupted:
         raise KeyboardInterrupt
     message = error.value.decode(errors="replace")
@@ -92,17 +96,24 @@ def load_arrow_stream(
 
 
 def _reporter(
-    on_progress: Callable[[int], None] | None, interrupted: list[bool]
+    on_progress: Callable[[int], None] | None,
+    interrupted: list[bool],
+    raised: list[BaseException],
 ) -> Callable[[int], int]:
     """The callback the loader calls between statements: reports progress, then tells it to
-    stop (1) once Ctrl-C was pressed. Running Python here lets the signal handler run."""
+    stop (1) once Ctrl-C was pressed or `on_progress` raised (kept in `raised`: ctypes would
+    print and swallow it). Running Python here lets the signal handler run."""
 
     def report(done: int) -> int:
         _check_signals()
-        if interrupted:
+        if interrupted or raised:
             return 1
         if on_progress is not None:
-            on_progress(done)
+            try:
+                on_progress(done)
+            except BaseException as error:
+                raised.append(error)
+                return 1
         return 1 if interrupted else 0
 
     return report

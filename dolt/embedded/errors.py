@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -16,6 +17,7 @@ from dolt.errors import (
     NothingToCommit,
     SqlError,
     TableNotFound,
+    UnavailableFunction,
 )
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ _BY_MESSAGE: tuple[tuple[str, type[DoltError]], ...] = (
     ("nothing to commit", NothingToCommit),
 )
 
+_NO_SUCH_FUNCTION = re.compile(r"no such function: (?P<name>\w+)", re.IGNORECASE)
+
 
 def map_sqlite_error(exc: sqlite3.Error, *, context: str = "") -> DoltError:
     """A typed error for a sqlite3 exception, with `context` saying what we were doing."""
@@ -44,6 +48,9 @@ def map_sqlite_error(exc: sqlite3.Error, *, context: str = "") -> DoltError:
     lowered = message.lower()
     if isinstance(exc, sqlite3.IntegrityError):
         return ConstraintViolation(prefix + message)
+    missing = _NO_SUCH_FUNCTION.search(message)
+    if missing:
+        return UnavailableFunction(prefix + message, function=missing["name"].upper())
     for needle, error_type in _BY_MESSAGE:
         if needle in lowered and (error_type is not BranchNotFound or "not found" in lowered):
             return error_type(prefix + message)

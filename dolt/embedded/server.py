@@ -155,7 +155,10 @@ class DoltliteDatabase(Database):
             if not columns:
                 raise TableNotFound(f"There is no table {table!r} on {ref!r}.")
             sql = count_query(table=table, columns=columns, where=where, dialect="sqlite")
-            return int(scalar(connection, sql))
+            try:
+                return int(scalar(connection, sql))
+            except sqlite3.Error as exc:
+                raise map_sqlite_error(exc, context=f"counting {table!r} on {ref!r}") from exc
 
     def read_rows(
         self, *, table: str, ref: str = "main", where: str | None = None, limit: int = 20
@@ -169,8 +172,11 @@ class DoltliteDatabase(Database):
             sql, parameters = rows_query(
                 table=table, columns=columns, where=where, limit=limit, dialect="sqlite"
             )
-            cursor = connection.execute(sql, parameters)
-            return [dict(zip(columns, row, strict=True)) for row in cursor]
+            try:
+                cursor = connection.execute(sql, parameters)
+                return [dict(zip(columns, row, strict=True)) for row in cursor]
+            except sqlite3.Error as exc:
+                raise map_sqlite_error(exc, context=f"reading {table!r} on {ref!r}") from exc
 
     def column_values(self, *, table: str, column: str, ref: str = "main") -> Iterator[Any]:
         sql = f"SELECT {quote_identifier(column)} FROM {quote_identifier(table)}"

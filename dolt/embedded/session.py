@@ -12,7 +12,7 @@ from dolt.embedded.insert import MultiRowInsert, multi_row_insert
 from dolt.errors import ConstraintViolation, DoltError, SqlError
 from dolt.interface import ArrowStream, ProgressCallback
 from dolt.models import Author, RejectedRow, WriteMode
-from dolt.sql.dialect import mysql_to_sqlite
+from dolt.sql.dialect import mysql_to_sqlite, rebuilds_table
 from dolt.sql.names import quote_identifier, validate_branch_name
 from dolt.sql.policy import check_ddl
 from dolt.write_session_base import InsertStatement, Row, WriteSessionBase, upsert_updates
@@ -50,9 +50,45 @@ class DoltliteWriteSession(WriteSessionBase):
 
     def execute_ddl(self, *, sql: str, allow: Collection[str] = ()) -> None:
         check_ddl(sql, known_tables=self.tables(), allow=allow)
+        if rebuilds_table(sql):
+            self._rebuild_table(sql)
+            return
         with self.transaction():
             for statement in mysql_to_sqlite(sql):
                 self._run(statement, context="applying DDL")
+
+    def _rebuild_table(self, sql: str) -> None:
+        """A MODIFY COLUMN, run as SQLite's table rebuild: foreign-key checks are off meanwhile
+        (dropping the old table must not touch the rows that refer to it) and every reference
+        is checked before the transaction commits."""
+        if self._depth:
+            raise DoltError(
+                "MODIFY COLUMN rebuilds the table on doltlite: run it outside a transaction()."
+            )
+        self._connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self.transaction():
+                for statement in mysql_to_sqlite(sql, schema_of=self._table_schema):
+                    self._run(statement, context="applying DDL")
+                broken = self._run("PRAGMA foreign_key_check", context="checking references")
+                if broken.fetchone() is not None:
+                    raise ConstraintViolation(
+                        f"{sql}: the changed table no longer matches the rows that refer to it."
+                    )
+        finally:
+            self._connection.execute("PRAGMA foreign_keys = ON")
+
+    def _table_schema(self, table: str) -> tuple[str, list[str]] | None:
+        """The table's CREATE TABLE and CREATE INDEX statements as doltlite stores them."""
+        rows = self._connection.execute(
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? COLLATE NOCASE "
+            "AND sql IS NOT NULL AND type IN ('table', 'index') ORDER BY type DESC, name",
+            (table,),
+        ).fetchall()
+        creates = [sql for kind, sql in rows if kind == "table"]
+        if not creates:
+            return None
+        return creates[0], [sql for kind, sql in rows if kind == "index"]
 
     def primary_key(self, *, table: str) -> list[str]:
         rows = self._connection.execute(

@@ -27,17 +27,27 @@ The canonical MySQL form is what Dolt's SHOW CREATE TABLE shows without ENGINE, 
 COLLATE: backtick-quoted names, upper-case types, one line per column, then PRIMARY KEY,
 UNIQUE KEYs and KEYs (each sorted by name), FOREIGN KEYs and CHECKs in declaration order.
 Columns carry only type, NOT NULL, DEFAULT, ON UPDATE, AUTO_INCREMENT and COMMENT.
+
+Queries (a plan's checks, a person's ``where``) are rendered for each engine by `query_sql`:
+for doltlite the allowed MySQL functions SQLite lacks are written with SQLite's own
+(`DoltliteQueries`: LEFT -> SUBSTR, YEAR -> STRFTIME, ...), for Dolt ``->>`` becomes
+JSON_UNQUOTE(JSON_EXTRACT(...)) (`DoltQueries`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.mysql import MySQL
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import SqlglotError
 from sqlglot.expressions.datatypes import DType  # the class behind exp.DataType.Type
+from sqlglot.generators.mysql import MySQLGenerator
+from sqlglot.generators.sqlite import SQLiteGenerator
 from sqlglot.helper import seq_get
 from sqlglot.parsers.sqlite import SQLiteParser  # SQLite.Parser
 from sqlglot.tokens import TokenType
@@ -46,7 +56,19 @@ from dolt.errors import UntranslatableSql
 from dolt.sql.names import quote_identifier
 from dolt.sql.policy import parse_one_statement
 
-__all__ = ["canonical_mysql", "mysql_to_sqlite", "sqlite_to_mysql"]
+__all__ = [
+    "DoltQueries",
+    "DoltliteQueries",
+    "canonical_mysql",
+    "mysql_to_sqlite",
+    "query_sql",
+    "rebuilds_table",
+    "sqlite_to_mysql",
+]
+
+TableSchema = tuple[str, Sequence[str]]
+"""A table as doltlite stores it: its CREATE TABLE, and its CREATE INDEX statements."""
+SchemaOf = Callable[[str], TableSchema | None]
 
 _UNSIGNED = {
     DType.UTINYINT: DType.TINYINT,
@@ -500,8 +522,10 @@ def _add_column_to_sqlite(table_name: str, definition: exp.ColumnDef) -> str:
     return f"ALTER TABLE {_dq(table_name)} ADD COLUMN {sql}"
 
 
-def _alter_to_sqlite(alter: exp.Alter) -> list[str]:
+def _alter_to_sqlite(alter: exp.Alter, schema_of: SchemaOf | None) -> list[str]:
     table = alter.this.name
+    if _modifies_columns(alter):
+        return _rebuild_to_sqlite(alter, schema_of(table) if schema_of else None)
     statements = []
     for action in alter.args.get("actions") or []:
         if isinstance(action, exp.ColumnDef):
@@ -513,17 +537,97 @@ def _alter_to_sqlite(alter: exp.Alter) -> list[str]:
             for column in action.args.get("tables") or []:
                 statements.append(f"ALTER TABLE {_dq(table)} DROP COLUMN {_dq(column.name)}")
         elif isinstance(action, exp.ModifyColumn):
-            verb = "CHANGE COLUMN" if action.args.get("rename_from") else "MODIFY COLUMN"
             raise UntranslatableSql(
-                f"ALTER TABLE ... {verb} cannot run on doltlite (SQLite cannot change a "
+                "ALTER TABLE ... CHANGE COLUMN cannot run on doltlite (SQLite cannot change a "
                 "column's definition): to rename only, use RENAME COLUMN; to change a type, "
-                "ADD COLUMN a new column, copy the values with UPDATE, then drop the old one."
+                "use MODIFY COLUMN in a statement of its own."
             )
         else:
             raise UntranslatableSql(
                 f"ALTER TABLE ... {action.sql('mysql')} cannot be translated for doltlite."
             )
     return statements
+
+
+def _modifies_columns(alter: exp.Alter) -> bool:
+    """Whether the ALTER changes column definitions in place (MODIFY COLUMN)."""
+    return any(
+        isinstance(action, exp.ModifyColumn) and not action.args.get("rename_from")
+        for action in alter.args.get("actions") or []
+    )
+
+
+def rebuilds_table(sql: str) -> bool:
+    """Whether doltlite runs the statement by rebuilding its table (see `mysql_to_sqlite`):
+    the caller runs it with foreign-key checks off and checks the references after."""
+    statement = parse_one_statement(sql)
+    return isinstance(statement, exp.Alter) and _modifies_columns(statement)
+
+
+def _rebuild_to_sqlite(alter: exp.Alter, current: TableSchema | None) -> list[str]:
+    """MODIFY COLUMN as SQLite's table rebuild: a new table with the changed columns, the rows
+    copied, the old table dropped, the new one renamed, its indexes made again."""
+    name = alter.this.name
+    if current is None:
+        raise UntranslatableSql(
+            f"ALTER TABLE {name} ... MODIFY COLUMN needs the table's current definition on "
+            "doltlite (SQLite cannot change a column in place; the table is rebuilt)."
+        )
+    create_sql, index_sqls = current
+    create = _parse_doltlite(create_sql)
+    table = _read_table(create, sqlite=True)
+    table.keys += [_read_index(_parse_doltlite(sql), table.name) for sql in index_sqls]
+    rowid = _rowid_columns(create)
+    for column in table.columns:  # an INTEGER PRIMARY KEY stays the rowid
+        column.auto_increment = column.name in rowid
+    for action in alter.args.get("actions") or []:
+        if not isinstance(action, exp.ModifyColumn):
+            raise UntranslatableSql(
+                f"ALTER TABLE ... {action.sql('mysql')} cannot share a statement with MODIFY "
+                "COLUMN on doltlite: give each its own ALTER TABLE."
+            )
+        _modify_column(table, action.this)
+    scratch = f"_rebuild_{table.name}"
+    create_scratch, *_ = _table_to_sqlite(replace(table, name=scratch))
+    _, *indexes = _table_to_sqlite(table)
+    columns = _dq_list(c.name for c in table.columns)
+    return [
+        create_scratch,
+        f"INSERT INTO {_dq(scratch)} ({columns}) SELECT {columns} FROM {_dq(table.name)}",
+        f"DROP TABLE {_dq(table.name)}",
+        f"ALTER TABLE {_dq(scratch)} RENAME TO {_dq(table.name)}",
+        *indexes,
+    ]
+
+
+def _rowid_columns(create: exp.Expr) -> set[str]:
+    """The column declared ``INTEGER PRIMARY KEY`` in a doltlite CREATE TABLE (SQLite's rowid)."""
+    return {
+        item.name
+        for item in create.this.expressions
+        if isinstance(item, exp.ColumnDef)
+        and isinstance(kind := item.args.get("kind"), exp.DataType)
+        and kind.text("kind").upper() == "INTEGER"
+        and any(isinstance(c.kind, exp.PrimaryKeyColumnConstraint) for c in item.constraints)
+    }
+
+
+def _modify_column(table: _Table, definition: exp.ColumnDef) -> None:
+    """Replace a column's definition (type, NOT NULL, DEFAULT) in the table model."""
+    old = table.column(definition.name)
+    if old is None:
+        raise UntranslatableSql(f"MODIFY COLUMN: table {table.name!r} has no {definition.name!r}.")
+    scratch = _Table(name=table.name)
+    new = _read_column(definition, scratch, sqlite=False)
+    if scratch.keys or scratch.foreign_keys or scratch.primary_key:
+        raise UntranslatableSql(
+            f"MODIFY COLUMN {definition.name!r} with a key or a reference: doltlite cannot "
+            "change keys; change only the type, NOT NULL or DEFAULT."
+        )
+    table.checks += scratch.checks
+    table.columns[table.columns.index(old)] = _Column(
+        name=old.name, type=new.type, not_null=new.not_null, default=new.default
+    )
 
 
 def _create_index_to_sqlite(create: exp.Create) -> str:
@@ -545,15 +649,19 @@ def _drop_to_sqlite(drop: exp.Drop) -> list[str]:
     return [f"DROP {drop.kind} {exists}{_dq(t.name)}" for t in drop.args.get("tables") or []]
 
 
-def mysql_to_sqlite(sql: str) -> list[str]:
-    """Translate one policy-accepted MySQL statement into the statements to run on doltlite."""
+def mysql_to_sqlite(sql: str, *, schema_of: SchemaOf | None = None) -> list[str]:
+    """Translate one policy-accepted MySQL statement into the statements to run on doltlite.
+
+    ``schema_of(table)`` gives a table's doltlite CREATE TABLE and CREATE INDEX statements; a
+    MODIFY COLUMN needs it, as it becomes a rebuild of the table (see `rebuilds_table`).
+    """
     statement = parse_one_statement(sql)
     if isinstance(statement, exp.Create) and statement.kind == "TABLE":
         return _table_to_sqlite(_read_table(statement, sqlite=False))
     if isinstance(statement, exp.Create) and statement.kind == "INDEX":
         return [_create_index_to_sqlite(statement)]
     if isinstance(statement, exp.Alter) and statement.kind == "TABLE":
-        return _alter_to_sqlite(statement)
+        return _alter_to_sqlite(statement, schema_of)
     if isinstance(statement, exp.Drop):
         return _drop_to_sqlite(statement)
     if isinstance(statement, exp.TruncateTable):
@@ -703,3 +811,80 @@ def sqlite_to_mysql(create_sql: str, *, indexes: Sequence[str] = ()) -> str:
     table = _read_table(_parse_doltlite(create_sql), sqlite=True)
     table.keys += [_read_index(_parse_doltlite(sql), table.name) for sql in indexes]
     return _table_to_mysql(table)
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def _strftime_integer(part: str) -> Callable[[SQLiteGenerator, exp.Func], str]:
+    """A MySQL date-part function (YEAR, HOUR, ...) as SQLite's strftime, as an integer."""
+
+    def render(generator: SQLiteGenerator, function: exp.Func) -> str:
+        return f"CAST(STRFTIME('{part}', {generator.sql(function, 'this')}) AS INTEGER)"
+
+    return render
+
+
+def _left(generator: SQLiteGenerator, function: exp.Func) -> str:
+    return generator.func("SUBSTR", function.this, exp.Literal.number(1), function.expression)
+
+
+def _right(generator: SQLiteGenerator, function: exp.Func) -> str:
+    """RIGHT(s, n) as SUBSTR from the n-th last character ('' for n <= 0, s for n > len)."""
+    text, count = generator.sql(function, "this"), generator.sql(function, "expression")
+    return f"SUBSTR({text}, MAX(LENGTH({text}) - ({count}) + 1, 1), MAX({count}, 0))"
+
+
+def _quarter(generator: SQLiteGenerator, function: exp.Func) -> str:
+    return f"((CAST(STRFTIME('%m', {generator.sql(function, 'this')}) AS INTEGER) + 2) / 3)"
+
+
+class DoltliteQueries(SQLite):
+    """SQLite as doltlite runs queries: the allowed MySQL functions SQLite lacks (LEFT,
+    RIGHT, YEAR, MONTH, DAY, HOUR, ...) written with the ones it has (see
+    ``dolt.sql.policy.ALLOWED_FUNCTIONS``)."""
+
+    class Generator(SQLiteGenerator):
+        TRANSFORMS: ClassVar[dict[type[exp.Expr], Callable[..., str]]] = {
+            **SQLiteGenerator.TRANSFORMS,
+            exp.Left: _left,
+            exp.Right: _right,
+            exp.Year: _strftime_integer("%Y"),
+            exp.Quarter: _quarter,
+            exp.Month: _strftime_integer("%m"),
+            exp.Day: _strftime_integer("%d"),
+            exp.DayOfMonth: _strftime_integer("%d"),
+            exp.DayOfYear: _strftime_integer("%j"),
+            exp.Hour: _strftime_integer("%H"),
+            exp.Minute: _strftime_integer("%M"),
+            exp.Second: _strftime_integer("%S"),
+        }
+
+
+def _json_unquote(generator: MySQLGenerator, function: exp.Func) -> str:
+    extract = generator.func("JSON_EXTRACT", function.this, function.expression)
+    return f"JSON_UNQUOTE({extract})"
+
+
+class DoltQueries(MySQL):
+    """MySQL as Dolt sql-server (and MariaDB) runs queries: ``->>`` as
+    JSON_UNQUOTE(JSON_EXTRACT(...)), which MariaDB also has."""
+
+    class Generator(MySQLGenerator):
+        TRANSFORMS: ClassVar[dict[type[exp.Expr], Callable[..., str]]] = {
+            **MySQLGenerator.TRANSFORMS,
+            exp.JSONExtractScalar: _json_unquote,
+        }
+
+
+_QUERY_DIALECTS: dict[str, str | type[Dialect]] = {
+    "sqlite": DoltliteQueries,
+    "mysql": DoltQueries,
+    "duckdb": "duckdb",
+}
+
+
+def query_sql(query: exp.Expr, *, dialect: str) -> str:
+    """A policy-checked query as ``dialect`` runs it: ``sqlite`` (doltlite), ``mysql`` (Dolt
+    sql-server) or ``duckdb``; names quoted, comments dropped."""
+    return query.sql(dialect=_QUERY_DIALECTS[dialect], comments=False, identify=True)

@@ -15,12 +15,19 @@ naming the offending construct. Two entry points:
 
 Functions are checked against an explicit allow-list of ordinary functions: casts,
 conditionals (CASE, IF, COALESCE, NULLIF, GREATEST, LEAST), string, math, date and time,
-JSON extraction, aggregate and window functions. Anything else is refused, so a function
-sqlglot does not know (or a new one) fails closed. A deny-list (``getenv``, ``read_*``,
+JSON extraction, aggregate and window functions — only those DuckDB, doltlite and Dolt all
+have, as a check runs on the branch what the plan ran in DuckDB. Anything else is refused, so
+a function sqlglot does not know (or a new one) fails closed. A deny-list (``getenv``, ``read_*``,
 ``*_scan``, ``load_file``, ``sleep``, ``dolt_*``, ...) runs first only to give a sharper
 message. Non-deterministic functions (``RAND``, ``UUID``) are not allowed: an import must
 give the same rows when it runs again. Session and user variables and placeholders are
 refused everywhere.
+
+A query's work must be bounded before it runs (`bounded_joins`, `no_growing_strings`): every
+join compares a column of the joined source with a column of another by equality (no CROSS
+JOIN, comma join, NATURAL JOIN or join without ON), at most `MAX_JOINS` joins, and no
+REPLACE inside REPLACE. Running it is bounded too: DuckDB's memory and threads, and a time
+limit on counting a plan's rows (``agents.staging.connection``, ``agents.stages.plan``).
 
 Callers should execute ``statement.sql(dialect=...)`` of the returned AST rather than the
 original string: the server then runs exactly what was checked, whatever its SQL mode.
@@ -42,6 +49,7 @@ from dolt.errors import InvalidName, PolicyViolation
 from dolt.sql.names import validate_identifier
 
 __all__ = [
+    "ALLOWED_FUNCTIONS",
     "ALLOW_WORDS",
     "DDL_RULES",
     "SELECT_RULES",
@@ -169,52 +177,37 @@ def no_variables(statement: exp.Expr, context: PolicyContext) -> None:
         )
 
 
-_ORDINARY_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(
+ALLOWED_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(
     {
         # operators that sqlglot models as functions
-        exp.And, exp.Or, exp.Xor, exp.Exists, exp.Collate,
+        exp.And, exp.Or, exp.Exists,
         # casts and conditionals
-        exp.Cast, exp.TryCast, exp.Case, exp.If, exp.Coalesce, exp.Nullif, exp.Greatest,
-        exp.Least,
+        exp.Cast, exp.Case, exp.If, exp.Coalesce, exp.Nullif, exp.Greatest, exp.Least,
         # strings
         exp.Upper, exp.Lower, exp.Trim, exp.Concat, exp.ConcatWs, exp.Substring, exp.Left,
-        exp.Right, exp.Length, exp.Replace, exp.Pad, exp.StrPosition, exp.Reverse, exp.Repeat,
-        exp.Space, exp.Chr, exp.Ascii, exp.Initcap, exp.SplitPart, exp.StartsWith,
-        exp.RegexpLike, exp.RegexpReplace, exp.RegexpExtract, exp.NumberToStr, exp.Soundex,
-        exp.Elt, exp.Hex, exp.Unhex, exp.MD5, exp.SHA, exp.SHA2, exp.SubstringIndex,
+        exp.Right, exp.Length, exp.Replace, exp.StrPosition, exp.Chr, exp.Hex, exp.Unhex,
         # math
         exp.Abs, exp.Round, exp.Floor, exp.Ceil, exp.Mod, exp.Pow, exp.Sqrt, exp.Ln, exp.Log,
-        exp.Exp, exp.Sign, exp.Trunc, exp.Pi, exp.Radians, exp.Degrees, exp.Sin, exp.Cos,
-        exp.Tan, exp.Asin, exp.Acos, exp.Atan, exp.Atan2,
+        exp.Exp, exp.Sign, exp.Pi, exp.Radians, exp.Degrees, exp.Sin, exp.Cos, exp.Tan,
+        exp.Asin, exp.Acos, exp.Atan, exp.Atan2,
         # dates and times
-        exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Localtimestamp,
-        exp.UtcTimestamp, exp.Date, exp.Time, exp.Timestamp, exp.TsOrDsToDate,
-        exp.TsOrDsToTimestamp, exp.Year, exp.Quarter, exp.Month, exp.Week, exp.WeekOfYear,
-        exp.Day, exp.DayOfMonth, exp.DayOfWeek, exp.DayOfYear, exp.Hour, exp.Minute,
-        exp.Second, exp.Extract, exp.TimeToStr, exp.StrToDate, exp.StrToTime, exp.DateDiff,
-        exp.DateAdd, exp.DateSub, exp.TimestampDiff, exp.TimestampAdd, exp.DateTrunc,
-        exp.LastDay, exp.UnixToTime, exp.TimeToUnix, exp.StrToUnix,
+        exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.TsOrDsToDate, exp.Year,
+        exp.Quarter, exp.Month, exp.Day, exp.DayOfMonth, exp.DayOfYear, exp.Hour, exp.Minute,
+        exp.Second, exp.TimeToStr, exp.TsOrDsToTimestamp, exp.DateDiff, exp.DateAdd,
         # JSON
         exp.JSONExtract, exp.JSONExtractScalar,
         # aggregates
-        exp.Count, exp.Sum, exp.Avg, exp.Min, exp.Max, exp.GroupConcat, exp.AnyValue,
-        exp.Stddev, exp.StddevPop, exp.StddevSamp, exp.Variance, exp.VariancePop, exp.Median,
-        exp.CountIf, exp.LogicalAnd, exp.LogicalOr, exp.BitwiseAndAgg, exp.BitwiseOrAgg,
-        exp.BitwiseXorAgg, exp.PercentileCont, exp.PercentileDisc, exp.Corr, exp.CovarPop,
-        exp.CovarSamp, exp.First, exp.Last,
+        exp.Count, exp.Sum, exp.Avg, exp.Min, exp.Max, exp.GroupConcat,
         # window functions
         exp.RowNumber, exp.Rank, exp.DenseRank, exp.PercentRank, exp.CumeDist, exp.Ntile,
         exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue,
     }
 )  # fmt: skip
-
-#: Ordinary functions sqlglot keeps as `exp.Anonymous` (upper-case names).
-_ORDINARY_NAMES = frozenset(
-    {
-        "NOW", "CURTIME", "UTC_DATE", "UNIX_TIMESTAMP", "MAKEDATE", "MAKE_DATE", "STRFTIME",
-        "STRPTIME", "JSON_UNQUOTE", "STRCMP", "FIELD", "CHAR_LENGTH", "DATE_PART",
-    }
-)  # fmt: skip
+"""Every function a query may call. Each one runs on DuckDB (plans), doltlite and Dolt
+sql-server (checks and a person's ``where``), through `dolt.sql.dialect` where the spelling
+differs; ``tests/dolt/test_allowed_functions.py`` calls each on all three. Functions one engine
+lacks (MD5, SHA2, REGEXP, REVERSE, REPEAT, LPAD, STARTS_WITH, STR_TO_DATE, TIMESTAMPDIFF,
+NOW, STDDEV, MEDIAN, ...) are not here, so a check never fails on the branch for want of one."""
 
 _DANGEROUS_NAMES = frozenset(
     {
@@ -249,14 +242,30 @@ def allowed_functions(statement: exp.Expr, context: PolicyContext) -> None:
                 f"Function {name}() is not allowed: it can read files or the environment, "
                 "reach server state or stall the server."
             )
-        if isinstance(function, exp.Anonymous):
-            ordinary = name in _ORDINARY_NAMES
-        else:
-            ordinary = type(function) in _ORDINARY_FUNCTIONS
-        if not ordinary:
+        if type(function) not in ALLOWED_FUNCTIONS and not _is_default_now(function):
             raise PolicyViolation(
-                f"Function {name}() is not in the list of allowed functions (casts, string, "
-                "date, math, conditional, aggregate and window functions)."
+                f"Function {name}() is not in the list of allowed functions: casts, "
+                "conditionals and the string, date, math, aggregate and window functions that "
+                "DuckDB, doltlite and Dolt all have."
+            )
+
+
+def _is_default_now(function: exp.Func) -> bool:
+    """NOW() or CURRENT_TIMESTAMP as a column's DEFAULT or ON UPDATE (`literal_defaults`)."""
+    owner = function.find_ancestor(exp.DefaultColumnConstraint, exp.OnUpdateColumnConstraint)
+    return owner is not None and _is_now(function)
+
+
+def no_growing_strings(statement: exp.Expr, context: PolicyContext) -> None:
+    """No REPLACE inside another REPLACE: each may multiply a text's length by its
+    replacement's, and DuckDB's memory limit does not bound a value's size (eight nested
+    tenfold REPLACEs of 50 names took 5.5 GiB under a 256 MB limit)."""
+    for replace in statement.find_all(exp.Replace):
+        outer = replace.find_ancestor(exp.Replace)
+        if outer is not None:
+            raise PolicyViolation(
+                f"{_snippet(outer)} nests REPLACE in REPLACE, which can make a value too "
+                "large to hold: use one REPLACE per value."
             )
 
 
@@ -596,6 +605,12 @@ _UNRESOLVED = re.compile(r"Column '([^']+)' could not be resolved\b")
 
 def resolvable_columns(statement: exp.Expr, context: PolicyContext) -> None:
     """Every column exists in a relation in scope; unqualified ones in exactly one."""
+    _qualified(statement, context)
+
+
+def _qualified(statement: exp.Expr, context: PolicyContext) -> exp.Expr:
+    """A copy of the query with lower-case names and every column qualified by its source
+    (`PolicyViolation` naming the column that cannot be resolved)."""
     schema: dict[str, object] = {
         name: {column: "TEXT" for column in columns} for name, columns in context.relations.items()
     }
@@ -603,7 +618,7 @@ def resolvable_columns(statement: exp.Expr, context: PolicyContext) -> None:
     for identifier in tree.find_all(exp.Identifier):
         identifier.set("this", identifier.name.lower())
     try:
-        qualify(
+        return qualify(
             tree,
             dialect=DIALECT,
             schema=schema,
@@ -631,6 +646,84 @@ def _column_message(message: str, statement: exp.Expr, context: PolicyContext) -
     return f"{message.rstrip('.')}. Available columns: {available or 'none'}."
 
 
+MAX_JOINS = 6
+"""Joins one query may make (CTEs and subqueries included): a plan folds a few tables into one."""
+
+_KEY_WRAPPERS = (exp.Cast, exp.Trim, exp.Lower, exp.Upper, exp.Paren)
+
+
+def bounded_joins(statement: exp.Expr, context: PolicyContext) -> None:
+    """Every join matches rows by equal columns of the joined source and another source;
+    at most `MAX_JOINS` of them. A join without that condition can multiply rows without
+    bound (a 6-way self-join of 50 rows makes 15.6 billion)."""
+    joins = list(statement.find_all(exp.Join))
+    if len(joins) > MAX_JOINS:
+        raise PolicyViolation(
+            f"The query makes {len(joins)} joins; at most {MAX_JOINS} are allowed: load "
+            "the other columns in a table of their own."
+        )
+    for join in joins:
+        _check_join_shape(join)
+    if joins:
+        _check_join_keys(_qualified(statement, context))
+
+
+def _check_join_shape(join: exp.Join) -> None:
+    source = join.this.alias_or_name
+    implicit = join.args.get("method") or ("CROSS" if join.args.get("kind") == "CROSS" else None)
+    if implicit:
+        raise PolicyViolation(
+            f"{implicit} JOIN {source} is not allowed: join on equal key columns, e.g. "
+            f"JOIN {source} ON {source}.id = other.{source}_id."
+        )
+    if join.args.get("on") is None and not join.args.get("using"):
+        raise PolicyViolation(
+            f"The join of {source} has no ON condition (a comma join or a JOIN without ON "
+            f"pairs every row with every row): write JOIN {source} ON {source}.<key> = "
+            "<other>.<column>."
+        )
+
+
+def _check_join_keys(statement: exp.Expr) -> None:
+    for join in statement.find_all(exp.Join):
+        on = join.args.get("on")
+        if on is None:
+            continue  # USING: equal columns of the same name
+        source = join.this.alias_or_name.lower()
+        if not any(_links(condition, source) for condition in _conjuncts(on)):
+            raise PolicyViolation(
+                f"The join of {join.this.alias_or_name} ON {_snippet(on)} does not compare a "
+                f"column of {join.this.alias_or_name} with a column of another source by "
+                "equality (=), so it can pair every row with every row: join on equal key "
+                "columns (other conditions may follow with AND)."
+            )
+
+
+def _conjuncts(condition: exp.Expr) -> list[exp.Expr]:
+    """The conditions `condition` ANDs together (itself when it is not an AND)."""
+    condition = condition.unnest()
+    if isinstance(condition, exp.And):
+        return [part.unnest() for part in condition.flatten()]
+    return [condition]
+
+
+def _links(condition: exp.Expr, source: str) -> bool:
+    """Whether `condition` is `<column of source> = <column of another source>`."""
+    if not isinstance(condition, exp.EQ | exp.NullSafeEQ):
+        return False
+    sides = [_key_column(condition.this), _key_column(condition.expression)]
+    if any(side is None for side in sides):
+        return False
+    tables = {side.table.lower() for side in sides if side is not None}
+    return source in tables and len(tables) == 2
+
+
+def _key_column(node: exp.Expr) -> exp.Column | None:
+    while isinstance(node, _KEY_WRAPPERS):
+        node = node.this
+    return node if isinstance(node, exp.Column) else None
+
+
 # --- entry points -----------------------------------------------------------------------------
 
 DDL_RULES: tuple[Rule, ...] = (
@@ -655,7 +748,9 @@ SELECT_RULES: tuple[Rule, ...] = (
     known_relations,
     no_variables,
     allowed_functions,
+    no_growing_strings,
     resolvable_columns,
+    bounded_joins,
 )
 
 

@@ -7,19 +7,46 @@ from typing import Any
 
 from sqlglot import exp
 
+from dolt.errors import PolicyViolation
+from dolt.sql.dialect import query_sql
 from dolt.sql.names import quote_identifier
 from dolt.sql.policy import check_select
 
 _PARAMETER = {"sqlite": lambda: exp.Placeholder(), "mysql": lambda: exp.Var(this="%s")}
 
 
-def count_query(*, table: str, columns: Collection[str], where: str | None, dialect: str) -> str:
-    """`SELECT count(*) FROM table [WHERE predicate]` in `dialect`, after the policy."""
-    sql = f"SELECT count(*) FROM {quote_identifier(table, quote='`')}"
+_BUILT_CLAUSES = frozenset({"expressions", "from", "from_", "where"})
+"""The clauses of the SELECT these queries build; a predicate may add nothing else."""
+_CLAUSE_WORDS = {"order": "ORDER BY", "group": "GROUP BY", "windows": "WINDOW"}
+
+
+def _checked_select(
+    *, what: str, table: str, columns: Collection[str], where: str | None
+) -> exp.Select:
+    """`SELECT what FROM table [WHERE where]`, passed by the policy, with `where` one
+    condition: text after it that makes a clause of its own (UNION, ORDER BY, LIMIT,
+    GROUP BY ...) is refused."""
+    sql = f"SELECT {what} FROM {quote_identifier(table, quote='`')}"
     if where is not None:
         sql += f" WHERE {where}"
     checked = check_select(sql, relations={table: list(columns)})
-    return checked.sql(dialect=dialect, comments=False, identify=True)
+    if not isinstance(checked, exp.Select):
+        raise _not_one_condition(where, [checked.key])
+    beyond = [key for key, value in checked.args.items() if value and key not in _BUILT_CLAUSES]
+    if beyond:
+        raise _not_one_condition(where, beyond)
+    return checked
+
+
+def _not_one_condition(where: str | None, clauses: list[str]) -> PolicyViolation:
+    words = ", ".join(_CLAUSE_WORDS.get(clause, clause.upper()) for clause in clauses)
+    return PolicyViolation(f"{where!r} must be one condition, without {words}.")
+
+
+def count_query(*, table: str, columns: Collection[str], where: str | None, dialect: str) -> str:
+    """`SELECT count(*) FROM table [WHERE predicate]` in `dialect`, after the policy."""
+    checked = _checked_select(what="count(*)", table=table, columns=columns, where=where)
+    return query_sql(checked, dialect=dialect)
 
 
 def rows_query(
@@ -28,10 +55,7 @@ def rows_query(
     """`SELECT columns FROM table [WHERE predicate] LIMIT n` in `dialect`, after the policy,
     with every literal of the predicate and the limit as parameters: (sql, parameters)."""
     names = ", ".join(quote_identifier(c, quote="`") for c in columns)
-    sql = f"SELECT {names} FROM {quote_identifier(table, quote='`')}"
-    if where is not None:
-        sql += f" WHERE {where}"
-    checked = check_select(sql, relations={table: list(columns)})
+    checked = _checked_select(what=names, table=table, columns=columns, where=where)
     parameters: list[Any] = []
     parameter = _PARAMETER[dialect]
 
@@ -41,7 +65,7 @@ def rows_query(
             return parameter()
         return node
 
-    text = checked.transform(bound).sql(dialect=dialect, comments=False, identify=True)
+    text = query_sql(checked.transform(bound), dialect=dialect)
     parameters.append(int(limit))
     return f"{text} LIMIT {parameter().sql(dialect=dialect)}", parameters
 

@@ -6,6 +6,8 @@ branch errors are recognised by their wording; everything MySQL-standard goes by
 
 from __future__ import annotations
 
+import re
+
 from mysql.connector import errors as mysql_errors
 
 from dolt.errors import (
@@ -19,6 +21,7 @@ from dolt.errors import (
     DoltError,
     SqlError,
     TableNotFound,
+    UnavailableFunction,
 )
 
 # Lock wait timeout, deadlock (Dolt: "serialization failure ... try restarting transaction").
@@ -32,6 +35,11 @@ UNKNOWN_TABLE = 1146
 CONSTRAINT_ERRNOS = frozenset({1022, 1048, 1062, 1216, 1217, 1364, 1451, 1452, 1557, 3819, 4025})
 # Errors that concern the statement, not the values of one row: retrying row by row is pointless.
 STATEMENT_ERRNOS = frozenset({1044, 1045, 1054, 1064, 1136, 1142, 1146, 1149})
+# MySQL / MariaDB: "FUNCTION db.md5 does not exist" (1305); Dolt: "function: 'md5' not found".
+_MISSING_FUNCTION = re.compile(
+    r"FUNCTION (?:\w+\.)?(?P<mysql>\w+) does not exist|function: '(?P<dolt>\w+)' not found",
+    re.IGNORECASE,
+)
 
 _CONNECTION_ERRORS = (
     mysql_errors.ConnectionTimeoutError,
@@ -66,6 +74,10 @@ def map_mysql_error(error: mysql_errors.Error, *, context: str) -> DoltError:
         return TableNotFound(f"No such table: {message}")
     if errno in CONSTRAINT_ERRNOS or "duplicate primary key" in lowered:
         return ConstraintViolation(message)
+    missing = _MISSING_FUNCTION.search(text)
+    if missing:
+        name = missing["mysql"] or missing["dolt"]
+        return UnavailableFunction(f"No such function: {message}", function=name.upper())
     return SqlError(message)
 
 

@@ -68,6 +68,15 @@ def test_fixture_files_are_big_enough() -> None:
         ("password: hunter2, then", "password: ***, then"),
         ("the api key = sk-123 please", "the api key = *** please"),
         ("mysql://root:pw@127.0.0.1:3306/db", "mysql://root:***@127.0.0.1:3306/db"),
+        # a password typed in a URL, @ and / included, in Slack's <url|label> too
+        ("https://ada:p@ss@h.example/x.csv", "https://ada:***@h.example/x.csv"),
+        ("https://ada:pa/ss@h.example:8443/x.csv", "https://ada:***@h.example:8443/x.csv"),
+        (
+            "<https://:pw@h/x.csv|https://:pw@h/x.csv>",
+            "<https://:***@h/x.csv|https://:***@h/x.csv>",
+        ),
+        ("https://a:b@h/x.csv,https://c:d@i/y.csv", "https://a:***@h/x.csv,https://c:***@i/y.csv"),
+        ("https://h:8080/x.csv?mail=bob@example.com", "https://h:8080/x.csv?mail=bob@example.com"),
         ("user 'root' with no password. Import x", "user 'root' with no password. Import x"),
         ("use the password column as key", "use the password column as key"),
     ],

@@ -11,6 +11,7 @@ from agents import pipeline
 from agents.errors import ExecutionFailed, PathOutsideRoots, ProposalInvalid
 from agents.sources.resolve import SourcePolicy
 from tests.conftest import REQUESTER
+from tests.fakes.commits import commit_message
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "families"
 FAMILIES_REQUEST = (
@@ -85,13 +86,16 @@ def test_the_families_directory_becomes_four_related_tables(doltlite_server, dat
     )
     assert review.rejected_rows == 0 and not review.conflicts
     info = database.branch(name=review.branch)
-    assert info.author == REQUESTER.name and info.message.startswith(f"Import {review.job_id}:")
+    assert info.author == REQUESTER.name  # the last commit records the sources in the ledger
+    assert info.message == f"Record import {review.job_id} in importbot_imports: 4 source(s)"
+    message = commit_message(database, review.commit)  # the rows' commit
+    assert message.startswith(f"Import {review.job_id}:")
     files = sorted((data_root / "families").glob("*.csv"))
     digests = [hashlib.sha256(f.read_bytes()).hexdigest() for f in files]
     assert [(s.source, s.sha256) for s in review.sources] == [
         (f"families/{f.name}", digest) for f, digest in zip(files, digests, strict=True)
     ]
-    sources = info.message.split("\n\nSources:\n", 1)[1].splitlines()
+    sources = message.split("\n\nSources:\n", 1)[1].splitlines()
     assert [line.split(" (")[0] for line in sources] == [
         f"- families/{f.name} sha256:{digest}" for f, digest in zip(files, digests, strict=True)
     ]
@@ -372,3 +376,28 @@ def test_gzipped_csv_and_parquet_import_like_plain_files(doltlite_server, tmp_pa
     codes = sorted(database.column_values(table="zeros", column="code", ref=review.branch))
     assert codes == ["007", "010", "123"]  # leading zeros survive as text
     assert "DECIMAL(3, 2)" in database.create_statements(ref=review.branch)["zeros"]
+
+
+def test_duckdb_running_out_of_memory_resets_the_branch_and_says_what_to_do(
+    doltlite_server, data_root, tmp_path, monkeypatch
+):
+    """A DuckDB error while loading (here its memory limit) is said in words, not as DuckDB's
+    tuning advice or a traceback, and leaves the branch where it started."""
+    import duckdb
+
+    from agents.errors import ExecutionFailed
+    from agents.execution import executor
+
+    def out_of_memory(*args, **kwargs):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate\n\nPossible…")
+
+    monkeypatch.setattr(executor, "_load_plan", out_of_memory)
+    text = "Import families/people.csv into database families"
+    with pytest.raises(ExecutionFailed) as refused:
+        run_import(text, server=doltlite_server, root=data_root, tmp_path=tmp_path, job_id="j-oom")
+    said = str(refused.value)
+    assert said.startswith("The import stopped and its branch was reset: converting the values")
+    assert "IMPORTBOT_DUCKDB_MEMORY_LIMIT" in said and "Possible" not in said
+    database = doltlite_server.database(name="families")
+    branch = database.branch(name="import/j-oom")
+    assert branch.head == database.branch(name="main").head  # nothing kept on the branch

@@ -207,3 +207,76 @@ def test_decimal_comma_file_and_the_read_options(doltlite_server, tmp_path):
     assert inspection.profiles[0].notes == [
         "price: decimal commas read (1.234,5 as 1234.5); read - as missing (1 row)"
     ]
+
+
+def test_month_names_and_unpadded_slash_dates_round_trip_through_the_branch(
+    doltlite_server, tmp_path
+):
+    root = tmp_path / "data"
+    write(
+        root,
+        "events.csv",
+        "id,named,named_at,ymd,ymd_at,us\n"
+        "1,Jan 1 2000,Sep 30 2015 10:00,2015/1/5,2015/1/5 1:00,1/5/2015\n"
+        '2,"January 31, 2000",1 jan 2000 9:05:30,2015/12/31,2015/12/31 13:05:09,1/13/2015\n'
+        "3,01-Feb-2000,NA,NA,NA,NA\n"
+        "4,29 SEPT 2016,DEC 31 1999 23:59,2016/2/29,2016/02/29 00:00,12/31/1999\n",
+    )
+    database, inspection, review = run_request(
+        request_for("events.csv"), server=doltlite_server, root=root, tmp_path=tmp_path
+    )
+    profile = inspection.profiles[0]
+    assert {c.name: c.inferred_type for c in profile.columns} == {
+        "id": "TINYINT",
+        "named": "DATE",
+        "named_at": "DATETIME",
+        "ymd": "DATE",
+        "ymd_at": "DATETIME",
+        "us": "DATE",
+    }
+    assert profile.column("named").reading.format == "month_name"
+    assert review.rejected_rows == 0 and review.tables[0].rows_added == 4
+    rows = sorted(branch_rows(database, review, "events"), key=lambda row: row["id"])
+    assert [r["named"] for r in rows] == ["2000-01-01", "2000-01-31", "2000-02-01", "2016-09-29"]
+    assert [r["named_at"] for r in rows] == [
+        "2015-09-30 10:00:00",
+        "2000-01-01 09:05:30",
+        None,
+        "1999-12-31 23:59:00",
+    ]
+    assert [r["ymd"] for r in rows] == ["2015-01-05", "2015-12-31", None, "2016-02-29"]
+    assert [r["ymd_at"] for r in rows] == [
+        "2015-01-05 01:00:00",
+        "2015-12-31 13:05:09",
+        None,
+        "2016-02-29 00:00:00",
+    ]
+    assert [r["us"] for r in rows] == ["2015-01-05", "2015-01-13", None, "1999-12-31"]
+
+
+def test_the_whole_column_decides_the_day_month_order_on_the_branch(doltlite_server, tmp_path):
+    rows = 5_000
+    ambiguous = [f"{1 + i % 12:02d}/{1 + (i // 12) % 12:02d}/2015" for i in range(rows)]
+    eu = [*ambiguous[:-1], "31/01/2015"]  # only row 5,000 shows the day comes first
+    mixed = [*ambiguous[:-2], "31/01/2015", "01/31/2015"]  # both orders: not one date format
+    root = tmp_path / "data"
+    body = "".join(f"{i + 1},{eu[i]},{mixed[i]}\n" for i in range(rows))
+    write(root, "late.csv", "id,eu,mixed\n" + body)
+    database, inspection, review = run_request(
+        request_for("late.csv"), server=doltlite_server, root=root, tmp_path=tmp_path
+    )
+    profile = inspection.profiles[0]
+    assert profile.column("eu").inferred_type == "DATE"
+    assert profile.column("mixed").inferred_type == "VARCHAR(16)"
+    assert "eu: dates read as day/month/year" in profile.notes
+    assert (
+        "mixed: dates are written both day first (31/01/2015) and month first (01/31/2015), "
+        "so they are kept as text"
+    ) in profile.notes
+    assert review.rejected_rows == 0 and review.tables[0].rows_added == rows
+    stored = {row["id"]: row for row in branch_rows(database, review, "late")}
+    assert stored[2]["eu"] == "2015-01-02"  # 02/01/2015, day first
+    assert stored[rows]["eu"] == "2015-01-31"
+    assert [stored[rows - 1]["mixed"], stored[rows]["mixed"]] == ["31/01/2015", "01/31/2015"]
+    day, month, year = (int(part) for part in eu[1234].split("/"))
+    assert stored[1235]["eu"] == f"{year}-{month:02d}-{day:02d}"

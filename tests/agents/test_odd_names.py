@@ -28,7 +28,7 @@ def test_files_and_columns_with_reserved_prefixes_are_renamed_with_a_note(
     )
     (table,) = schema.tables
     assert table.name == "t_dolt_log"
-    why = "names starting with dolt_ or sqlite_ are Dolt's own"
+    why = "names starting with dolt_, sqlite_ or importbot_ are Dolt's or this tool's own"
     assert schema.notes[:2] == [
         f"DOLT_log.csv gets the name t_dolt_log ({why})",
         f"DOLT_log.csv: column 'dolt_commit' renamed to c_dolt_commit, 'SQLITE_MASTER' renamed "

@@ -26,7 +26,7 @@ LAST_MODIFIED = "Wed, 21 Oct 2025 07:28:00 GMT"
 
 def snapshots_of(specs, *, root: Path, workdir: Path, private: bool = False):
     policy = SourcePolicy(roots=(root,), allow_private_urls=private)
-    sources = resolve_sources(specs, policy=policy, workdir=workdir)
+    sources = resolve_sources(specs, policy=policy, workdir=workdir).sources
     return take_snapshots(sources, workdir=workdir)
 
 
@@ -131,7 +131,7 @@ def test_a_file_that_became_a_link_after_resolving_is_not_followed(tmp_path):
     (root / "people.csv").write_bytes(CSV)
     (tmp_path / "secret.csv").write_bytes(b"secret\n")
     policy = SourcePolicy(roots=(root,))
-    sources = resolve_sources(["people.csv"], policy=policy, workdir=workdir)
+    sources = resolve_sources(["people.csv"], policy=policy, workdir=workdir).sources
     (root / "people.csv").unlink()
     (root / "people.csv").symlink_to(tmp_path / "secret.csv")
     with pytest.raises(SourceError, match="symbolic link"):

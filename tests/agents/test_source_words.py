@@ -32,3 +32,22 @@ def test_the_folder_request_of_the_demo_says_what_it_imports():
     )
     assert request.summary.startswith("Import all CSV files in examples/families into")
     assert "1 source" not in request.summary
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import all files in examples/families into families",
+        "import everything in examples/families/ into families",
+        "import all the files in the folder examples/families into families",
+    ],
+)
+def test_a_folder_request_says_the_files_in_it_not_one_source(text):
+    request = parse_request(text)
+    assert request.summary.startswith("Import the files in examples/families into database")
+    assert "1 source" not in request.summary
+
+
+def test_a_folder_among_other_sources_is_said_as_a_folder():
+    assert sources_words(["data", "b.csv"], folders=["data"]) == "the files in data, b.csv"
+    assert sources_words(["data"]) == "1 source (data)"  # a bare path is not known to be one

@@ -54,7 +54,7 @@ def resolve(specs, root: Path, **options) -> list[ResolvedSource]:
     roots = options.pop("roots", (root,))
     policy = SourcePolicy(roots=tuple(roots), allow_private_urls=options.pop("private", False))
     workdir = options.pop("workdir", root.parent / "work")
-    return resolve_sources(specs, policy=policy, workdir=workdir, **options)
+    return resolve_sources(specs, policy=policy, workdir=workdir, **options).sources
 
 
 def shown(results: list[ResolvedSource]) -> list[str]:

@@ -248,6 +248,27 @@ def test_a_plan_that_drops_a_table_is_refused_and_the_baseline_used(model, famil
     assert plan.steps == baseline_plan.steps and "DROP" in sent(server, 1)
 
 
+def test_a_plan_that_widens_the_mode_is_refused_and_the_persons_mode_kept(model, families):
+    """Issue 13, point 4: a model turning an append into a replace (which deletes every row
+    of main's table) fails validation; after the repairs the baseline's mode stands."""
+    server, client = model
+    request, database, inspection, staging = families
+    request = request.model_copy(update={"mode": "append"})
+    schema = pipeline.baseline_schema(request, inspection)
+    baseline_plan = pipeline.plan(request, inspection, schema, staging=staging, database=database)
+    widened = baseline_plan.model_copy(
+        update={
+            "steps": [step.model_copy(update={"mode": "replace"}) for step in baseline_plan.steps]
+        }
+    )
+    server.add([widened] * 4)
+    plan = pipeline.plan(
+        request, inspection, schema, staging=staging, database=database, llm=client
+    )
+    assert [step.mode for step in plan.steps] == ["append"] * len(plan.steps)
+    assert "in replace mode; the mode is append" in sent(server, 1)
+
+
 def test_usage_is_recorded_per_stage(model):
     server, client = model
     server.add([ImportRequest(sources=["a.csv"], database="s", summary="x")])

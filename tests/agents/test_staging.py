@@ -16,6 +16,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from agents.artifacts import ReadOptions
 from agents.errors import AgentError, FormatError
 from agents.inspection.profiling import apply_types
 from agents.staging.connection import open_duckdb
@@ -317,9 +318,26 @@ def test_an_object_holding_one_list_uses_that_list(con, tmp_path):
     assert rows(con, staged.raw_relation) == [(1, 1, "a"), (2, 2, "b")]
 
 
-def test_an_object_holding_two_lists_asks_which(con, tmp_path):
-    with pytest.raises(FormatError, match=r"'people', 'pets'.*say which"):
-        stage(con, FILES / "two_lists.json", tmp_path)
+def test_an_object_holding_two_lists_stages_each_as_its_own_relation(con, tmp_path):
+    people, pets = stage(con, FILES / "two_lists.json", tmp_path)
+    assert (people.relation, people.parent, people.columns) == (
+        "two_lists__people",
+        None,
+        [("id", "id")],
+    )
+    assert (pets.relation, pets.parent) == ("two_lists__pets", None)
+    assert rows(con, people.raw_relation) == [(1, 1)]
+    assert rows(con, pets.raw_relation) == [(1, 7)]
+    assert "say `only the people list` to take one" in people.notes[-1]
+
+
+def test_the_list_the_person_named_is_the_files_relation(con, tmp_path):
+    (pets,) = stage(con, FILES / "two_lists.json", tmp_path, read=ReadOptions(json_list="pets"))
+    assert pets.relation == "two_lists"
+    assert rows(con, pets.raw_relation) == [(1, 7)]
+    assert pets.notes[-1] == "only the pets list, as asked (the file also holds people)"
+    with pytest.raises(FormatError, match="holds the lists people, pets but no list owners"):
+        stage(con, FILES / "two_lists.json", tmp_path, read=ReadOptions(json_list="owners"))
 
 
 # --- Parquet and XLSX --------------------------------------------------------------------------

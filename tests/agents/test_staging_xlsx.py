@@ -11,7 +11,9 @@ import pytest
 from agents.artifacts import ImportRequest, ReadOptions
 from agents.errors import FormatError
 from agents.staging.connection import open_duckdb
+from agents.staging.delimited import MAX_FIELD_BYTES
 from agents.staging.stage import record_line, stage_file
+from tests.agents.test_import_values import branch_rows, run_request
 
 REPORT_TITLE = "Quarterly sales report"
 
@@ -166,3 +168,74 @@ def test_a_csv_header_row_and_delimiter_can_be_said(con, tmp_path):
     assert [name for name, _ in said.columns] == ["zip", "name", "x"]
     assert _rows(con, "report") == [(1, "1", "Ada", "a"), (2, "2", "Bob", "b")]
     assert [record_line(said, record=n) for n in (1, 2)] == [4, 5]
+
+
+# --- a row longer than the reader takes ---------------------------------------------------------
+
+EXCEL_CELL_CHARS = 32_767
+"""The most characters openpyxl (like Excel) writes in one cell."""
+
+
+def _long_row(sheet, row: int, key: int, *, one_cell: bool) -> None:
+    """Sheet row ``row``: ``key`` then more than MAX_FIELD_BYTES of text, in one cell (as other
+    tools write them; openpyxl cuts a value it is given at Excel's limit) or across many."""
+    if one_cell:
+        sheet.cell(row=row, column=1, value=key)
+        cell = sheet.cell(row=row, column=2)
+        cell._value, cell.data_type = "x" * (MAX_FIELD_BYTES + 1), "s"
+        return
+    cells = MAX_FIELD_BYTES // EXCEL_CELL_CHARS + 2
+    for column in range(cells):
+        sheet.cell(row=row, column=column + 1, value=key if column == 0 else "x" * EXCEL_CELL_CHARS)
+
+
+def _workbook_with_a_long_row(path: Path, *, one_cell: bool) -> Path:
+    """Sheet Data: a header, rows 2 and 4 of data and row 3 too long; sheet Other: one row."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Data"
+    sheet.append(["id", "note"])
+    sheet.append([1, "a"])
+    _long_row(sheet, 3, 2, one_cell=one_cell)
+    sheet.cell(row=4, column=1, value=3)
+    sheet.cell(row=4, column=2, value="c")
+    other = workbook.create_sheet("Other")
+    other.append(["code", "label"])
+    other.append(["k", "kept"])
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize("one_cell", [True, False], ids=["one cell", "many cells"])
+def test_a_row_longer_than_the_reader_takes_is_rejected_and_the_rest_is_read(
+    con, tmp_path, one_cell
+):
+    path = _workbook_with_a_long_row(tmp_path / "big.xlsx", one_cell=one_cell)
+    data, other = _stage(con, path, tmp_path, ReadOptions(all_sheets=True))
+    (reject,) = data.rejects
+    assert reject.line == 3
+    assert reject.reason.startswith("sheet 'Data' row 3 is longer than the reader's limit (")
+    assert reject.raw.startswith('"2","xxx')
+    assert [row[1:] for row in _rows(con, data.relation)] == [("1", "a"), ("3", "c")]
+    assert [record_line(data, record=n) for n in (1, 2)] == [2, 4]  # sheet rows
+    assert _rows(con, other.relation) == [(1, "k", "kept")]
+
+
+def test_a_too_long_row_is_a_rejected_row_of_the_import(doltlite_server, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    _workbook_with_a_long_row(data / "big.xlsx", one_cell=False)
+    request = ImportRequest(sources=["big.xlsx"], database="shop", summary="x")
+    database, inspection, review = run_request(
+        request, server=doltlite_server, root=data, tmp_path=tmp_path
+    )
+    (profile,) = inspection.profiles
+    assert (profile.row_count, profile.rejected_rows) == (2, 1)
+    assert review.rejected_rows == 1
+    (reject,) = review.rejects
+    assert (reject.file, reject.line) == ("big.xlsx", 3)
+    assert reject.reason.startswith("unreadable record: sheet 'Data' row 3 is longer than")
+    (table,) = review.tables
+    assert table.rows_added == 2
+    rows = sorted(branch_rows(database, review, table.name), key=lambda row: row["id"])
+    assert [(row["id"], row["note"]) for row in rows] == [(1, "a"), (3, "c")]

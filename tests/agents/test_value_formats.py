@@ -12,6 +12,7 @@ import pytest
 
 from agents.artifacts import ReadOptions, SourceProfile
 from agents.inspection.profiling import FAMILY_SAMPLE, profile_relation, retype_relation
+from agents.inspection.value_formats import DEFAULT_NULL_MARKERS, choose_reading, normalized
 from agents.staging.connection import open_duckdb
 from agents.staging.stage import stage_file
 
@@ -202,7 +203,9 @@ def test_ambiguous_or_contradicting_slash_dates_stay_text_with_a_note(con, tmp_p
     assert types(result) == {"a": "VARCHAR(16)", "b": "VARCHAR(16)"}
     assert typed(con, "a") == ["01/02/2020", "03/04/2020"]
     assert result.notes == [
-        "a: every date could be day/month or month/day (e.g. 01/02/2020), so they are kept as text"
+        "a: every date could be day/month or month/day (e.g. 01/02/2020), so they are kept as text",
+        "b: dates are written both day first (13/01/2020) and month first (01/13/2020), "
+        "so they are kept as text",
     ]
 
 
@@ -239,3 +242,105 @@ def test_a_late_date_against_the_chosen_order_keeps_the_column_text(con, tmp_pat
     assert typed(con, "d")[-1] == dt.date(2020, 12, 1)
     late = profile(con, tmp_path, "d\n" + "\n".join([*first, "01/13/2020"]) + "\n")
     assert types(late) == {"d": "VARCHAR(16)"}  # month 13: not day/month after all
+
+
+# --- month names, unpadded fields, and the order decided by the whole column -------------------
+
+MONTH_NAMES = [
+    ("Jan 1 2000", dt.date(2000, 1, 1)),
+    ("January 1, 2000", dt.date(2000, 1, 1)),
+    ("1 Jan 2000", dt.date(2000, 1, 1)),
+    ("01-Jan-2000", dt.date(2000, 1, 1)),
+    ("sept 30 2015", dt.date(2015, 9, 30)),
+    ("31 DECEMBER 1999", dt.date(1999, 12, 31)),
+    ("Feb. 29, 2016", dt.date(2016, 2, 29)),
+    ("7-may-2021", dt.date(2021, 5, 7)),
+]
+
+
+@pytest.mark.parametrize(("written", "meant"), MONTH_NAMES)
+def test_a_date_with_a_month_name_is_read_in_the_month_name_format(written, meant):
+    choice = choose_reading([written, "NA"], markers=DEFAULT_NULL_MARKERS, decimal_comma=False)
+    assert choice.reading is not None and choice.reading.format == "month_name"
+    sql = f"SELECT {normalized('v', choice.reading)} FROM (SELECT $v AS v)"
+    assert duckdb.execute(sql, {"v": written}).fetchall() == [(meant.isoformat(),)]
+
+
+def test_month_name_dates_are_dates_and_with_a_time_datetimes(con, tmp_path):
+    written = [value for value, _ in MONTH_NAMES]
+    times = ["Sep 30 2015 10:00", "1 Jan 2000 9:05:30", "JUL 4 1976 23:59:59.5", "NA"]
+    rows = [f'"{day}","{time}"' for day, time in zip(written, [*times, *times], strict=True)]
+    result = profile(con, tmp_path, "day,at\n" + "\n".join(rows) + "\n")
+    assert types(result) == {"day": "DATE", "at": "DATETIME(1)"}
+    assert typed(con, "day") == [meant for _, meant in MONTH_NAMES]
+    assert typed(con, "at")[:4] == [
+        dt.datetime(2015, 9, 30, 10, 0),
+        dt.datetime(2000, 1, 1, 9, 5, 30),
+        dt.datetime(1976, 7, 4, 23, 59, 59, 500000),
+        None,
+    ]
+    assert "day: dates with month names read (Jan 31 2015 as 2015-01-31)" in result.notes
+
+
+def test_words_that_are_not_month_names_keep_the_column_text(con, tmp_path):
+    result = profile(con, tmp_path, "d\nJan 1 2000\nJanuar 1 2000\n")
+    assert result.column("d").reading is None
+    assert typed(con, "d") == ["Jan 1 2000", "Januar 1 2000"]
+    impossible = profile(con, tmp_path, "d\nFeb 30 2015\nJan 1 2000\n")
+    assert types(impossible) == {"d": "VARCHAR(16)"}
+    assert typed(con, "d") == ["Feb 30 2015", "Jan 1 2000"]
+
+
+def test_slash_dates_without_zero_padding(con, tmp_path):
+    text = (
+        "d,t,us\n2015/1/5,2015/1/5 1:00,1/5/2015\n2015/12/31,2015/12/31 13:05:09,1/13/2015\n"
+        '" 2015/2/3 ",2015/2/3T4:05,2/3/2015 6:07\n'
+    )
+    result = profile(con, tmp_path, text)
+    assert types(result) == {"d": "DATE", "t": "DATETIME", "us": "DATETIME"}
+    assert typed(con, "d") == [dt.date(2015, 1, 5), dt.date(2015, 12, 31), dt.date(2015, 2, 3)]
+    assert typed(con, "t") == [
+        dt.datetime(2015, 1, 5, 1),
+        dt.datetime(2015, 12, 31, 13, 5, 9),
+        dt.datetime(2015, 2, 3, 4, 5),
+    ]
+    assert typed(con, "us") == [
+        dt.datetime(2015, 1, 5),
+        dt.datetime(2015, 1, 13),
+        dt.datetime(2015, 2, 3, 6, 7),
+    ]
+    assert "us: dates read as month/day/year" in result.notes
+
+
+def ambiguous_dates(count: int) -> list[str]:
+    """Dates whose day and month are both at most 12: either order reads them."""
+    return [f"{1 + i % 12:02d}/{1 + (i // 12) % 12:02d}/2015" for i in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("deciding", "order", "second"),
+    [
+        ("31/01/2015", "day/month", dt.date(2015, 1, 2)),
+        ("1/31/2015", "month/day", dt.date(2015, 2, 1)),
+    ],
+)
+def test_the_day_month_order_is_decided_by_the_whole_column(con, tmp_path, deciding, order, second):
+    values = [*ambiguous_dates(4_999), deciding]  # row 5,000 decides
+    assert values[1] == "02/01/2015"
+    result = profile(con, tmp_path, "d\n" + "\n".join(values) + "\n")
+    assert types(result) == {"d": "DATE"}
+    assert f"d: dates read as {order}/year" in result.notes
+    got = typed(con, "d")
+    assert (got[1], got[-1]) == (second, dt.date(2015, 1, 31))
+
+
+def test_both_orders_in_one_column_keep_it_text_and_say_why(con, tmp_path):
+    values = ambiguous_dates(5_000)
+    values[2_999], values[4_999] = "31/01/2015", "01/31/2015"
+    result = profile(con, tmp_path, "d\n" + "\n".join(values) + "\n")
+    assert types(result) == {"d": "VARCHAR(16)"}
+    assert result.notes == [
+        "d: dates are written both day first (31/01/2015) and month first (01/31/2015), "
+        "so they are kept as text"
+    ]
+    assert typed(con, "d")[2_999] == "31/01/2015"

@@ -41,9 +41,12 @@ def test_socket_mode_needs_an_app_token():
 
 
 def test_only_slacks_file_host_or_the_configured_api_host_serves_attachments():
-    assert SlackSettings.from_environment(GOOD).file_hosts == {"files.slack.com"}
+    """By host and port: another port of either host is another server."""
+    assert SlackSettings.from_environment(GOOD).file_hosts == {"files.slack.com:443"}
     local = SlackSettings.from_environment({**GOOD, "SLACK_API_URL": "http://127.0.0.1:9/api/"})
-    assert local.file_hosts == {"files.slack.com", "127.0.0.1"}
+    assert local.file_hosts == {"files.slack.com:443", "127.0.0.1:9"}
+    proxied = SlackSettings.from_environment({**GOOD, "SLACK_API_URL": "https://slack.corp/api/"})
+    assert proxied.file_hosts == {"files.slack.com:443", "slack.corp:443"}
 
 
 def test_importbot_serve_refuses_to_start_with_placeholders(tmp_path):

@@ -138,6 +138,38 @@ def test_policy_accepted_ddl_runs_on_doltlite(case: Case, tmp_path: Path) -> Non
     run(connection, mysql_to_sqlite(case.sql))
 
 
+def test_modify_column_rebuilds_the_table_keeping_the_rest_of_it(tmp_path: Path) -> None:
+    connection = doltlite_database(tmp_path / "x.db")
+    create = (
+        "CREATE TABLE pets (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, "
+        "kind ENUM('cat', 'dog'), weight DECIMAL(4,1) UNSIGNED, KEY (kind))"
+    )
+    run(connection, mysql_to_sqlite(create))
+    connection.execute("INSERT INTO pets (kind, weight) VALUES ('cat', 4.5)")
+    before = read_back(connection, "pets")
+
+    def schema_of(table: str) -> tuple[str, list[str]]:
+        rows = connection.execute(
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL", (table,)
+        ).fetchall()
+        return next(sql for kind, sql in rows if kind == "table"), [
+            sql for kind, sql in rows if kind == "index"
+        ]
+
+    modify = "ALTER TABLE pets MODIFY COLUMN weight DECIMAL(6,2) UNSIGNED"
+    run(connection, mysql_to_sqlite(modify, schema_of=schema_of))
+
+    assert "`weight` DECIMAL(4, 1) UNSIGNED" in before
+    assert read_back(connection, "pets") == before.replace("DECIMAL(4, 1)", "DECIMAL(6, 2)")
+    connection.execute("INSERT INTO pets (kind, weight) VALUES ('dog', 30.25)")  # rowid: new id
+    assert connection.execute("SELECT id, kind, weight FROM pets").fetchall() == [
+        (1, "cat", 4.5),
+        (2, "dog", 30.25),
+    ]
+    with pytest.raises(sqlite3.IntegrityError):  # the ENUM and UNSIGNED checks are kept
+        connection.execute("INSERT INTO pets (kind, weight) VALUES ('cow', -1)")
+
+
 # --- sqlite_to_mysql and canonical_mysql ------------------------------------------------------
 
 

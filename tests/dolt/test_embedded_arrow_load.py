@@ -218,3 +218,34 @@ def test_ctrl_c_stops_the_load_between_statements_within_a_second(kinds):
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
     finally:
         signal.signal(signal.SIGINT, started_with)
+
+
+def test_an_error_raised_by_the_progress_callback_stops_the_load_and_reaches_the_caller(kinds):
+    """A cancelled job's progress callback raises: the loader stops at that report (ctypes
+    would otherwise print and swallow the error) and the caller gets the error itself."""
+
+    class Cancelled(KeyboardInterrupt):
+        pass
+
+    con = duckdb.connect()
+    source = con.sql("SELECT i AS record, i AS id FROM range(1, 3_000_001) t(i)")
+    reports: list[int] = []
+
+    def cancel_at_the_second_report(done):
+        reports.append(done)
+        if len(reports) == 2:
+            raise Cancelled
+
+    with kinds.write_session(branch="b") as session:
+        with pytest.raises(Cancelled):
+            session.load_arrow(
+                table="kinds",
+                columns=["id"],
+                source=source,
+                tagged=True,
+                rows_per_transaction=1_000_000,
+                progress_every=20_000,
+                on_progress=cancel_at_the_second_report,
+            )
+        assert reports == [20_000, 40_000]  # no report after it: the load stopped there
+        assert session.row_count(table="kinds") == 0  # its transaction was rolled back

@@ -245,3 +245,28 @@ def test_integers_beyond_bigint_keep_every_digit(families):
     added = [c.to_row for c in families.diff_rows(table="big", branch="import/big")]
     assert added == [{"id": 3, "n": "-99999999999999999999"}]  # not -1e+20
     assert "`n` DECIMAL(20, 0)" in families.create_statements()["big"]
+
+
+def test_modify_column_rebuilds_the_table_keeping_rows_indexes_and_references(families):
+    with families.write_session(branch="main") as session:
+        session.execute_ddl(sql="CREATE INDEX people_age ON people (age)")
+        session.execute_ddl(
+            sql="CREATE TABLE pets (id INT PRIMARY KEY, owner INT, "
+            "FOREIGN KEY (owner) REFERENCES people (id))"
+        )
+        session.insert_rows(table="pets", columns=["id", "owner"], rows=[(1, 3), (2, 4)])
+        session.commit(message="pets", author=REQUESTER)
+    families.create_branch(name="import/9")
+    with families.write_session(branch="import/9") as session:
+        session.execute_ddl(sql="ALTER TABLE people MODIFY COLUMN name VARCHAR(200) NOT NULL")
+        session.commit(message="wider names", author=REQUESTER)
+
+    after = families.create_statements(ref="import/9")
+    assert "`name` VARCHAR(200) NOT NULL" in after["people"]
+    assert "KEY `people_age` (`age`)" in after["people"]
+    assert "REFERENCES `people` (`id`)" in after["pets"]
+    assert families.row_counts(ref="import/9") == {"people": 10, "pets": 2}
+    assert families.foreign_key_violations(table="pets", ref="import/9") == 0
+    assert "_rebuild_people" not in after
+    families.merge(branch="import/9", message="merge", author=REQUESTER, into="main")
+    assert "`name` VARCHAR(200) NOT NULL" in families.create_statements()["people"]

@@ -23,6 +23,7 @@ from dolt.errors import (
     BranchExists,
     BranchNotFound,
     MergeConflict,
+    PolicyViolation,
 )
 from dolt.models import Author, RowChangeType, TableChange, WriteMode
 from dolt.sqlserver.connect import Connector, ServerConnection, quote_database
@@ -122,6 +123,76 @@ def test_branch_create_list_get_delete(database: SqlServerDatabase) -> None:
         database.delete_branch(name="import/1")
     with pytest.raises(BranchNotFound):
         database.write_session(branch="import/1")
+
+
+def test_drop_database_removes_it_with_its_branches(
+    server: SqlServer, database: SqlServerDatabase
+) -> None:
+    seed_main(database)
+    database.create_branch(name="import/1")
+    server.drop_database(name=database.name)
+    assert database.name not in server.list_databases()
+    server.drop_database(name=database.name)  # IF EXISTS: no error the second time
+
+
+def test_drop_if_untouched_keeps_a_database_holding_a_table(
+    server: SqlServer, database: SqlServerDatabase
+) -> None:
+    seed_main(database)
+    assert server.drop_if_untouched(name=database.name) is False
+    assert database.list_tables(ref="main") == ["people"]
+
+
+def test_drop_if_untouched_keeps_a_database_with_another_branch(
+    server: SqlServer, database: SqlServerDatabase
+) -> None:
+    database.create_branch(name="import/1")
+    assert server.drop_if_untouched(name=database.name) is False
+    assert database.name in server.list_databases()
+
+
+def test_drop_if_untouched_drops_a_new_empty_database(
+    server: SqlServer, database: SqlServerDatabase
+) -> None:
+    assert server.drop_if_untouched(name=database.name) is True
+    assert database.name not in server.list_databases()
+    assert server.drop_if_untouched(name=database.name) is False
+
+
+# reading rows ---------------------------------------------------------------
+
+
+def test_read_rows_of_a_branch_with_a_checked_predicate_and_a_limit(
+    database: SqlServerDatabase,
+) -> None:
+    seed_main(database)  # ages 21..25
+    database.create_branch(name="import/1")
+    with database.write_session(branch="import/1") as session:
+        session.insert_rows(table="people", columns=COLUMNS, rows=[(6, "O'Brien 50%s", 40)])
+        session.commit(message="one more", author=BOB)
+    older = database.read_rows(table="people", ref="import/1", where="age >= 24", limit=10)
+    assert sorted(row["id"] for row in older) == [4, 5, 6]
+    assert database.read_rows(table="people", ref="main", where="age >= 24") != older
+    assert len(database.read_rows(table="people", ref="import/1", limit=2)) == 2
+    (named,) = database.read_rows(table="people", ref="import/1", where="name = 'O''Brien 50%s'")
+    assert named["id"] == 6
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "1 = 1; DROP TABLE people",
+        "salary > 3",
+        "id IN (SELECT id FROM dolt_branches)",
+        "1 = 1 UNION SELECT id, name, age FROM people",
+        "1 = 1 LIMIT 100000",
+    ],
+)
+def test_read_rows_refuses_a_hostile_predicate(database: SqlServerDatabase, hostile: str) -> None:
+    seed_main(database)
+    with pytest.raises(PolicyViolation):
+        database.read_rows(table="people", ref="main", where=hostile)
+    assert database.row_counts(ref="main") == {"people": 5}
 
 
 # write sessions and commits -------------------------------------------------

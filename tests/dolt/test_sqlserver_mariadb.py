@@ -23,6 +23,7 @@ from dolt.errors import (
     DatabaseExists,
     DatabaseNotFound,
     DoltError,
+    InvalidName,
     PolicyViolation,
     SqlError,
     TableNotFound,
@@ -266,6 +267,55 @@ def test_database_create_flag_creates_a_missing_database(
     assert name in server.list_databases()
 
 
+def test_drop_database_removes_it_and_is_quiet_when_it_is_gone(
+    server: SqlServer, scratch: Scratch
+) -> None:
+    name = scratch.create(scratch.new_name())
+    scratch.run("CREATE TABLE t (id INT PRIMARY KEY)", database=name)
+    server.drop_database(name=name)
+    assert name not in server.list_databases()
+    server.drop_database(name=name)  # IF EXISTS: no error the second time
+    with pytest.raises(InvalidName):
+        server.drop_database(name="x`; DROP DATABASE mysql; --")
+
+
+def with_branch_table(branches: Branches, *names: str) -> None:
+    """Dolt's `dolt_branches` played by a table of that name listing `names`."""
+    branches.scratch.run(
+        "CREATE TABLE dolt_branches (name VARCHAR(200) PRIMARY KEY, hash VARCHAR(40), "
+        "latest_committer TEXT, latest_committer_email TEXT, latest_commit_date DATETIME, "
+        "latest_commit_message TEXT)",
+        database=branches.name,
+    )
+    for name in names:
+        branches.scratch.run(
+            "INSERT INTO dolt_branches (name, hash) VALUES (%s, %s)",
+            (name, "0" * 32),
+            database=branches.name,
+        )
+
+
+def test_drop_if_untouched_keeps_a_database_holding_a_table(branches: Branches) -> None:
+    branches.scratch.run(PEOPLE, database=branches.main)
+    with_branch_table(branches, "main")
+    assert branches.server.drop_if_untouched(name=branches.name) is False
+    assert branches.name in branches.server.list_databases()
+    assert branches.database.list_tables(ref="main") == ["people"]
+
+
+def test_drop_if_untouched_keeps_a_database_with_another_branch(branches: Branches) -> None:
+    with_branch_table(branches, "import/1", "main")
+    assert branches.server.drop_if_untouched(name=branches.name) is False
+    assert branches.name in branches.server.list_databases()
+
+
+def test_drop_if_untouched_drops_an_empty_database(branches: Branches) -> None:
+    with_branch_table(branches, "main")
+    assert branches.server.drop_if_untouched(name=branches.name) is True
+    assert branches.name not in branches.server.list_databases()
+    assert branches.server.drop_if_untouched(name=branches.name) is False  # gone: nothing to do
+
+
 # reading schemas ------------------------------------------------------------
 
 
@@ -310,6 +360,63 @@ def test_count_rows_with_a_checked_predicate(branches: Branches) -> None:
         database.count_rows(table="people", ref="main", where="1 = 1; DROP TABLE people")
     with pytest.raises(PolicyViolation):
         database.count_rows(table="people", ref="main", where="salary > 3")
+
+
+def test_read_rows_with_a_checked_predicate_and_a_limit(branches: Branches) -> None:
+    branches.scratch.run(PEOPLE, database=branches.main)
+    branches.scratch.run(
+        "INSERT INTO people VALUES (1, 'a', 17), (2, 'b', 21), (3, 'c', 40), (4, 'd', 65)",
+        database=branches.main,
+    )
+    database = branches.database
+    adults = database.read_rows(table="people", ref="main", where="age >= 21", limit=10)
+    assert sorted(row["id"] for row in adults) == [2, 3, 4]
+    assert set(adults[0]) == {"id", "name", "age"}
+    assert len(database.read_rows(table="people", ref="main", where="age >= 21", limit=2)) == 2
+    assert len(database.read_rows(table="people", ref="main")) == 4
+
+
+def test_read_rows_sends_the_predicates_values_as_parameters(branches: Branches) -> None:
+    branches.scratch.run(PEOPLE, database=branches.main)
+    tricky = ["O'Brien", "50%s off", "Zoë -- 100%", "x'); DROP TABLE people; --"]
+    branches.scratch.run(
+        "INSERT INTO people VALUES (1, %s, 1), (2, %s, 2), (3, %s, 3), (4, %s, 4)",
+        tuple(tricky),
+        database=branches.main,
+    )
+    for value in tricky:
+        literal = "'" + value.replace("'", "''") + "'"
+        (row,) = branches.database.read_rows(table="people", ref="main", where=f"name = {literal}")
+        assert row["name"] == value
+    assert branches.database.list_tables(ref="main") == ["people"]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "1 = 1; DROP TABLE people",
+        "salary > 3",
+        "id IN (SELECT id FROM other)",
+        "sleep(5) = 0",
+        "1 = 1 UNION SELECT id, name, age FROM people",
+        "1 = 1 LIMIT 100000",
+        "1 = 1 ORDER BY age",
+    ],
+)
+def test_read_rows_refuses_a_hostile_predicate(branches: Branches, hostile: str) -> None:
+    branches.scratch.run(PEOPLE, database=branches.main)
+    branches.scratch.run("CREATE TABLE other (id INT PRIMARY KEY)", database=branches.main)
+    branches.scratch.run("INSERT INTO people VALUES (1, 'a', 30)", database=branches.main)
+    with pytest.raises(PolicyViolation):
+        branches.database.read_rows(table="people", ref="main", where=hostile)
+    with pytest.raises(PolicyViolation):
+        branches.database.count_rows(table="people", ref="main", where=hostile)
+    assert branches.database.row_counts(ref="main") == {"other": 0, "people": 1}
+
+
+def test_read_rows_of_a_missing_table_is_table_not_found(branches: Branches) -> None:
+    with pytest.raises(TableNotFound):
+        branches.database.read_rows(table="nowhere", ref="main")
 
 
 def test_column_values_stream_one_column(branches: Branches) -> None:

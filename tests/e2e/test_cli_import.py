@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from dolt import open_server
+from tests.fakes.commits import commit_message
 
 REPO = Path(__file__).resolve().parents[2]
 IMPORTBOT = [sys.executable, "-c", "from bot.entrypoints.cli import main; main()"]
@@ -74,6 +75,7 @@ def test_import_json_then_diff_then_merge(workspace):
         database = server.database(name="families")
         assert database.row_counts() == {
             "birthdays": 50,
+            "importbot_imports": 4,  # the ledger: one record per table and source
             "marriages": 21,
             "parents": 44,
             "people": 50,
@@ -286,7 +288,8 @@ def test_on_a_terminal_approving_everything_runs_to_review(workspace):
     with open_server(f"doltlite://{workspace / 'dbs'}") as server:
         database = server.database(name="families")
         (branch,) = [b.name for b in database.list_branches() if b.name != "main"]
-        message = database.branch(name=branch).message
+        job = json.loads(importbot("show", branch, "--json", cwd=workspace).stdout)
+        message = commit_message(database, job["commit"])  # the rows' commit, named by the job
     assert (
         f"\n\nSources:\n- examples/families/people.csv sha256:{sha256} ({len(people)} bytes)"
         in message
@@ -353,7 +356,8 @@ def test_on_a_terminal_a_change_in_your_own_words_revises_the_schema(workspace):
     with open_server(f"doltlite://{workspace / 'dbs'}") as server:
         database = server.database(name="families")
         (branch,) = [b.name for b in database.list_branches() if b.name != "main"]
-        assert sorted(database.list_tables(ref=branch)) == ["marriages", "parents", "people"]
+        tables = sorted(database.list_tables(ref=branch))
+        assert tables == ["importbot_imports", "marriages", "parents", "people"]
         assert database.count_rows(table="people", ref=branch, where="date_of_birth IS NULL") == 0
 
 
@@ -374,7 +378,13 @@ def test_on_a_terminal_a_change_the_grammar_reads_revises_the_schema_without_a_m
         database = server.database(name="families")
         (branch,) = [b.name for b in database.list_branches() if b.name != "main"]
         statements = database.create_statements(ref=branch)
-    assert sorted(statements) == ["birthdays", "marriages", "parents", "people"]
+    assert sorted(statements) == [
+        "birthdays",
+        "importbot_imports",
+        "marriages",
+        "parents",
+        "people",
+    ]
     assert not any("FOREIGN KEY" in sql for sql in statements.values())
 
 
@@ -404,3 +414,28 @@ def test_on_a_terminal_questions_are_answered_and_the_answer_reaches_the_model(w
     assert "What identifies a marriage?" in output
     assert '"marriage_key":"both ids"' in schema_prompt
     assert "Stopped at the schema proposal" in output
+
+
+def test_a_bug_is_one_line_without_a_traceback_unless_asked_for(tmp_path):
+    """An error nobody foresaw (here a ZeroDivisionError planted in the import) is one line
+    and exit 1; IMPORTBOT_DEBUG=1 shows the traceback."""
+    planted = (
+        "import workers.local_jobs as jobs; "
+        "jobs.run_import = lambda *a, **k: 1 / 0; "
+        "from bot.entrypoints.cli import main; main()"
+    )
+    command = [sys.executable, "-c", planted, "import", "import a.csv into x"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    said = result.stdout + result.stderr
+    assert "internal error (ZeroDivisionError: division by zero)" in said
+    assert "Traceback" not in said and "╭" not in said
+    debug = subprocess.run(
+        command,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "IMPORTBOT_DEBUG": "1"},
+    )
+    assert "ZeroDivisionError" in debug.stderr and debug.returncode == 1

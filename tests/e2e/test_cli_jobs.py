@@ -41,3 +41,37 @@ def test_a_doltlite_queue_gets_one_writer(workspace):  # noqa: F811
         "worker", "--queues", "stages,doltlite.0", "--concurrency", "2", cwd=workspace, check=False
     )
     assert refused.returncode == 2 and "one writer" in refused.stderr
+
+
+def test_a_failed_import_is_retried_then_cancelled_and_jobs_shows_stuck_ones(workspace):  # noqa: F811
+    later = "import examples/families/later.csv into database later"
+    failed = importbot(
+        "import", later, "--yes", "--json", "--db", "doltlite:dbs", cwd=workspace, check=False
+    )
+    error = json.loads(failed.stdout)
+    assert failed.returncode == 1 and error["status"] == "failed" and "later.csv" in error["error"]
+    job = error["job"]
+
+    (workspace / "examples" / "families" / "later.csv").write_text("id,name\n1,Ada\n2,Grace\n")
+    retried = json.loads(
+        importbot("retry", job, "--yes", "--json", "--db", "doltlite:dbs", cwd=workspace).stdout
+    )
+    assert (retried["job"], retried["status"]) == (job, "awaiting_review")
+    assert [t["rows_added"] for t in retried["tables"]] == [2]
+
+    cancelled = json.loads(
+        importbot("cancel", job, "--json", "--db", "doltlite:dbs", cwd=workspace).stdout
+    )
+    assert cancelled["status"] == "discarded" and "discarding" in cancelled["message"]
+    again = importbot("cancel", job, "--db", "doltlite:dbs", cwd=workspace)
+    assert "already discarded" in again.stdout
+
+    # a job whose terminal died while it ran: it owes a step nobody is doing
+    record = workspace / ".importbot" / "jobs" / job / "job.json"
+    data = json.loads(record.read_text())
+    data.update(status="running", pending="execute", updated_at="2026-01-01T00:00:00Z")
+    record.write_text(json.dumps(data))
+    (listed,) = json.loads(importbot("jobs", "--json", cwd=workspace).stdout)
+    assert listed["stuck"].startswith("loading the branch: not begun for")
+    assert listed["stuck_seconds"] > 3600
+    assert "not begun" in importbot("jobs", cwd=workspace).stdout

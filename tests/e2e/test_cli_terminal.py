@@ -318,6 +318,22 @@ def test_rows_shows_a_branch_as_stored_and_refuses_a_hostile_where(workspace):  
         assert database.list_tables() == []  # read-only: main untouched
 
 
+FAMILY_FILES = "From 4 files: birthdays.csv, marriages.csv, parents.csv, people.csv"
+
+
+@pytest.mark.parametrize("words", ["all files in", "everything in"])
+def test_a_folder_is_said_as_its_files_then_counted_once_read(workspace, words):  # noqa: F811
+    text = f"import {words} examples/families into families"
+    shown = importbot(
+        "import", text, "--yes", "--db", "doltlite:dbs", cwd=workspace, env={"COLUMNS": "200"}
+    ).stdout
+    (understanding,) = [line for line in shown.splitlines() if "my understanding" in line]
+    assert "Import the files in examples/families into database families" in understanding
+    assert "1 source" not in shown
+    assert FAMILY_FILES in shown.splitlines()
+    assert shown.index("my understanding") < shown.index(FAMILY_FILES) < shown.index("CREATE")
+
+
 def test_the_review_shows_sample_rows_and_says_what_a_folder_imports(workspace):  # noqa: F811
     text = 'Import all CSV files in examples/families into the database: "families".'
     shown = importbot(
@@ -325,6 +341,7 @@ def test_the_review_shows_sample_rows_and_says_what_a_folder_imports(workspace):
     ).stdout
     assert "Import all CSV files in examples/families into database families" in shown
     assert "1 source" not in shown
+    assert FAMILY_FILES in shown
     assert "people: 3 sample row(s)" in shown and "Frieda Neumann" in shown
     (marriage,) = [line for line in shown.splitlines() if "1994-09-11" in line]
     assert "NULL" in marriage  # no divorce date

@@ -32,3 +32,26 @@ def test_penguins_na_are_missing_numbers_on_the_branch(tmp_path):
     missing = [row for row in rows if row["bill_length_mm"] is None]
     assert len(missing) == 2 and all(row["body_mass_g"] is None for row in missing)
     assert {row["sex"] for row in rows} == {"male", "female", "NA"}  # text keeps NA
+
+
+def test_month_names_and_unpadded_dates_are_dates_on_the_branch(tmp_path):
+    (tmp_path / "events.csv").write_text(
+        "id,day,at\n"
+        '1,"January 5, 2015",2015/1/5 1:00\n'
+        "2,31-Dec-2015,2015/12/31 13:05\n"
+        "3,sep 30 2016,NA\n"
+    )
+    out = importbot(
+        "import", "import events.csv into diary", "--yes", "--db", "doltlite:dbs", cwd=tmp_path
+    ).stdout
+    assert "day: dates with month names read (Jan 31 2015 as 2015-01-31)" in out
+    assert "`day` DATE" in out and "`at` DATETIME" in out
+    branch = re.search(r"Branch (import/\S+) in database diary", out).group(1)
+    with open_server(f"doltlite://{tmp_path / 'dbs'}") as server:
+        changes = server.database(name="diary").diff_rows(table="events", branch=branch)
+        rows = sorted((c.to_row for c in changes), key=lambda row: row["id"])
+    assert [(row["day"], row["at"]) for row in rows] == [
+        ("2015-01-05", "2015-01-05 01:00:00"),
+        ("2015-12-31", "2015-12-31 13:05:00"),
+        ("2016-09-30", None),
+    ]

@@ -421,3 +421,100 @@ def test_a_merger_merges_from_the_app_home(world):
     assert status == 200
     wait_for_status(world.intake.store, job.id, Status.MERGED)
     assert _database(world).count_rows(table="people") == 39
+
+
+def test_the_same_file_again_is_asked_about_and_the_default_stops_it(world, tmp_path):
+    """Issue 12, point 2 in Slack: a second request for content main already holds asks first,
+    naming the import that brought it; submitting the defaults stops the job, nothing written."""
+    world.start_worker()
+    first = world.mention(REQUEST)
+    world.click(_to_review(world, first), ids.MERGE, user="U_GRACE")
+    world.wait_text(first, "merged")
+    database = _database(world)
+    main_before = database.branch(name="main").head
+
+    again = world.mention(REQUEST)
+    world.click(world.wait_message(again, ids.CONFIRM_UNDERSTANDING), ids.CONFIRM_UNDERSTANDING)
+    questions = world.wait_message(again, ids.SUBMIT_ANSWERS)
+    shown = json.dumps(questions.blocks)
+    assert "families/people.csv was already imported into families.people on" in shown
+    assert "stop" in shown and "upsert by id" in shown
+    world.click(questions, ids.SUBMIT_ANSWERS)  # nothing chosen: the defaults, stop
+    world.wait_text(again, "Stopped because families/people.csv was already imported")
+    wait_for_status(world.intake.store, _job(world, again).id, Status.CANCELLED)
+    assert database.branch(name="main").head == main_before
+    assert database.count_rows(table="people") == 39
+    assert [b.name for b in database.list_branches()] == ["main"]
+    calls = [
+        {"method": c.method, "args": c.args, "at": c.at, "rate_limited": c.rate_limited}
+        for c in world.emulator.calls()
+    ]
+    (tmp_path / "calls.json").write_text(json.dumps(calls, default=str))  # for slack-preview
+
+
+def test_a_merge_that_would_double_keyless_rows_is_refused_in_the_thread(world, tmp_path):
+    """The same keyless file on two open threads: the second Merge is refused, saying that main
+    already holds those rows; main keeps one copy."""
+    (world.place / "data" / "visits.csv").write_text("city,visits\nOslo,3\nOslo,3\nRome,5\n")
+    world.start_worker()
+    text = "import visits.csv into database trips"
+    first, second = world.mention(text), world.mention(text)  # each mention is its own thread
+    first_review, second_review = _to_review(world, first), _to_review(world, second)
+    world.click(first_review, ids.MERGE, user="U_GRACE")
+    world.wait_text(first, "merged")
+    world.click(second_review, ids.MERGE, user="U_GRACE")
+    said = world.wait_text(second, "Merge refused")
+    assert "visits: main already holds 3 identical row(s) this branch adds" in said.text
+    assert "Discard this import: main has those rows already." in said.text
+    assert _job(world, second).status == Status.AWAITING_REVIEW  # discard is still offered
+    assert _database(world, "trips").count_rows(table="visits") == 3
+    calls = [
+        {"method": c.method, "args": c.args, "at": c.at, "rate_limited": c.rate_limited}
+        for c in world.emulator.calls()
+    ]
+    (tmp_path / "calls.json").write_text(json.dumps(calls, default=str))  # for slack-preview
+
+
+def test_a_failed_job_offers_retry_and_edit_request_and_retry_goes_on_from_the_failed_step(
+    world,
+):
+    from tests.fakes import slack_requests as slack
+
+    world.start_worker()
+    thread = world.mention("import families/later.csv into database families")
+    world.click(world.wait_message(thread, ids.CONFIRM_UNDERSTANDING), ids.CONFIRM_UNDERSTANDING)
+    failed = world.wait_message(thread, ids.RETRY)
+    assert has_action(failed.blocks, ids.EDIT_FAILED_REQUEST)
+    assert "later.csv" in json.dumps(failed.blocks)
+    job = wait_for_status(world.intake.store, _job(world, thread).id, Status.FAILED)
+    assert job.failed_step == "inspect"
+
+    # Edit request opens a modal; what is sent reads the request again, with the change
+    world.click(failed, ids.EDIT_FAILED_REQUEST)
+    view = world.emulator.wait_for("views.open").args["view"]
+    assert view["callback_id"] == ids.EDIT_REQUEST_MODAL_CALLBACK
+    submitted = slack.view_submission(
+        user="U_ADA",
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        values={"feedback": {"feedback": {"type": "plain_text_input", "value": "key id"}}},
+    )
+    status, _, _ = slack.post_signed(
+        world.url, slack.interactive_body(submitted), secret=SECRET, content_type=slack.FORM
+    )
+    assert status == 200
+    again = world.wait_message(thread, ids.CONFIRM_UNDERSTANDING)  # the first one was clicked
+    assert "`id`" in json.dumps(again.blocks)
+    world.click(again, ids.CONFIRM_UNDERSTANDING)
+    failed_again = world.wait_message(thread, ids.RETRY, after=1)
+
+    # the file arrives; Retry runs the inspection again and the job goes on to the schema
+    (world.place / "data" / "families" / "later.csv").write_text("id,name\n1,Ada\n2,Grace\n")
+    assert world.click(failed_again, ids.RETRY) == 200
+    world.wait_message(thread, ids.APPROVE_SCHEMA)
+    job = world.intake.store.get(job.id)
+    assert job.status == Status.AWAITING_SCHEMA_APPROVAL and job.error is None
+    assert [e.action for e in job.audit if e.status_from == Status.FAILED] == [
+        "edit_request",
+        "retry",
+    ]

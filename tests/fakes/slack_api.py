@@ -291,6 +291,7 @@ class SlackApiEmulator:
             "team_id": self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": BOT_ID,
+            "app_id": APP_ID,
             "is_enterprise_install": False,
         }
 

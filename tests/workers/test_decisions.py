@@ -222,13 +222,56 @@ def test_cancel_while_the_schema_waits_writes_nothing(ctx):
     assert _steps(ctx) == []
 
 
-def test_cancel_while_running_is_refused(ctx):
+def test_cancel_while_running_takes_effect_and_the_step_cleans_up(ctx):
     job = _until(ctx, Status.AWAITING_PLAN_APPROVAL)
     _decide(ctx, job, "plan", "approve", run=False)
-    with pytest.raises(IllegalTransition, match="is running; wait for the review"):
-        _decide(ctx, job, "plan", "cancel", run=False)
-    assert ctx.store.get(job.id).status == Status.RUNNING
-    assert _steps(ctx) == ["execute"]
+    result = _decide(ctx, job, "plan", "cancel", run=False)
+    assert result.took_effect and "stops at its next batch" in result.message
+    job = ctx.store.get(job.id)
+    assert job.status == Status.CANCELLED and job.pending is None
+    assert "families" in ctx.server.list_databases()  # the running step removes what it wrote
+    ctx.scheduler.run_pending(ctx)  # the execute delivered meanwhile finds the job cancelled
+    assert ctx.store.get(job.id).status == Status.CANCELLED
+    assert "families" not in ctx.server.list_databases()  # created by the job, left empty
+
+
+def test_cancel_awaiting_review_discards_the_branch(ctx):
+    job = _until(ctx, Status.AWAITING_REVIEW)
+    result = _decide(ctx, job, "review", "cancel")
+    assert result.took_effect
+    job = ctx.store.get(job.id)
+    assert job.status == Status.DISCARDED
+    database = ctx.server.database(name="families")
+    assert job.branch not in [b.name for b in database.list_branches()]
+
+
+def test_a_failed_job_is_retried_from_the_step_that_failed_and_reaches_review(ctx):
+    job = _until(ctx, Status.AWAITING_PLAN_APPROVAL)
+    _decide(ctx, job, "plan", "approve", run=False)
+    ctx.scheduler.pending.clear()  # the worker running execute died, and the job gave up
+    steps.fail(ctx, job.id, "the worker stopped", step=steps.Step.EXECUTE)
+    job = ctx.store.get(job.id)
+    assert (job.status, job.failed_step) == (Status.FAILED, steps.Step.EXECUTE)
+    result = _decide(ctx, job, "understanding", "retry")
+    assert result.took_effect, result.message
+    job = ctx.store.get(job.id)
+    assert job.status == Status.AWAITING_REVIEW and job.error is None
+    retried = next(e for e in job.audit if e.action == "retry")
+    assert (retried.status_from, retried.status_to) == (Status.FAILED, Status.RUNNING)
+    database = ctx.server.database(name="families")
+    assert database.count_rows(table="people", ref=job.branch) == 39
+
+
+def test_edit_request_reads_a_failed_request_again_with_the_change(ctx):
+    job = _submit(ctx)
+    steps.fail(ctx, job.id, "the model did not answer", step=steps.Step.UNDERSTAND)
+    result = _decide(ctx, job, "understanding", "edit_request", feedback="key id")
+    assert result.took_effect, result.message
+    job = ctx.store.get(job.id)
+    assert job.status == Status.AWAITING_CONFIRMATION
+    assert job.request().key == ["id"]
+    with pytest.raises(IllegalTransition, match="only a failed job"):
+        _decide(ctx, job, "understanding", "retry")
 
 
 def test_a_decision_key_given_twice_takes_effect_once(ctx):
@@ -288,7 +331,7 @@ def test_a_change_to_the_plan_the_grammar_reads_filters_the_rows(ctx):
 @pytest.mark.parametrize(
     ("status", "stage", "change", "said"),
     [  # a change the step cannot redo; words the grammar cannot read
-        (Status.AWAITING_PLAN_APPROVAL, "plan", "delimiter ;", "how the files are read"),
+        (Status.AWAITING_PLAN_APPROVAL, "plan", "recursively", "which files are read"),
         (Status.AWAITING_SCHEMA_APPROVAL, "schema", "no foreign keys and be nice", "be nice"),
     ],
 )
@@ -301,6 +344,42 @@ def test_a_change_in_words_that_cannot_be_applied_is_refused_saying_why(
     assert "send the request again" in result.message or "language model" in result.message
     after = ctx.store.get(job.id)
     assert after.version("understanding") == 1 and after.version(stage) == 1
+
+
+AGES = "id,name,age\n1,Ada,36\n2,Bo,unknown\n3,Cy,41\n"
+
+
+@pytest.mark.parametrize("stage", ["schema", "plan"])
+def test_a_change_to_how_the_files_are_read_inspects_them_again(ctx, tmp_path, stage):
+    (tmp_path / "data" / "families" / "ages.csv").write_text(AGES)
+    job = _submit_text(ctx, "Import families/ages.csv into database families table people")
+    assert "`age` VARCHAR" in " ".join(job.schema_proposal().ddl)  # "unknown" is text
+    if stage == "plan":
+        _decide(ctx, job, "schema", "approve")
+        assert ctx.store.get(job.id).status == Status.AWAITING_PLAN_APPROVAL
+
+    result = _decide(ctx, job, stage, "revise", feedback="null markers unknown")
+    assert result.took_effect and "inspecting the sources again" in result.message
+    after = ctx.store.get(job.id)
+    assert after.status == Status.AWAITING_SCHEMA_APPROVAL
+    assert after.request().read.null_markers == ["unknown"]
+    assert after.version("understanding") == 2 and after.version("inspection") == 2
+    assert after.version("schema") == 2
+    assert "`age` TINYINT" in " ".join(after.schema_proposal().ddl)
+    moves = [(e.status_from, e.status_to) for e in after.audit if e.status_to][-2:]
+    assert moves == [
+        (Status.AWAITING_SCHEMA_APPROVAL if stage == "schema" else Status.AWAITING_PLAN_APPROVAL,
+         Status.INSPECTING),
+        (Status.INSPECTING, Status.AWAITING_SCHEMA_APPROVAL),
+    ]  # fmt: skip
+
+    _decide(ctx, after, "schema", "approve")
+    _decide(ctx, ctx.store.get(job.id), "plan", "approve")
+    job = ctx.store.get(job.id)
+    assert job.status == Status.AWAITING_REVIEW
+    with closing(ctx.server.database(name="families")) as database:
+        assert database.count_rows(table="people", ref=job.branch) == 3
+        assert database.count_rows(table="people", ref=job.branch, where="age IS NULL") == 1
 
 
 def test_a_password_in_the_request_is_never_stored_or_shown(ctx):

@@ -13,6 +13,7 @@ from agents.errors import SnapshotChanged
 from agents.sources.resolve import SourcePolicy
 from dolt import open_server
 from tests.agents.http_fixtures import local_server, send_body
+from tests.fakes.commits import commit_message
 from tests.workers.conftest import wait_for_status
 from workers.context import StageContext
 from workers.decisions import DecisionRequest, decide
@@ -44,8 +45,9 @@ def _submit(ctx: StageContext, text: str) -> Job:
 
 
 def _commit_message(server, job: Job) -> str:
+    """The message of the commit that holds the job's rows (before the ledger's)."""
     with closing(server.database(name=job.database)) as database:
-        return database.branch(name=job.branch).message
+        return commit_message(database, job.commit)
 
 
 def test_a_url_is_fetched_once_for_inspect_plan_and_execute_on_two_workers(workers, bot_side):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.fakes.commits import data_tables
 from tests.workers.conftest import wait_for_status
 from workers.decisions import DecisionRequest, decide
 from workers.job import Person, Place
@@ -133,7 +134,7 @@ def test_the_same_task_delivered_twice_has_one_effect(workers, bot_side):
     assert len(_loads(job)) == 1 and len(job.artifacts["review"]) == 1
     database = bot_side.server.database(name="families")
     assert database.count_rows(table="people", ref=job.branch) == 39
-    (table,) = database.diff_summary(branch=job.branch).tables
+    (table,) = data_tables(database.diff_summary(branch=job.branch).tables)
     assert (table.rows_added, table.rows_deleted) == (39, 0)
 
 
@@ -197,7 +198,7 @@ def test_a_worker_killed_during_execute_is_redelivered_and_the_import_is_exact(
         bot_side.store, job.id, Status.AWAITING_REVIEW, workers=workers, timeout=180
     )
     assert database.count_rows(table="numbers", ref=job.branch) == rows
-    (table,) = database.diff_summary(branch=job.branch).tables
+    (table,) = data_tables(database.diff_summary(branch=job.branch).tables)
     assert (table.rows_added, table.rows_modified, table.rows_deleted) == (rows, 0, 0)
     assert "numbers" not in database.list_tables()
     _decide(bot_side, job, "review", "merge")

@@ -21,7 +21,10 @@ RUN_PLAN = "run_plan"
 CHANGE_PLAN = "change_plan"
 MERGE = "merge_import"
 DISCARD = "discard_import"
+RETRY = "retry_job"
+EDIT_FAILED_REQUEST = "edit_failed_request"
 CHANGES_MODAL_CALLBACK = "request_changes"
+EDIT_REQUEST_MODAL_CALLBACK = "edit_failed_request_modal"
 
 DECIDED_STAGES = tuple(row.stage for row in STAGES if row.waits_in is not None)
 """The stages a button can act on: those whose artifact awaits a decision."""

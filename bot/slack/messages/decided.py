@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.slack.messages import blocks as b
+from bot.slack.messages.actions import EDIT_FAILED_REQUEST, RETRY, ButtonRef
 from bot.slack.messages.limits import fit
 from bot.slack.messages.message import Message, finish
 from bot.slack.messages.mrkdwn import escape, inline_code
@@ -68,8 +69,11 @@ def render_final(
     branch: str | None,
     user_id: str | None,
     detail: str = "",
+    retry: ButtonRef | None = None,
 ) -> Message:
-    """The last word on a job: merged, discarded, cancelled or failed — by whom, and why."""
+    """The last word on a job: merged, discarded, cancelled or failed — by whom, and why. A
+    failed job given `retry` (the reference its buttons carry) offers **Retry** (from the step
+    that failed) and **Edit request** (read the request again with a change)."""
     other = "The import is now {status}."
     emoji, active, passive = _FINAL.get(status, (":information_source:", other, other))
     text = (active if user_id else passive).format(
@@ -81,6 +85,14 @@ def render_final(
     if detail:
         text += f"\n{escape(detail)}"
     blocks = [b.section(f"{emoji} {text}"), b.context(f"job {inline_code(job_id)}")]
+    if status == Status.FAILED and retry is not None:
+        blocks.append(
+            b.actions(
+                "failed_actions",
+                b.button("Retry", RETRY, retry, style="primary"),
+                b.button("Edit request", EDIT_FAILED_REQUEST, retry),
+            )
+        )
     return finish(f"Import {job_id}: {status.words}", blocks)
 
 

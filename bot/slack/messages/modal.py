@@ -11,13 +11,14 @@ FEEDBACK_ACTION = "feedback"
 MAX_MODAL_TITLE = 24
 
 
-def changes_modal(*, ref: ButtonRef, title: str) -> dict:
-    """A modal (callback_id CHANGES_MODAL_CALLBACK, private_metadata = ref.encode()) asking
-    what to change; the answer is at `state.values["feedback"]["feedback"]["value"]`."""
+def changes_modal(*, ref: ButtonRef, title: str, callback_id: str = CHANGES_MODAL_CALLBACK) -> dict:
+    """A modal (callback_id CHANGES_MODAL_CALLBACK, or the one given; private_metadata =
+    ref.encode()) asking what to change; the answer is at
+    `state.values["feedback"]["feedback"]["value"]`."""
     what = stage_row(ref.stage).shown_as
     return {
         "type": "modal",
-        "callback_id": CHANGES_MODAL_CALLBACK,
+        "callback_id": callback_id,
         "private_metadata": ref.encode(),
         "title": b.plain(title, MAX_MODAL_TITLE),
         "submit": b.plain("Send", MAX_MODAL_TITLE),

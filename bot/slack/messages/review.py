@@ -46,7 +46,7 @@ def render_review(review: Review, *, ref: ButtonRef, can_merge: bool = True) -> 
     if review.sources:
         blocks.append(b.section(_sources(review, PART_LIMIT)))
     texts = [_table_text(table) for table in review.tables]
-    pieces = (_checks, _rejects, _conflicts)
+    pieces = (_destructive, _checks, _rejects, _conflicts)
     parts = [piece(review, PART_LIMIT) for piece in pieces]
     cut = [len(piece(review, _UNCUT)) > PART_LIMIT for piece in pieces]
     every_source_shown = len(_sources(review, _UNCUT)) <= PART_LIMIT
@@ -62,9 +62,9 @@ def render_review(review: Review, *, ref: ButtonRef, can_merge: bool = True) -> 
         title=f"Review of {review.branch}",
     )
     blocks += tables
-    if review.rejects and (len(review.rejects) > SHOWN_REJECTS or cut[1]):
+    if review.rejects and (len(review.rejects) > SHOWN_REJECTS or cut[2]):
         name = safe_filename("rejects", ref.job_id, "csv")
-        parts[1] += f"\nThe full list is attached as a file: {inline_code(name)}"
+        parts[2] += f"\nThe full list is attached as a file: {inline_code(name)}"
         files.append(OutgoingFile(name, rejects_csv(review.rejects), "Rejected rows"))
     blocks += [b.section(part) for part in parts if part]
     blocks += _buttons(review, ref=ref, can_merge=can_merge)
@@ -98,6 +98,14 @@ def _sources(review: Review, limit: int) -> str:
         for s in review.sources
     )
     return "*Sources:*\n" + join_limited(lines, limit - 20, sep="\n")
+
+
+def _destructive(review: Review, limit: int) -> str:
+    if not review.destructive:
+        return ""
+    lines = (f"• {escape(line)}" for line in review.destructive)
+    head = ":warning: *Merging deletes or overwrites rows on main:*"
+    return f"{head}\n" + join_limited(lines, limit - len(head) - 1, sep="\n")
 
 
 def _checks(review: Review, limit: int) -> str:

@@ -75,6 +75,9 @@ def review_report(review: Review) -> str:
             out.append("  schema:\n" + _indent(diff, "    "))
         if samples := sample_lines(table, limit=len(table.samples)):
             out.append("  sample rows:\n" + _indent("\n".join(samples), "    "))
+    if review.destructive:
+        out.append("\nmerging deletes or overwrites rows on main:")
+        out += [f"  ! {line}" for line in review.destructive]
     out.append("\nchecks passed:")
     out += [f"  ✓ {check}" for check in review.checks_passed] or ["  (none)"]
     out.append(f"\nrejected rows: {review.rejected_rows:,}")

@@ -1,4 +1,5 @@
-"""Stage 4: the proposed schema — notes, DDL in code blocks, Approve / Request changes / Cancel.
+"""Stage 4: the proposed schema — the files read, notes, DDL in code blocks, Approve / Request
+changes / Cancel.
 
 When the DDL does not fit in the message, the message lists the tables and the full DDL goes
 out as `ddl-<job>.sql`.
@@ -6,7 +7,16 @@ out as `ddl-<job>.sql`.
 
 from __future__ import annotations
 
-from agents.artifacts import SchemaProposal, TableProposal
+from collections.abc import Sequence
+
+from agents.artifacts import (
+    SchemaProposal,
+    SkippedSource,
+    SourceSnapshot,
+    TableProposal,
+    files_words,
+    skipped_words,
+)
 from bot.slack.messages import blocks as b
 from bot.slack.messages.actions import APPROVE_SCHEMA, CHANGE_SCHEMA, ButtonRef
 from bot.slack.messages.limits import MAX_SECTION_TEXT, fits_inline
@@ -23,13 +33,22 @@ from bot.slack.messages.mrkdwn import (
 MAX_INLINE_TABLES = 12
 
 
-def render_schema(proposal: SchemaProposal, *, ref: ButtonRef) -> Message:
-    """The tables to create, alter or import into, with their DDL (inline or as a file)."""
+def render_schema(
+    proposal: SchemaProposal,
+    *,
+    ref: ButtonRef,
+    snapshots: Sequence[SourceSnapshot] = (),
+    skipped: Sequence[SkippedSource] = (),
+) -> Message:
+    """The tables to create, alter or import into, with their DDL (inline or as a file), the
+    files they come from (the inspection's `snapshots`) and those left out (`skipped`)."""
     buttons = b.stage_actions(ref, ("Approve", APPROVE_SCHEMA), ("Request changes", CHANGE_SCHEMA))
     if proposal.status == "cannot":
         reason = proposal.reason or "no schema could be proposed"
         return could_not("I could not propose a schema", reason, buttons)
-    blocks: list[dict] = [b.header("Proposed schema")]
+    blocks: list[dict] = [b.header("Proposed schema"), *_files_read(snapshots)]
+    if words := skipped_words(skipped):
+        blocks.append(b.section(escape(words)))
     if proposal.notes:
         blocks.append(b.section(bullets(proposal.notes)))
     texts = [_table_text(table) for table in proposal.tables]
@@ -45,6 +64,12 @@ def render_schema(proposal: SchemaProposal, *, ref: ButtonRef) -> Message:
     blocks += tables
     blocks.append(buttons)
     return finish(f"Proposed schema: {_count(proposal)}. Approve?", blocks, files)
+
+
+def _files_read(snapshots: Sequence[SourceSnapshot]) -> list[dict]:
+    """`From 4 files: a.csv, b.csv, …`, or nothing when no file is known."""
+    words = files_words(snapshots)
+    return [] if words is None else [b.section(f"From {escape(words)}")]
 
 
 def ddl_file(proposal: SchemaProposal) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from agents.artifacts import PlanStep, Reject, TableProposal, TableReview
+import hashlib
+from datetime import UTC, datetime
+
+from agents.artifacts import PlanStep, Reject, SourceSnapshot, TableProposal, TableReview
 from bot.slack.messages.actions import ButtonRef
 
 HOSTILE = "<!channel> & <@U999> ```\n*bold* `tick` <https://evil.example|click>"
@@ -58,4 +61,16 @@ def reject(line: int, value: str = "abc") -> Reject:
         column="age",
         value=value,
         reason="not an integer",
+    )
+
+
+def snapshot(source: str, content: bytes = b"x") -> SourceSnapshot:
+    """A local source as the inspection fixed it in the job's folder."""
+    return SourceSnapshot(
+        source=source,
+        origin="local",
+        file=f"sources/0123456789abcdef/{source.rsplit('/', 1)[-1]}",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        fetched_at=datetime(2025, 1, 1, tzinfo=UTC),
     )

@@ -17,6 +17,7 @@ from tests.bot.slack_messages.factories import (
     plan_step,
     ref,
     reject,
+    snapshot,
     table_proposal,
     table_review,
 )
@@ -98,6 +99,7 @@ WORST = {
     "schema": lambda: render_schema(
         SchemaProposal(tables=[table_proposal("t", 500)] * 3, notes=[BIG] * 50),
         ref=ref("schema"),
+        snapshots=[snapshot(BIG)] * 500,
     ),
     "plan": lambda: render_plan(
         ImportPlan(steps=[plan_step(BIG)] * 100, checks=[BIG] * 50, notes=[BIG] * 50),

@@ -1,5 +1,7 @@
 import pytest
 
+from bot.slack.messages import actions as ids
+from bot.slack.messages.actions import ButtonRef
 from bot.slack.messages.decided import render_decided, render_error, render_final, render_notice
 from bot.slack.messages.questions import render_questions
 from bot.slack.messages.review import render_review
@@ -78,3 +80,28 @@ def test_notice_and_error_escape_and_stay_within_limits():
         message = render(HOSTILE * 200)
         assert_valid_message(message)
         assert "<!channel>" not in mrkdwn_text(message)
+
+
+def test_a_failure_offers_retry_and_edit_request_carrying_the_job():
+    retry = ButtonRef(job_id="j", stage="understanding", version=1)
+    message = render_final(
+        job_id="j",
+        status=Status.FAILED,
+        database="families",
+        branch=None,
+        user_id=None,
+        detail="Gave up after 13 tries.",
+        retry=retry,
+    )
+    assert_valid_message(message)
+    buttons = elements(message.blocks, "button")
+    assert [(e["action_id"], e["text"]["text"]) for e in buttons] == [
+        (ids.RETRY, "Retry"),
+        (ids.EDIT_FAILED_REQUEST, "Edit request"),
+    ]
+    assert {ButtonRef.decode(e["value"]) for e in buttons} == {retry}
+    for status in (Status.MERGED, Status.DISCARDED, Status.CANCELLED):
+        ended = render_final(
+            job_id="j", status=status, database=None, branch=None, user_id=None, retry=retry
+        )
+        assert elements(ended.blocks, "button") == []

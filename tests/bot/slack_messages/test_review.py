@@ -1,9 +1,7 @@
 import csv
-import hashlib
 import io
-from datetime import UTC, datetime
 
-from agents.artifacts import Review, SourceSnapshot
+from agents.artifacts import Review
 from bot.slack.messages.actions import DISCARD, MERGE, ButtonRef
 from bot.slack.messages.review import render_review
 from bot.slack.messages.review_file import review_report
@@ -13,7 +11,7 @@ from tests.bot.slack_messages.blockkit import (
     elements,
     mrkdwn_text,
 )
-from tests.bot.slack_messages.factories import HOSTILE, ref, reject, table_review
+from tests.bot.slack_messages.factories import HOSTILE, ref, reject, snapshot, table_review
 
 
 def test_review_shows_changes_schema_samples_rejects_checks_and_clean_merge(review):
@@ -117,20 +115,9 @@ def test_hostile_cells_names_and_conflicts_are_escaped(review):
     assert "+CREATE TABLE x (a INT, `" in mrkdwn_text(message.blocks)
 
 
-def _snapshot(source: str, content: bytes) -> SourceSnapshot:
-    return SourceSnapshot(
-        source=source,
-        origin="local",
-        file=f"sources/0123456789abcdef/{source.rsplit('/', 1)[-1]}",
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        fetched_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
-
-
 def test_each_source_is_named_with_its_size_and_short_sha256(review):
-    people = _snapshot("families/people.csv", b"id,name\n1,Ann\n")
-    hostile = _snapshot(HOSTILE, b"x")
+    people = snapshot("families/people.csv", b"id,name\n1,Ann\n")
+    hostile = snapshot(HOSTILE, b"x")
     message = render_review(
         review.model_copy(update={"sources": [people, hostile]}), ref=ref("review")
     )
@@ -145,7 +132,7 @@ def test_each_source_is_named_with_its_size_and_short_sha256(review):
 
 
 def test_a_thousand_sources_stay_within_the_limits(review):
-    sources = [_snapshot(f"data/part-{i:04}.csv", str(i).encode()) for i in range(1000)]
+    sources = [snapshot(f"data/part-{i:04}.csv", str(i).encode()) for i in range(1000)]
     message = render_review(review.model_copy(update={"sources": sources}), ref=ref("review"))
     assert_valid_message(message)
     text = mrkdwn_text(message.blocks)

@@ -7,7 +7,7 @@ from tests.bot.slack_messages.blockkit import (
     elements,
     mrkdwn_text,
 )
-from tests.bot.slack_messages.factories import HOSTILE, ref, table_proposal
+from tests.bot.slack_messages.factories import HOSTILE, ref, snapshot, table_proposal
 
 
 def test_schema_shows_notes_ddl_in_code_and_three_buttons(proposal):
@@ -65,3 +65,21 @@ def test_cannot_propose_says_why():
     message = render_schema(SchemaProposal(status="cannot", reason="no files"), ref=ref("schema"))
     assert_valid_message(message)
     assert "no files" in mrkdwn_text(message.blocks)
+
+
+def test_schema_says_how_many_files_it_comes_from_and_which(proposal):
+    read = [snapshot(f"examples/families/{name}.csv") for name in ("a", "b", "c", "d")]
+    message = render_schema(proposal, ref=ref("schema"), snapshots=read)
+    assert_valid_message(message)
+    blocks = message.blocks
+    assert blocks[1]["text"]["text"] == "From 4 files: a.csv, b.csv, c.csv, d.csv"
+    assert "From" not in mrkdwn_text(render_schema(proposal, ref=ref("schema")).blocks)
+
+
+def test_many_files_are_counted_and_hostile_names_cannot_break_out(proposal):
+    read = [snapshot(f"data/{HOSTILE}{i}.csv") for i in range(40)]
+    message = render_schema(proposal, ref=ref("schema"), snapshots=read)
+    assert_valid_message(message)
+    assert_no_markup_from("channel", message)
+    text = mrkdwn_text(message.blocks)
+    assert "From 40 files: " in text and "… and 35 more" in text
