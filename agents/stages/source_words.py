@@ -34,12 +34,14 @@ def source_words(source: str, *, folder: bool = False) -> str:
 
 
 def sources_words(sources: list[str], *, folders: Collection[str] = ()) -> str:
-    """The sources of a summary: "1 source (a.csv)", or, when a glob or one of the `folders`
-    is among them, what each names ("all CSV files in data, the files in exports, b.json")."""
+    """The sources of a summary: "a.csv", "2 sources (a.csv, b.csv)", or, when a glob or one
+    of the `folders` is among them, what each names ("all CSV files in data, the files in
+    exports, b.json")."""
     if any(names_many(source) or source in folders for source in sources):
         return ", ".join(source_words(source, folder=source in folders) for source in sources)
-    plural = "s" if len(sources) > 1 else ""
-    return f"{len(sources)} source{plural} ({', '.join(sources)})"
+    if len(sources) == 1:  # a path may be a folder of many files: no count is said of it
+        return sources[0]
+    return f"{len(sources)} sources ({', '.join(sources)})"
 
 
 def _is_url(source: str) -> bool:

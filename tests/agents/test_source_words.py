@@ -50,4 +50,4 @@ def test_a_folder_request_says_the_files_in_it_not_one_source(text):
 
 def test_a_folder_among_other_sources_is_said_as_a_folder():
     assert sources_words(["data", "b.csv"], folders=["data"]) == "the files in data, b.csv"
-    assert sources_words(["data"]) == "1 source (data)"  # a bare path is not known to be one
+    assert sources_words(["data"]) == "data"  # a bare path may be a folder: no count said
