@@ -99,10 +99,12 @@ def _already_imported(repeats: Sequence[_Repeat], inspection: Inspection) -> Que
     tables = [r.table for r in repeats]
     said = _already_imported_words(repeats, inspection.database)
     them = "it" if len({r.record.sha256 for r in repeats}) == 1 else "them"
+    modes = _mode_choices(tables, inspection)
+    how = ", ".join(mode.split()[0] for mode in modes[:-1]) + f" or {modes[-1]}"
     return Question(
         id=ALREADY_IMPORTED,
-        text=_clipped(f"{said}. Import {them} again as append, upsert or replace, or stop?"),
-        choices=[STOP, *_mode_choices(tables, inspection)],
+        text=_clipped(f"{said}. Import {them} again as {how}, or stop?"),
+        choices=[STOP, *modes],
         default=STOP,
         why="append writes every row again (a table with a key rejects those whose key is "
         "taken); upsert updates the rows with the same key; replace deletes the table's rows "

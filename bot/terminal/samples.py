@@ -11,6 +11,8 @@ from rich.text import Text
 from agents.artifacts import TableReview
 
 CELL_CHARACTERS = 40
+SAMPLE_COLUMNS = 9
+"""Columns of a sample table in the review: the kind of change and eight of the table's."""
 NULL = Text("NULL", style="dim italic")
 
 
@@ -19,7 +21,12 @@ def sample_tables(tables: list[TableReview]) -> list[Table]:
 
 
 def _sample_table(table: TableReview) -> Table:
-    return rows_table(table.samples, title=f"{table.name}: {len(table.samples)} sample row(s)")
+    title = f"{table.name}: {len(table.samples)} sample row(s)"
+    columns = list(dict.fromkeys(c for row in table.samples for c in row))
+    if len(columns) > SAMPLE_COLUMNS:  # more would squeeze every cell to a letter a line
+        title += f", the first {SAMPLE_COLUMNS - 1} of {len(columns) - 1} columns"
+        columns = columns[:SAMPLE_COLUMNS]
+    return rows_table(table.samples, title=title, columns=columns)
 
 
 def cell_text(value: Any) -> Text:
@@ -32,9 +39,12 @@ def cell_text(value: Any) -> Text:
     return Text(text)
 
 
-def rows_table(rows: list[dict[str, Any]], *, title: str | None = None) -> Table:
-    """Rows as they are stored (`importbot rows`): one column per table column."""
-    columns = list(dict.fromkeys(c for row in rows for c in row))
+def rows_table(
+    rows: list[dict[str, Any]], *, title: str | None = None, columns: list[str] | None = None
+) -> Table:
+    """Rows as they are stored (`importbot rows`): one column per table column (or those of
+    `columns`)."""
+    columns = columns or list(dict.fromkeys(c for row in rows for c in row))
     shown = Table(title=title, title_justify="left")
     for column in columns:
         shown.add_column(Text(column), overflow="fold")

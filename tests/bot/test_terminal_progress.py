@@ -65,3 +65,32 @@ def test_an_interrupted_load_keeps_its_bar_where_it_stopped():
     port.finished(_job().model_copy(update={"status": Status.CANCELLED}))
     (numbers,) = progress.tasks
     assert not numbers.finished and numbers.total == 3_000_000
+
+
+def test_a_wide_tables_samples_show_eight_columns_and_say_how_many_there_are():
+    """A 24-column table's sample rows would squeeze each cell to a letter a line: the review
+    shows the kind of change and the first eight columns, and says so."""
+    from rich.console import Console
+
+    from agents.artifacts import TableReview
+    from bot.terminal.samples import sample_tables
+
+    row = {"change": "added", **{f"column_{i}": f"value {i}" for i in range(24)}}
+    table = TableReview(
+        name="wide",
+        change="added",
+        rows_added=1,
+        rows_modified=0,
+        rows_deleted=0,
+        rows_before=0,
+        rows_after=1,
+        schema_change=True,
+        schema_before=None,
+        schema_after=None,
+        samples=[row],
+    )
+    console = Console(width=100, record=True)
+    console.print(*sample_tables([table]))
+    shown = console.export_text()
+    assert "wide: 1 sample row(s), the first 8 of 24 columns" in shown
+    assert "value 7" in shown and "column_8" not in shown
