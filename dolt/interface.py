@@ -216,6 +216,10 @@ class Database(ABC):
     def write_session(self, *, branch: str) -> WriteSession: ...
 
     @abstractmethod
+    def commits(self, *, ref: str = "main", limit: int = 1000) -> list[tuple[str, str]]:
+        """(hash, message) of the newest `limit` commits reachable from `ref`, newest first."""
+
+    @abstractmethod
     def merge_base(self, *, branch: str, other: str = "main") -> str:
         """The commit where `branch` and `other` last met (where an import branch started)."""
 

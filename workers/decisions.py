@@ -18,6 +18,7 @@ from workers.context import StageContext
 from workers.conversation import ConversationPort
 from workers.errors import IllegalTransition
 from workers.job import ArtifactVersion, Job, Person
+from workers.leftovers import drop_created_database
 from workers.permissions import Permissions
 from workers.revision_in_words import revised_in_words
 from workers.stage_table import (
@@ -31,7 +32,6 @@ from workers.stage_table import (
     step_row,
 )
 from workers.states import FINAL, Status
-from workers.steps import drop_created_database
 
 MAX_VERSIONS = 6
 STOPPED = "stopped"

@@ -15,6 +15,7 @@ from dolt.errors import BranchNotFound, DoltError
 from workers.context import StageContext
 from workers.job import Job, Person
 from workers.job_store import JobStore
+from workers.leftovers import drop_created_database
 from workers.states import OPEN, Status
 
 INTERRUPTED = "interrupted"
@@ -93,6 +94,7 @@ def stop_interrupted(ctx: StageContext, job_id: str, who: Person) -> bool:
 
     job, changed = ctx.store.update(job_id, apply)
     removed = remove_branch(ctx, job)
+    drop_created_database(ctx, job)
     if changed:
         ctx.port_for(job).finished(job)
     return removed

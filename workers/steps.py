@@ -31,9 +31,7 @@ from dolt.errors import (
     Busy,
     ConnectionLost,
     DoltError,
-    InvalidName,
     MergeConflict,
-    SqlError,
 )
 from dolt.interface import Database
 from workers import giving_up
@@ -42,6 +40,7 @@ from workers.errors import JobBusy
 from workers.heartbeats import beating
 from workers.interrupt import JobCancelled, as_interrupt, remove_branch, stop_if_cancelled
 from workers.job import Attachment, Job, Person
+from workers.leftovers import drop_created_database
 from workers.stage_table import Stage, Step, stage_row, step_row
 from workers.states import OPEN, Status
 
@@ -89,9 +88,9 @@ def run_step(
                 STEP_FUNCTIONS[step](ctx, job_id, **arguments)
             _clean_up_if_cancelled(ctx, step, job_id)
     except JobCancelled:
-        _clean_up_if_cancelled(ctx, step, job_id)
-        if reraise:  # the terminal says it stopped
+        if reraise:  # the terminal removes the branch as for Ctrl-C, and says so
             raise
+        _clean_up_if_cancelled(ctx, step, job_id)
     except TRANSIENT:
         raise
     except MergeConflict:
@@ -157,15 +156,6 @@ def fail(
     if changed:
         drop_created_database(ctx, job)
         ctx.port_for(job).finished(job)
-
-
-def drop_created_database(ctx: StageContext, job: Job) -> None:
-    """A database this job created is deleted when the job ends without a merge while the
-    database holds nothing (no table on main, no branch but main): a request that failed or was
-    cancelled at any stage leaves no empty database behind."""
-    if job.created_database and job.database:
-        with contextlib.suppress(DoltError):
-            ctx.server.drop_if_untouched(name=job.database)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -611,34 +601,15 @@ def _merge_message(job: Job) -> str:
 
 def _merged_before(database: Database, job: Job) -> str | None:
     """A redelivered merge whose branch is gone: fine if main already holds its commit, and
-    the merge commit that brought it there is the one recorded (None only when it cannot be
-    found: main's head is another commit and the backend cannot walk main's history)."""
+    the merge commit that brought it there is the one recorded (found by its message among
+    main's newest MERGE_SEARCH_DEPTH commits; None when it is not among them)."""
     if not job.commit or database.merge_base(branch=job.commit, other="main") != job.commit:
         raise BranchNotFound(f"The branch {job.branch} is gone and main does not hold its commit.")
-    main = database.branch(name="main")
-    if main.message == _merge_message(job):
-        return main.head
-    return _merge_commit_of(database, job.commit)
-
-
-def _merge_commit_of(database: Database, commit: str) -> str | None:
-    """The commit on main's first-parent line that brought `commit` in (the import's merge):
-    the oldest there that holds it, within MERGE_SEARCH_DEPTH commits of main's head."""
-    found = None
-    for back in range(MERGE_SEARCH_DEPTH):
-        here = _resolved(database, f"main~{back}")
-        if here is None or database.merge_base(branch=commit, other=here) != commit:
-            return found  # None at once for a backend that takes no ancestry refs
-        found = here
+    wanted = _merge_message(job)
+    for commit, message in database.commits(ref="main", limit=MERGE_SEARCH_DEPTH):
+        if message == wanted:
+            return commit
     return None
-
-
-def _resolved(database: Database, ref: str) -> str | None:
-    """The commit `ref` names (`main~3`), or None when it names none."""
-    try:
-        return database.merge_base(branch=ref, other=ref)
-    except (SqlError, InvalidName):
-        return None
 
 
 def _refuse_merge(ctx: StageContext, job_id: str, merger: Person, reason: str) -> None:

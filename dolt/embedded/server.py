@@ -229,6 +229,14 @@ class DoltliteDatabase(Database):
     def merge_base(self, *, branch: str, other: str = "main") -> str:
         return str(self._call("dolt_merge_base", other, branch, context="finding the merge base"))
 
+    def commits(self, *, ref: str = "main", limit: int = 1000) -> list[tuple[str, str]]:
+        validate_branch_name(ref)  # a branch or a commit hash
+        with closing(connect(self.path, ref=ref)) as connection:
+            rows = connection.execute(
+                "SELECT commit_hash, message FROM dolt_log LIMIT ?", (int(limit),)
+            ).fetchall()
+        return [(str(commit), str(message)) for commit, message in rows]
+
     # review -----------------------------------------------------------------
     def diff_summary(self, *, branch: str, base: str = "main") -> DiffSummary:
         base_commit = self.merge_base(branch=branch, other=base)

@@ -216,6 +216,14 @@ class SqlServerDatabase(Database):
             raise BranchNotFound(f"Database {self.name!r} has no branch {name!r}.")
         return _branch_info(rows[0])
 
+    def commits(self, *, ref: str = "main", limit: int = 1000) -> list[tuple[str, str]]:
+        validate_ref(ref)
+        with self._on_database() as connection:
+            rows = connection.rows(
+                "SELECT commit_hash, message FROM dolt_log(%s) LIMIT %s", (ref, int(limit))
+            )
+        return [(str(row["commit_hash"]), str(row["message"])) for row in rows]
+
     def merge_base(self, *, branch: str, other: str = "main") -> str:
         validate_ref(branch)
         validate_ref(other)

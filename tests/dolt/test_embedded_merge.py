@@ -141,3 +141,13 @@ def test_a_merge_that_would_orphan_rows_is_previewed_as_constraint_violations(fa
     with pytest.raises(MergeConflict):
         families.merge(branch="import/pet-of-7", message="pet", author=MERGER)
     assert state(families) == before
+
+
+def test_commits_lists_mains_newest_commits_first_with_their_messages(families):
+    families.create_branch(name="import/l")
+    write(families, "import/l", [(61, "log", 1)], message="the import")
+    merged = families.merge(branch="import/l", message="merge l", author=MERGER)
+    commits = families.commits(ref="main", limit=3)
+    assert commits[0] == (merged.hash, "merge l")
+    assert [message for _, message in commits] == ["merge l", "the import", "people on main"]
+    assert len(families.commits(ref="main", limit=1)) == 1

@@ -125,6 +125,13 @@ def test_branch_create_list_get_delete(database: SqlServerDatabase) -> None:
         database.write_session(branch="import/1")
 
 
+def test_commits_lists_the_newest_first_with_their_messages(database: SqlServerDatabase) -> None:
+    seed_main(database)
+    (newest, *_) = database.commits(ref="main", limit=5)
+    assert newest == (database.branch(name="main").head, "seed people")
+    assert len(database.commits(ref="main", limit=1)) == 1
+
+
 def test_drop_database_removes_it_with_its_branches(
     server: SqlServer, database: SqlServerDatabase
 ) -> None:

@@ -75,3 +75,51 @@ def test_a_failed_import_is_retried_then_cancelled_and_jobs_shows_stuck_ones(wor
     assert listed["stuck"].startswith("loading the branch: not begun for")
     assert listed["stuck_seconds"] > 3600
     assert "not begun" in importbot("jobs", cwd=workspace).stdout
+
+
+def test_cancel_from_another_terminal_stops_a_running_load_within_seconds(workspace):  # noqa: F811
+    import os
+    import subprocess
+    import time
+
+    from tests.e2e.test_cli_import import IMPORTBOT
+
+    rows = 6_000_000
+    with (workspace / "numbers.csv").open("w") as f:
+        f.write("id,label\n")
+        f.writelines(f"{i},row {i}\n" for i in range(rows))
+    env = {**os.environ, "IMPORTBOT_AUTHOR": "Ada Lovelace <ada@example.com>"}
+    running = subprocess.Popen(
+        [
+            *IMPORTBOT,
+            "import",
+            "import numbers.csv into database big",
+            "--yes",
+            "--db",
+            "doltlite:dbs",
+        ],
+        cwd=workspace,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    jobs = workspace / ".importbot" / "jobs"
+    deadline = time.monotonic() + 120
+    job = None
+    while time.monotonic() < deadline and job is None:
+        for record in jobs.glob("*/job.json"):
+            with_status = json.loads(record.read_text() or "{}")
+            if with_status.get("status") == "running":
+                job = with_status["id"]
+        time.sleep(0.05)
+    assert job is not None, running.communicate(timeout=60)
+    said = importbot("cancel", job, "--json", "--db", "doltlite:dbs", cwd=workspace)
+    cancelled = time.monotonic()
+    assert json.loads(said.stdout)["status"] == "cancelled"
+    out, err = running.communicate(timeout=60)
+    assert time.monotonic() - cancelled < 5
+    assert running.returncode == 130, (out[-2000:], err[-2000:])
+    assert "stopped: nothing reached main; the branch was removed" in err
+    branches = importbot("branches", "--json", "--db", "doltlite:dbs", cwd=workspace).stdout
+    assert [b["name"] for b in json.loads(branches).get("big", [])] in ([], ["main"])

@@ -97,12 +97,8 @@ def _assert_stopped_and_cancelled(terminal: Terminal, root: Path, database: str)
     (job,) = json.loads(importbot("jobs", "--json", cwd=root).stdout)
     assert job["status"] == "cancelled"
     assert "cancelled" in importbot("show", job["job"], cwd=root).stdout
-    dbs = root / "dbs"
-    if (dbs / f"{database}.db").exists():
-        with open_server(f"doltlite://{dbs}") as server:
-            found = server.database(name=database)
-            assert [b.name for b in found.list_branches()] == ["main"]
-            assert found.list_tables() == []
+    # the database the stopped request made for itself is gone with it: nothing is left
+    assert not (root / "dbs" / f"{database}.db").exists()
 
 
 def _ctrl_c_when(text: str, args: list[str], *, cwd: Path, database: str) -> Terminal:
