@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 # SourceSnapshot is defined beside the code that takes snapshots (agents.sources imports nothing
 # of the other stages); surfaces read it from here, with the other artifacts, and say which
@@ -16,6 +16,7 @@ from agents.sources.files_words import files_words as files_words
 from agents.sources.skipped import SkippedSource as SkippedSource
 from agents.sources.skipped import skipped_words as skipped_words
 from agents.sources.snapshot import SourceSnapshot
+from dolt.diff_csv import formula_safe as formula_safe  # the review's CSV cells, for surfaces
 from dolt.models import WriteMode
 
 
@@ -396,6 +397,26 @@ class ExecutionReport(Artifact):
 
 
 # 7. review -------------------------------------------------------------------------------
+class SampleRow(BaseModel):
+    """One changed row the review shows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change: str = Field(description="added, modified or removed.")
+    row: dict[str, Any] = Field(
+        description="Added: the new row. Removed: the old row. Modified: the key columns and "
+        "the changed cells, with their new values."
+    )
+    before: dict[str, Any] = Field(
+        default_factory=dict, description="Modified: the changed cells' old values."
+    )
+
+    @classmethod
+    def from_old(cls, sample: dict) -> SampleRow:
+        values = {k: v for k, v in sample.items() if k != "change"}
+        return cls(change=str(sample.get("change", "")), row=values)
+
+
 class TableReview(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -409,7 +430,27 @@ class TableReview(BaseModel):
     schema_change: bool
     schema_before: str | None
     schema_after: str | None
-    samples: list[dict] = Field(default_factory=list)
+    samples: list[SampleRow] = Field(default_factory=list)
+    diff_csv: str = Field(
+        "", description="The first `diff_csv_rows` changed rows as CSV, a change column first."
+    )
+    diff_csv_rows: int = 0
+
+    @property
+    def rows_changed(self) -> int:
+        return self.rows_added + self.rows_modified + self.rows_deleted
+
+    @field_validator("samples", mode="before")
+    @classmethod
+    def _samples_of_old_records(cls, samples: list) -> list:
+        """Before 2026-12 a sample was one dict: `{"change": ..., **the row's values}`."""
+        return [SampleRow.from_old(s) if _is_old_sample(s) else s for s in samples]
+
+
+def _is_old_sample(sample: object) -> bool:
+    return isinstance(sample, dict) and not (
+        isinstance(sample.get("row"), dict) and set(sample) <= {"change", "row", "before"}
+    )
 
 
 class Review(BaseModel):

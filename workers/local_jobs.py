@@ -13,13 +13,14 @@ from typing import Protocol
 from agents.artifacts import Review
 from agents.errors import AgentError
 from agents.execution.branches import branch_name, job_id_of
+from agents.execution.ledger import LEDGER_TABLE
 from agents.execution.merging import merge_branch
-from agents.execution.review import build_review
+from agents.execution.review import build_review, key_columns
 from agents.sources.resolve import SourcePolicy
 from agents.stages.repair import Parses
 from dolt.errors import BranchNotFound, DoltError
 from dolt.interface import Database, DoltServer
-from dolt.models import Author, MergeResult
+from dolt.models import Author, MergeResult, RowChange
 from workers.context import StageContext
 from workers.conversation import ConversationPort
 from workers.decisions import STOPPED, DecisionRequest, decide
@@ -243,6 +244,36 @@ def review_import(job_or_branch: str, *, setup: LocalSetup) -> Review:
                 }
             )
         return review
+    finally:
+        database.close()
+
+
+@dataclass(frozen=True)
+class TableChanges:
+    """Every changed row of one table of an import branch, against main."""
+
+    table: str
+    key: list[str]
+    changes: list[RowChange]
+
+
+def table_changes(
+    job_or_branch: str, *, setup: LocalSetup, table: str | None = None
+) -> list[TableChanges]:
+    """The changed rows of each table the branch changed (only `table`, when named)."""
+    database, branch = find_branch(setup.server, job_or_branch)
+    try:
+        return [
+            TableChanges(
+                table=diff.name,
+                key=key_columns(diff.schema_after),
+                changes=list(database.diff_rows(table=diff.name, branch=branch)),
+            )
+            for diff in database.diff_summary(branch=branch).tables
+            if diff.name != LEDGER_TABLE
+            and (table is None or diff.name == table)
+            and (diff.rows_added or diff.rows_modified or diff.rows_deleted)
+        ]
     finally:
         database.close()
 

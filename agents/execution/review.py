@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 
-from agents.artifacts import ExecutionReport, Review, TableReview
+from agents.artifacts import ExecutionReport, Review, SampleRow, TableReview
 from agents.execution.branches import job_id_of
 from agents.execution.ledger import LEDGER_TABLE
 from agents.execution.merging import repeated_rows_words
+from agents.execution.target_columns import target_columns
+from dolt.diff_csv import diff_csv
 from dolt.interface import Database
-from dolt.models import RowChangeType, WriteMode
+from dolt.models import RowChange, RowChangeType, WriteMode
 from dolt.repeated_rows import repeated_rows
+
+DIFF_FILE_ROWS = 500
+"""Changed rows per table in the review's CSV file (`importbot diff --csv` writes them all)."""
 
 
 def build_review(
@@ -22,16 +27,22 @@ def build_review(
         if diff.name == LEDGER_TABLE:  # the product's bookkeeping, not the person's data
             continue
         rows = []
-        counts = {
-            RowChangeType.ADDED: diff.rows_added,
+        key = key_columns(diff.schema_after)
+        counts = {  # what merging overwrites or deletes on main first
             RowChangeType.MODIFIED: diff.rows_modified,
             RowChangeType.REMOVED: diff.rows_deleted,
+            RowChangeType.ADDED: diff.rows_added,
         }
         for kind in (k for k, count in counts.items() if count):
             for change in database.diff_rows(
                 table=diff.name, branch=branch, diff_type=kind, limit=samples
             ):
-                rows.append({"change": kind.value, **(change.to_row or change.from_row or {})})
+                rows.append(sample_row(change, key=key))
+        changes = list(
+            database.diff_rows(table=diff.name, branch=branch, limit=DIFF_FILE_ROWS)
+            if any(counts.values())
+            else ()
+        )
         tables.append(
             TableReview(
                 name=diff.name,
@@ -45,6 +56,8 @@ def build_review(
                 schema_before=diff.schema_before,
                 schema_after=diff.schema_after,
                 samples=rows,
+                diff_csv=diff_csv(changes) if changes else "",
+                diff_csv_rows=len(changes),
             )
         )
     preview = dataclasses.replace(
@@ -64,6 +77,27 @@ def build_review(
         + repeated_rows_words(database, preview.repeated_rows, job_id=job_id, branch=branch),
         checks_passed=list(report.checks_passed) if report else [],
         sources=list(report.sources) if report else [],
+    )
+
+
+def key_columns(create_statement: str | None) -> list[str]:
+    """The primary-key columns of a CREATE statement (none when it has none or is unknown)."""
+    if not create_statement:
+        return []
+    return [column.name for column in target_columns(create_statement) if column.primary_key]
+
+
+def sample_row(change: RowChange, *, key: list[str]) -> SampleRow:
+    """A changed row as the review shows it: a modified one as its key and changed cells."""
+    before, after = change.from_row or {}, change.to_row or {}
+    if change.diff_type != RowChangeType.MODIFIED:
+        return SampleRow(change=change.diff_type.value, row=after or before)
+    columns = dict.fromkeys([*after, *before])
+    changed = [c for c in columns if c not in key and before.get(c) != after.get(c)]
+    return SampleRow(
+        change=change.diff_type.value,
+        row={c: after.get(c) for c in columns if c in key or c in changed},
+        before={c: before.get(c) for c in changed},
     )
 
 

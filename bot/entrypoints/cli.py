@@ -15,6 +15,7 @@ from rich.text import Text
 
 from agents.errors import AgentError, RequestNotUnderstood
 from agents.execution.branches import job_id_of
+from agents.execution.review import sample_row
 from agents.sources.resolve import SourcePolicy
 from agents.stages.grammar import check_predicate
 from bot.entrypoints import help_text
@@ -23,6 +24,7 @@ from bot.entrypoints.settings import Settings, local_author, parse_author, use_p
 from bot.terminal import merge_words, render, samples
 from bot.terminal.port import TerminalPort
 from dolt import open_server
+from dolt.diff_csv import diff_csv
 from dolt.errors import DoltError, MergeConflict
 from workers import local_jobs
 from workers.errors import JobError
@@ -138,14 +140,63 @@ def _say_outcome(outcome: local_jobs.ImportOutcome, *, as_json: bool) -> None:
 
 
 @app.command(cls=help_text.Command)
-def diff(job_or_branch: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+def diff(
+    job_or_branch: str,
+    table: Annotated[
+        str | None, typer.Option("--table", help="Only this table (with --all or --csv).")
+    ] = None,
+    every_row: Annotated[
+        bool, typer.Option("--all", help="Every changed row (modified: before → after).")
+    ] = False,
+    csv_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Write DIR/<table>.csv per changed table, a change column first."
+        ),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Show what an import branch changed (three-dot diff), its rejects and conflicts."""
     _failing["job"] = job_id_of(job_or_branch)
+    if every_row or csv_dir or table:
+        _whole_diff(job_or_branch, table=table, csv_dir=csv_dir, db=db, as_json=as_json)
+        return
     review = local_jobs.review_import(job_or_branch, setup=_setup(db, None))
     if as_json:
         print(review.model_dump_json())
     else:
         console.print(render.review_group(review))
+
+
+def _whole_diff(
+    job_or_branch: str, *, table: str | None, csv_dir: Path | None, db: str | None, as_json: bool
+) -> None:
+    """Every changed row of each table (or of `table`), shown or written as CSV files."""
+    found = local_jobs.table_changes(job_or_branch, setup=_setup(db, None), table=table)
+    if table and not found:
+        _fail(f"{job_or_branch} changed no rows of table {table!r}", job=_failing["job"])
+    if csv_dir is not None:
+        written = [_write_diff_csv(csv_dir, changed) for changed in found]
+        if as_json:
+            print(json.dumps({"files": [str(path) for path in written]}))
+        for path in () if as_json else written:
+            console.print(f"wrote {path}")
+        return
+    shown = {t.table: [sample_row(c, key=t.key) for c in t.changes] for t in found}
+    if as_json:
+        dumped = {name: [s.model_dump(mode="json") for s in rows] for name, rows in shown.items()}
+        print(json.dumps({"tables": dumped}))
+        return
+    for name, rows in shown.items():
+        console.print(samples.changes_table(rows, title=f"{name}: {len(rows)} changed row(s)"))
+
+
+def _write_diff_csv(directory: Path, changed: local_jobs.TableChanges) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{changed.table}.csv"
+    path.write_text(diff_csv(changed.changes), encoding="utf-8")
+    return path
 
 
 @app.command(cls=help_text.Command)

@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from agents.artifacts import TableReview
+from agents.artifacts import SampleRow, TableReview
 
 CELL_CHARACTERS = 40
 SAMPLE_COLUMNS = 9
@@ -22,11 +22,31 @@ def sample_tables(tables: list[TableReview]) -> list[Table]:
 
 def _sample_table(table: TableReview) -> Table:
     title = f"{table.name}: {len(table.samples)} sample row(s)"
-    columns = list(dict.fromkeys(c for row in table.samples for c in row))
+    return changes_table(table.samples, title=title)
+
+
+def changes_table(samples: list[SampleRow], *, title: str) -> Table:
+    """Changed rows, one column per table column: a modified row shows its key and, for each
+    changed cell, `before → after` (its other cells are blank)."""
+    whole_rows_first = sorted(samples, key=lambda sample: bool(sample.before))  # their order
+    columns = ["change", *dict.fromkeys(c for sample in whole_rows_first for c in sample.row)]
     if len(columns) > SAMPLE_COLUMNS:  # more would squeeze every cell to a letter a line
         title += f", the first {SAMPLE_COLUMNS - 1} of {len(columns) - 1} columns"
         columns = columns[:SAMPLE_COLUMNS]
-    return rows_table(table.samples, title=title, columns=columns)
+    shown = Table(title=title, title_justify="left")
+    for column in columns:
+        shown.add_column(Text(column), overflow="fold")
+    for sample in samples:
+        shown.add_row(Text(sample.change), *(_change_cell(sample, c) for c in columns[1:]))
+    return shown
+
+
+def _change_cell(sample: SampleRow, column: str) -> Text:
+    if column not in sample.row:
+        return Text("")
+    if column not in sample.before:
+        return cell_text(sample.row[column])
+    return Text.assemble(cell_text(sample.before[column]), " → ", cell_text(sample.row[column]))
 
 
 def cell_text(value: Any) -> Text:

@@ -157,3 +157,75 @@ def test_the_same_file_on_two_open_branches_into_a_new_table_is_refused_once_mer
     server, zoo = _main(penguins, "zoo")
     with server:
         assert zoo.row_counts()["penguins"] == 344
+
+
+def _diff(job, workspace, *args):
+    return importbot("diff", job, "--db", "doltlite:dbs", *args, cwd=workspace)
+
+
+@pytest.fixture
+def staff(tmp_path):
+    """staff.people on main: five people, one without a city."""
+    (tmp_path / "people.csv").write_text(
+        "id,name,city,age\n1,Ada,London,36\n2,Grace,NYC,45\n3,Edsger,,40\n4,Alan,Wilmslow,41\n"
+        "5,Barbara,Boston,50\n"
+    )
+    _imported_and_merged("import people.csv into database staff", tmp_path)
+    return tmp_path
+
+
+def test_an_upsert_shows_the_rows_it_overwrites_before_and_after_with_only_their_changed_cells(
+    staff,
+):
+    (staff / "update.csv").write_text(
+        "id,name,city,age\n1,Ada,Paris,36\n2,Grace,NYC,46\n3,Edsger,Austin,40\n"
+        "6,Donald,Stanford,\n7,John,,60\n"
+    )
+    out = _json(_import("upsert update.csv into staff.people by id", staff, "--yes", "--json"))
+    assert {
+        t["name"]: (t["rows_added"], t["rows_modified"], t["rows_deleted"]) for t in out["tables"]
+    } == {"people": (2, 3, 0)}
+    review = _json(_diff(out["job"], staff, "--json"))
+    (people,) = review["tables"]
+    modified = [s for s in people["samples"] if s["change"] == "modified"]
+    assert [(s["row"], s["before"]) for s in modified] == [
+        ({"id": 1, "city": "Paris"}, {"city": "London"}),
+        ({"id": 2, "age": 46}, {"age": 45}),
+        ({"id": 3, "city": "Austin"}, {"city": None}),
+    ]
+    said = _words(_diff(out["job"], staff))
+    assert "London → Paris" in said and "45 → 46" in said and "NULL → Austin" in said
+    assert "None" not in said
+
+
+def test_a_replace_shows_the_rows_it_deletes(staff):
+    (staff / "fewer.csv").write_text("id,name,city,age\n1,Ada,London,36\n2,Grace,NYC,45\n")
+    out = _json(_import("replace staff.people with fewer.csv", staff, "--yes", "--json"))
+    assert {
+        t["name"]: (t["rows_added"], t["rows_modified"], t["rows_deleted"]) for t in out["tables"]
+    } == {"people": (0, 0, 3)}
+    review = _json(_diff(out["job"], staff, "--json"))
+    removed = [s["row"] for s in review["tables"][0]["samples"] if s["change"] == "removed"]
+    assert [r["name"] for r in removed] == ["Edsger", "Alan", "Barbara"]
+    assert removed[0]["city"] is None
+    said = _words(_diff(out["job"], staff))
+    assert "removed" in said and "Barbara" in said and "NULL" in said and "None" not in said
+
+
+def test_the_whole_diff_of_a_table_is_shown_and_written_as_formula_safe_csv(staff):
+    (staff / "update.csv").write_text(
+        'id,name,city,age\n1,Ada,=HYPERLINK("x"),36\n2,Grace,NYC,46\n8,@SUM(A1),-1,\n'
+    )
+    out = _json(_import("upsert update.csv into staff.people by id", staff, "--yes", "--json"))
+    said = _words(_diff(out["job"], staff, "--table", "people", "--all"))
+    assert "people: 3 changed row(s)" in said
+    assert "London → =HYPERLINK" in said and "45 → 46" in said
+    _diff(out["job"], staff, "--table", "people", "--csv", "diffs")
+    assert (staff / "diffs" / "people.csv").read_text().splitlines() == [
+        "change,id,name,city,age",
+        "modified-before,1,Ada,London,36",
+        'modified-after,1,Ada,"\'=HYPERLINK(""x"")",36',
+        "modified-before,2,Grace,NYC,45",
+        "modified-after,2,Grace,NYC,46",
+        "added,8,'@SUM(A1),'-1,",  # a spreadsheet would run these as formulas
+    ]

@@ -4,10 +4,14 @@ main / Discard.
 
 Too many tables (or too long diffs, or more sources than fit) show one line per table and
 attach `review-<job>.txt`, which names every source with its full sha256;
-more rejects than shown attach `rejects-<job>.csv`.
+more rejects than shown attach `rejects-<job>.csv`. With the file go the changed rows of each
+table (up to MAX_DIFF_FILES tables) as `diff-<job>-<table>.csv`, each with the command that
+shows the same diff in a terminal.
 """
 
 from __future__ import annotations
+
+import shlex
 
 from agents.artifacts import Review, TableReview
 from bot.slack.messages import blocks as b
@@ -26,6 +30,7 @@ from bot.slack.messages.review_file import (
 from workers.stage_table import stage_row
 
 MAX_INLINE_TABLES = 8
+MAX_DIFF_FILES = 10  # CSV files of changed rows attached, one per table
 SHOWN_REJECTS = 5
 TABLES_BUDGET = 6000  # characters of per-table detail before the review goes in a file
 PART_LIMIT = 1000  # checks, rejects and conflicts each
@@ -34,13 +39,13 @@ _UNCUT = 10**9
 
 def render_review(review: Review, *, ref: ButtonRef, can_merge: bool = True) -> Message:
     """What the branch changed and what merging it would do; Merge only for mergers, when clean."""
-    added = sum(t.rows_added for t in review.tables)
+    totals = _totals(review.tables)
     commit = f" · commit {inline_code(review.commit[:12])}" if review.commit else ""
     blocks: list[dict] = [
         b.header(f"Review: {review.branch}"),
         b.section(
             f"Branch {inline_code(review.branch)} in database {inline_code(review.database)}"
-            f"{commit}\n*{len(review.tables)} table(s) changed*, {added:,} row(s) added."
+            f"{commit}\n*{len(review.tables)} table(s) changed*: {totals}."
         ),
     ]
     if review.sources:
@@ -62,14 +67,68 @@ def render_review(review: Review, *, ref: ButtonRef, can_merge: bool = True) -> 
         title=f"Review of {review.branch}",
     )
     blocks += tables
+    if files and (diff_files := _diff_files(review, ref.job_id)):
+        blocks.append(b.section(_diff_files_text(review, diff_files)))
+        files += [file for file, _ in diff_files]
     if review.rejects and (len(review.rejects) > SHOWN_REJECTS or cut[2]):
         name = safe_filename("rejects", ref.job_id, "csv")
         parts[2] += f"\nThe full list is attached as a file: {inline_code(name)}"
         files.append(OutgoingFile(name, rejects_csv(review.rejects), "Rejected rows"))
     blocks += [b.section(part) for part in parts if part]
     blocks += _buttons(review, ref=ref, can_merge=can_merge)
-    text = f"Review of {review.branch}: {added:,} rows added in {len(review.tables)} table(s)"
+    text = f"Review of {review.branch}: {totals} in {len(review.tables)} table(s)"
     return finish(text, blocks, files)
+
+
+def _totals(tables: list[TableReview]) -> str:
+    """`7 rows added, 3 modified, 0 deleted` across the tables."""
+    added, modified, deleted = (
+        sum(getattr(t, f"rows_{kind}") for t in tables) for kind in ("added", "modified", "deleted")
+    )
+    return f"{added:,} row(s) added, {modified:,} modified, {deleted:,} deleted"
+
+
+def _diff_files(review: Review, job_id: str) -> list[tuple[OutgoingFile, TableReview]]:
+    """One CSV per changed table: its changed rows (the first DIFF_FILE_ROWS)."""
+    return [
+        (
+            OutgoingFile(
+                safe_filename("diff", f"{job_id}-{t.name}", "csv"),
+                t.diff_csv,
+                f"Changed rows of {t.name}",
+            ),
+            t,
+        )
+        for t in [t for t in review.tables if t.diff_csv][:MAX_DIFF_FILES]
+    ]
+
+
+def _diff_files_text(review: Review, files: list[tuple[OutgoingFile, TableReview]]) -> str:
+    lines = [
+        f"• {inline_code(file.filename)}: {_rows_in_file(table)} · same diff: "
+        f"{inline_code(diff_command(review.job_id, table.name))}"
+        for file, table in files
+    ]
+    more = sum(1 for t in review.tables if t.diff_csv) - len(files)
+    if more:
+        lines.append(
+            f"… {more} more table(s) changed rows: "
+            f"{inline_code(f'importbot diff {shlex.quote(review.job_id)} --csv DIR')} "
+            "writes a CSV per table"
+        )
+    head = "*The changed rows of each table are attached as CSV* (a `change` column first):"
+    return head + "\n" + join_limited(lines, PART_LIMIT * 2, sep="\n")
+
+
+def _rows_in_file(table: TableReview) -> str:
+    if table.diff_csv_rows < table.rows_changed:
+        return f"the first {table.diff_csv_rows:,} of {table.rows_changed:,} changed rows"
+    return f"{table.rows_changed:,} changed row(s)"
+
+
+def diff_command(job_id: str, table: str) -> str:
+    """The terminal command that shows every changed row of `table`."""
+    return f"importbot diff {shlex.quote(job_id)} --table {shlex.quote(table)} --all"
 
 
 def _table_text(table: TableReview) -> str:
@@ -81,7 +140,7 @@ def _table_text(table: TableReview) -> str:
     )
     if diff := schema_diff(table):
         text += f"\nSchema:\n{code_block(diff, limit=10**9)}"
-    if samples := sample_lines(table):
+    if samples := sample_lines(table):  # up to 3 of each change
         text += f"\nSample rows:\n{code_block(chr(10).join(samples), limit=10**9)}"
     return text
 

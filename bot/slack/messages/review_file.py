@@ -9,10 +9,9 @@ import csv
 import difflib
 import io
 
-from agents.artifacts import Reject, Review, TableReview
+from agents.artifacts import Reject, Review, SampleRow, TableReview, formula_safe
 
 SAMPLE_VALUE_WIDTH = 60
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def schema_diff(table: TableReview) -> str:
@@ -29,17 +28,25 @@ def schema_diff(table: TableReview) -> str:
     return "\n".join(line for line in lines if not line.startswith(("---", "+++")))
 
 
-def sample_lines(table: TableReview, *, limit: int = 3) -> list[str]:
-    """`added  id=1, name='Ann'` for the first `limit` sample rows, long values cut."""
-    lines = []
-    for row in table.samples[:limit]:
-        change = str(row.get("change", ""))
-        cells = ", ".join(f"{k}={_short(v)}" for k, v in row.items() if k != "change")
-        lines.append(f"{change:<8} {cells}")
-    return lines
+def sample_lines(table: TableReview) -> list[str]:
+    """`added    id=1, name='Ann'`, `modified id=2, age=34 → 35` (only the changed cells) for
+    each sample row (up to 3 of each kind of change); NULL as NULL, long values cut with `…`."""
+    return [_sample_line(sample) for sample in table.samples]
+
+
+def _sample_line(sample: SampleRow) -> str:
+    cells = ", ".join(
+        f"{column}={_short(sample.before[column])} → {_short(value)}"
+        if column in sample.before
+        else f"{column}={_short(value)}"
+        for column, value in sample.row.items()
+    )
+    return f"{sample.change:<8} {cells}"
 
 
 def _short(value: object) -> str:
+    if value is None:
+        return "NULL"
     text = repr(value) if isinstance(value, str) else str(value)
     text = text.replace("\n", "\\n")
     return text if len(text) <= SAMPLE_VALUE_WIDTH else text[: SAMPLE_VALUE_WIDTH - 1] + "…"
@@ -73,7 +80,7 @@ def review_report(review: Review) -> str:
         out.append(table_line(table))
         if diff := schema_diff(table):
             out.append("  schema:\n" + _indent(diff, "    "))
-        if samples := sample_lines(table, limit=len(table.samples)):
+        if samples := sample_lines(table):
             out.append("  sample rows:\n" + _indent("\n".join(samples), "    "))
     if review.destructive:
         out.append("\nmerging deletes or overwrites rows on main:")
@@ -94,13 +101,8 @@ def rejects_csv(rejects: list[Reject]) -> str:
     writer.writerow(["table", "file", "line", "column", "value", "reason"])
     for r in rejects:
         row = [r.table, r.file, "" if r.line is None else r.line, r.column, r.value, r.reason]
-        writer.writerow([_cell(cell) for cell in row])
+        writer.writerow([formula_safe(cell) for cell in row])
     return buffer.getvalue()
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def _indent(text: str, prefix: str) -> str:

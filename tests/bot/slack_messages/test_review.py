@@ -139,3 +139,56 @@ def test_a_thousand_sources_stay_within_the_limits(review):
     assert "`data/part-0000.csv`" in text and "more" in text and "part-0999" not in text
     [file] = message.files  # the full review names every source with its whole sha256
     assert f"data/part-0999.csv  3 bytes  sha256:{sources[-1].sha256}" in file.content
+
+
+UPSERTED = table_review(
+    "people",
+    change="modified",
+    rows_added=1,
+    rows_modified=3,
+    rows_deleted=1,
+    rows_before=5,
+    rows_after=5,
+    schema_change=False,
+    samples=[
+        {"change": "added", "row": {"id": 6, "name": "Don", "age": None}},
+        {"change": "modified", "row": {"id": 1, "age": 35}, "before": {"age": 34}},
+        {"change": "modified", "row": {"id": 2, "name": "Bo"}, "before": {"name": None}},
+        {"change": "modified", "row": {"id": 3, "name": "x" * 200}, "before": {"name": "y"}},
+        {"change": "removed", "row": {"id": 5, "name": "Eve", "age": 50}},
+    ],
+    diff_csv="change,id,name,age\nadded,6,Don,\n",
+    diff_csv_rows=2,
+)
+
+
+def test_modified_rows_show_only_their_changed_cells_before_and_after_with_null_and_cuts(review):
+    upserted = review.model_copy(update={"tables": [UPSERTED]})
+    text = mrkdwn_text(render_review(upserted, ref=ref("review")).blocks)
+    assert "*1 table(s) changed*: 1 row(s) added, 3 modified, 1 deleted." in text
+    assert "added    id=6, name='Don', age=NULL\n" in text  # NULL, never None
+    assert "modified id=1, age=34 → 35\n" in text
+    assert "modified id=2, name=NULL → 'Bo'\n" in text
+    assert "None" not in text
+    report = review_report(upserted)  # the review file shows every sample the same way
+    assert "modified id=3, name='y' → '" + "x" * 58 + "…" in report
+    assert "removed  id=5, name='Eve', age=50" in report
+
+
+def test_samples_of_old_job_records_still_load_and_render(review):
+    old = Review.model_validate_json(review.model_dump_json()).tables[0]
+    assert old.samples[0].row == {"id": 1, "name": "Ann", "age": 34}  # the factory's old shape
+    assert old.samples[0].change == "added" and old.samples[0].before == {}
+    assert "added    id=1, name='Ann', age=34" in review_report(review)
+
+
+def test_an_attached_review_attaches_each_tables_changed_rows_with_the_command(review):
+    tables = [UPSERTED, *(table_review(f"t{i}") for i in range(59))]
+    message = render_review(review.model_copy(update={"tables": tables}), ref=ref("review"))
+    assert_valid_message(message)
+    text = mrkdwn_text(message.blocks)
+    diff_files = [f for f in message.files if f.filename.startswith("diff-")]
+    assert [f.filename for f in diff_files] == ["diff-20250101-abc123-people.csv"]
+    assert diff_files[0].content == UPSERTED.diff_csv
+    assert "`diff-20250101-abc123-people.csv`: the first 2 of 5 changed rows" in text
+    assert "`importbot diff 20250101-abc123 --table people --all`" in text
