@@ -37,7 +37,7 @@ from celery import Celery  # noqa: E402
 
 from agents.execution.ledger import LEDGER_TABLE  # noqa: E402
 from agents.sources.resolve import SourcePolicy  # noqa: E402
-from bench.jobs_load import database_names  # noqa: E402
+from bench.jobs_load import database_names, worker_env, write_job_files  # noqa: E402
 from dolt import open_server  # noqa: E402
 from workers.celery_scheduler import CeleryScheduler  # noqa: E402
 from workers.context import StageContext  # noqa: E402
@@ -139,22 +139,11 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="stuck-jobs-"))
     data = work / "data"
-    data.mkdir()
-    for n in range(args.jobs):
-        rows = "".join(f"{i},item {n}-{i},{i * 1.5}\n" for i in range(ROWS))
-        (data / f"job{n}.csv").write_text("id,label,price\n" + rows)
+    write_job_files(data, args.jobs, ROWS)
     databases = database_names(args.databases, args.shards)
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()
-    env = {
-        **os.environ,
-        "IMPORTBOT_REDIS_URL": REDIS_URL,
-        "IMPORTBOT_DOLT_URL": f"doltlite:{work / 'dbs'}",
-        "IMPORTBOT_JOBS_DIR": str(work / "jobs"),
-        "IMPORTBOT_DATA_ROOTS": str(data),
-        "IMPORTBOT_LLM": "off",
-        "IMPORTBOT_DOLTLITE_SHARDS": str(args.shards),
-    }
+    env = worker_env(work, data, shards=args.shards, redis_url=REDIS_URL)
     fleet = Fleet(work, env, args.shards)
     store = RedisJobStore(client)
     try:
