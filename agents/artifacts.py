@@ -5,7 +5,7 @@ They know nothing of Slack or of the terminal; renderers turn them into messages
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
@@ -151,6 +151,11 @@ class ImportRequest(RequestCore):
         default_factory=dict,
         description="Set by the code from the person's answers: how rows are written to each "
         "table that already exists (append, upsert or replace).",
+    )
+    checks: list[str] = Field(
+        default_factory=list,
+        description='Checks the person asked for in words ("check that age is never negative"), '
+        "written as Dolt tests on the branch.",
     )
 
 
@@ -417,6 +422,23 @@ class SampleRow(BaseModel):
         return cls(change=str(sample.get("change", "")), row=values)
 
 
+class TestOutcome(BaseModel):
+    """A Dolt test's outcome on the branch, as the review shows it."""
+
+    __test__: ClassVar[bool] = False  # not a pytest test class
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    group: str
+    query: str
+    status: str = Field(description="PASS or FAIL, as dolt_test_run() says it.")
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status.upper() == "PASS"
+
+
 class TableReview(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -435,6 +457,8 @@ class TableReview(BaseModel):
         "", description="The first `diff_csv_rows` changed rows as CSV, a change column first."
     )
     diff_csv_rows: int = 0
+    rows_filtered: int = Field(0, description="Source rows the request's filter left out.")
+    rows_rejected: int = Field(0, description="Source rows not written (unreadable, refused).")
 
     @property
     def rows_changed(self) -> int:
@@ -470,3 +494,31 @@ class Review(BaseModel):
     )
     checks_passed: list[str] = Field(default_factory=list)
     sources: list[SourceSnapshot] = Field(default_factory=list, description="What was loaded.")
+    tests: list[TestOutcome] = Field(
+        default_factory=list,
+        description="The Dolt tests run on the branch (dolt_test_run), the import's and main's.",
+    )
+    tests_note: str | None = Field(
+        None,
+        description="Why no Dolt tests ran, in words ('Dolt tests: not available on this "
+        "server' on MariaDB); None when they ran.",
+    )
+    main_head: str | None = Field(
+        None, description="main's commit when the review was computed (a merge compares it)."
+    )
+    revision: int = Field(
+        1, description="Which load of the branch this is: 1, then one more per change asked for."
+    )
+    change: str = Field("", description="The change in words this revision made (none: 1).")
+    previous_commit: str | None = Field(
+        None, description="The branch's commit after the previous revision (none for the first)."
+    )
+    since_previous: list[TableReview] = Field(
+        default_factory=list,
+        description="What this revision changed since the previous one (the tables against "
+        "main are `tables`); empty for the first.",
+    )
+    engine: str = Field(
+        "doltlite", description="The database's engine (doltlite, dolt): which diff command works."
+    )
+    filtered_rows: int = Field(0, description="Source rows the request's filter left out.")

@@ -91,3 +91,8 @@ class LlmInvalidOutput(LlmError):
 
 class RepairExhausted(LlmError):
     """The model's artifact kept failing validation; carries the last error."""
+
+
+class RevertRefused(ExecutionFailed):
+    """A merged import that cannot be reverted as it is (main changed its rows since, or no
+    longer holds its merge); nothing was changed on main."""

@@ -31,10 +31,18 @@ from agents.artifacts import (
     SourceSnapshot,
 )
 from agents.baseline.proposal import plan_import, propose_schema
-from agents.errors import ProposalInvalid, RepairExhausted, RequestNotUnderstood, SourceError
+from agents.errors import (
+    ExecutionFailed,
+    ProposalInvalid,
+    RepairExhausted,
+    RequestNotUnderstood,
+    SourceError,
+)
 from agents.execution.executor import ExecutionInput, Progress, execute
 from agents.execution.ledger import records_on, without_ledger
 from agents.execution.review import build_review
+from agents.execution.revisions import Revising
+from agents.execution.since_previous import since_previous
 from agents.execution.target_columns import target_columns
 from agents.inspection.foreign_keys import find_foreign_keys
 from agents.inspection.profiling import profile_relation, retype_relation
@@ -45,6 +53,8 @@ from agents.stages import plan as plan_stage
 from agents.stages import schema as schema_stage
 from agents.stages import understand as understand_stage
 from agents.stages import write_modes
+from agents.stages.check_tests import check_notes, person_tests
+from agents.stages.check_words import CheckNotUnderstood
 from agents.stages.dry_run import dry_run_ddl
 from agents.stages.grammar import parse_request
 from agents.stages.repair import Parses
@@ -259,7 +269,9 @@ def propose(
     """
     baseline = baseline_schema(request, inspection)
     if llm is None or _baseline_is_exact(request, previous, answers):
-        return _with_reading_notes(baseline, inspection)
+        return _with_check_notes(
+            _with_reading_notes(baseline, inspection), request, database=database, llm=llm
+        )
     proposal = _model_or_baseline(
         lambda: schema_stage.run(
             llm,
@@ -274,7 +286,20 @@ def propose(
         baseline=baseline,
         what="propose a schema",
     )
-    return _with_reading_notes(proposal, inspection)
+    return _with_check_notes(
+        _with_reading_notes(proposal, inspection), request, database=database, llm=llm
+    )
+
+
+def _with_check_notes(
+    proposal: SchemaProposal, request: ImportRequest, *, database: Database, llm: Parses | None
+) -> SchemaProposal:
+    """The person's checks read against the proposed tables before anything is loaded: one
+    that cannot become a test stops here (`CheckNotUnderstood`, in words)."""
+    notes = check_notes(request.checks, database=database, schema=proposal, llm=llm)
+    if not notes:
+        return proposal
+    return proposal.model_copy(update={"notes": [*proposal.notes, *notes]})
 
 
 def _with_reading_notes(proposal: SchemaProposal, inspection: Inspection) -> SchemaProposal:
@@ -383,9 +408,15 @@ def run(
     staging: Staging,
     on_progress: Progress | None = None,
     sources: Sequence[SourceSnapshot] = (),
+    revision: Revising | None = None,
+    checks: Sequence[str] = (),
+    llm: Parses | None = None,
 ) -> Review:
     """Execute the approved plan on `import/<job>` and build the review; `sources` (the
-    inspection's snapshots) are named with their sha256 in the commit and the review."""
+    inspection's snapshots) are named with their sha256 in the commit and the review. A
+    `revision` makes a new commit on the loaded branch; the review also shows what it changed
+    since the previous one. The person's `checks` in words become Dolt tests on the branch
+    (read by `llm` where the offline forms do not)."""
     report = execute_plan(
         job_id=job_id,
         text=text,
@@ -396,8 +427,12 @@ def run(
         staging=staging,
         on_progress=on_progress,
         sources=sources,
+        revision=revision,
+        checks=checks,
+        llm=llm,
     )
-    return build_review(database, branch=report.branch, report=report)
+    review = build_review(database, branch=report.branch, report=report)
+    return since_previous(review, database=database, revision=revision) if revision else review
 
 
 def execute_plan(
@@ -411,8 +446,16 @@ def execute_plan(
     staging: Staging,
     on_progress: Progress | None = None,
     sources: Sequence[SourceSnapshot] = (),
+    revision: Revising | None = None,
+    checks: Sequence[str] = (),
+    llm: Parses | None = None,
 ) -> ExecutionReport:
-    """Load, verify and commit the approved plan on `import/<job>`."""
+    """Load, verify and commit the approved plan on `import/<job>`; a check in words that
+    cannot become a test fails it before anything is written (`ExecutionFailed`)."""
+    try:
+        tests = person_tests(checks, database=database, schema=schema, job_id=job_id, llm=llm)
+    except CheckNotUnderstood as error:
+        raise ExecutionFailed(str(error)) from None
     return execute(
         ExecutionInput(
             job_id=job_id,
@@ -421,6 +464,10 @@ def execute_plan(
             schema=schema,
             plan=import_plan,
             sources=tuple(sources),
+            revision_of=revision.previous if revision is not None else None,
+            revision=revision.number if revision is not None else 1,
+            change=revision.change if revision is not None else "",
+            person_tests=tests,
         ),
         database=database,
         duckdb=staging.duckdb,

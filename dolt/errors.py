@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dolt.models import ConflictPreview
+    from collections.abc import Sequence
+
+    from dolt.models import ConflictPreview, TestResult
 
 
 class DoltError(Exception):
@@ -92,3 +94,21 @@ class MergeConflict(DoltError):
 
 class NothingToCommit(DoltError):
     """A commit was asked for but the branch has no changes."""
+
+
+class TestsUnavailable(DoltError):
+    """The server has no Dolt tests (`dolt_tests`, `dolt_test_run`): MariaDB, say."""
+
+    __test__ = False  # not a pytest class
+
+
+class TestsFailed(MergeConflict):
+    """A merge refused because Dolt tests fail on the merged result; `failures` names them."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(
+        self, message: str, *, preview: ConflictPreview, failures: Sequence[TestResult]
+    ) -> None:
+        super().__init__(message, preview=preview)
+        self.failures = tuple(failures)

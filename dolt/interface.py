@@ -10,15 +10,18 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from dolt.errors import TestsUnavailable
 from dolt.models import (
     Author,
     BranchInfo,
     ConflictPreview,
     DiffSummary,
+    DoltTest,
     InsertResult,
     MergeResult,
     RowChange,
     RowChangeType,
+    TestResult,
     WriteMode,
 )
 
@@ -144,10 +147,25 @@ class WriteSession(ABC):
         Refused inside an open `transaction()`: a Dolt commit ends the SQL transaction.
         """
 
+    def write_tests(self, tests: Sequence[DoltTest]) -> None:
+        """`REPLACE INTO dolt_tests` one row per test (values as parameters), in a
+        transaction of its own; `TestsUnavailable` when the server has no Dolt tests."""
+        raise TestsUnavailable("This server has no Dolt tests.")
+
+    def delete_tests(self, names: Collection[str]) -> None:
+        """Delete these rows of `dolt_tests` (a test a replace made meaningless)."""
+        raise TestsUnavailable("This server has no Dolt tests.")
+
     @abstractmethod
     def reset_hard(self, *, ref: str | None = None) -> None:
         """Throw away uncommitted work on the branch — including tables created since the
         last commit — or move the branch back to `ref`."""
+
+    @abstractmethod
+    def restore_tables(self, *, ref: str, tables: Collection[str], drop: Collection[str]) -> None:
+        """Set `tables` back to what they hold at `ref` (schema and rows) and drop `drop` (tables
+        `ref` does not have), uncommitted: what a revision of an import starts from. Refused
+        inside an open `transaction()`."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -163,6 +181,10 @@ class Database(ABC):
     """One Dolt database: reading schemas, branches, review, conflict preview and merge."""
 
     name: str
+    dialect: str = "mysql"
+    """How this database's SQL is written (`dolt.sql.dialect.query_sql`): mysql or sqlite."""
+    engine: str = "dolt"
+    """What runs it ("doltlite", "dolt"): which of Dolt's own commands show its diffs."""
 
     # tables -----------------------------------------------------------------
     @abstractmethod
@@ -260,9 +282,24 @@ class Database(ABC):
 
     @abstractmethod
     def merge(
-        self, *, branch: str, message: str, author: Author, into: str = "main"
+        self,
+        *,
+        branch: str,
+        message: str,
+        author: Author,
+        into: str = "main",
+        tests: str | None = None,
     ) -> MergeResult:
-        """Merge with --no-ff; raises `MergeConflict` (carrying the preview) and changes nothing."""
+        """Merge with --no-ff; raises `MergeConflict` (carrying the preview) and changes nothing.
+
+        With `tests` (a `dolt_test_run` selector, `*` for all), those Dolt tests run on the
+        merged result before `into` moves, under the same lock or transaction: any failure
+        raises `TestsFailed` naming them, and nothing changes."""
+
+    def run_tests(self, *, ref: str, selector: str = "*") -> list[TestResult]:
+        """`dolt_test_run(selector)` at `ref`: every test (`*`), a group or one test by
+        name; none when `dolt_tests` is empty. `TestsUnavailable` when the server has none."""
+        raise TestsUnavailable("This server has no Dolt tests.")
 
     @abstractmethod
     def revert(self, *, commit: str, author: Author, branch: str = "main") -> str:

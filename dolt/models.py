@@ -143,6 +143,8 @@ class ConflictPreview:
     error: str | None = None  # a merge that fails outright (e.g. tables added on both sides)
     repeated_rows: tuple[RepeatedRows, ...] = ()
     """Found by `dolt.repeated_rows` (Dolt's own merge would add them again, silently)."""
+    failing_tests: tuple[str, ...] = ()
+    """Dolt tests that fail on the merged result, each in words (`Dolt test 'x' fails: ...`)."""
 
     @property
     def clean(self) -> bool:
@@ -152,6 +154,7 @@ class ConflictPreview:
             or self.constraint_violations
             or self.error
             or self.repeated_rows
+            or self.failing_tests
         )
 
 
@@ -175,3 +178,32 @@ class RejectedRow:
 class InsertResult:
     inserted: int
     rejected: tuple[RejectedRow, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class DoltTest:
+    """One row of `dolt_tests`: a query and what it must return (Dolt's assertion columns)."""
+
+    name: str
+    group: str
+    query: str
+    assertion_type: str = "expected_single_value"  # or expected_rows, expected_columns
+    comparator: str = "=="  # ==, !=, <, <=, >, >=
+    value: str = "0"
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One row of `dolt_test_run()`: a test's outcome on a ref."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    group: str
+    query: str
+    status: str  # PASS or FAIL, as Dolt says it
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status.upper() == "PASS"

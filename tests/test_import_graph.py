@@ -33,9 +33,23 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "dolt",
     ),
     "agents.pipeline": ("agents", "dolt"),
+    "agents.review_words": ("agents.artifacts", "agents.execution.target_columns"),
+    "agents.merge_impact": ("agents.artifacts",),
     "workers": ("agents", "dolt"),
-    "bot.slack": ("workers", "agents.artifacts", "agents.errors"),
-    "bot.terminal": ("workers", "agents.artifacts", "agents.errors", "dolt.models"),
+    "bot.slack": (
+        "workers",
+        "agents.artifacts",
+        "agents.errors",
+        "agents.review_words",
+        "agents.merge_impact",
+    ),
+    "bot.terminal": (
+        "workers",
+        "agents.artifacts",
+        "agents.errors",
+        "agents.review_words",
+        "dolt.models",
+    ),
     "bot.entrypoints": ("bot", "workers", "agents", "dolt"),
 }
 

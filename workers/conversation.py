@@ -10,6 +10,7 @@ from typing import Protocol
 
 from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
 from workers.job import Job
+from workers.waiting import Reminder
 
 
 class ConversationPort(Protocol):
@@ -29,4 +30,9 @@ class ConversationPort(Protocol):
 
     def finished(self, job: Job) -> None:
         """The job reached a final state (merged, discarded, cancelled, failed)."""
+        ...
+
+    def reminder(self, job: Job, reminder: Reminder) -> None:
+        """The job waited for a decision past the configured time: one nudge in its thread,
+        naming who must act."""
         ...

@@ -20,6 +20,7 @@ from workers.errors import IllegalTransition
 from workers.job import ArtifactVersion, Job, Person
 from workers.leftovers import drop_created_database
 from workers.permissions import Permissions
+from workers.reverts import start_revert
 from workers.revision_in_words import revised_in_words
 from workers.stage_table import (
     AFTER_FAILURE,
@@ -84,6 +85,8 @@ def decide(
     (permissions or Permissions()).check(decision.action, decision.actor, job)
     if key is not None and not ctx.store.claim(f"decision:{key}", ttl_seconds=DAY):
         return DecisionResult("Already done.", False, job)
+    if decision.action == Action.REVERT:
+        return _revert(ctx, decision, key=key)
     try:
         job, effect = ctx.store.update(decision.job_id, lambda job: _apply(job, decision, ctx))
     except Exception:
@@ -103,11 +106,33 @@ def decide(
     return DecisionResult(effect.message, effect.took_effect, job)
 
 
+def _revert(ctx: StageContext, decision: DecisionRequest, *, key: str | None) -> DecisionResult:
+    """Undo a merged import: a new job (its result) makes the branch that reverts the merge and
+    posts its review where the merged job talks; refused in words when it cannot be reverted."""
+    try:
+        revert = start_revert(ctx, decision.job_id, by=decision.actor)
+    except Exception:
+        if key is not None:
+            ctx.store.unclaim(f"decision:{key}")
+        raise
+    message = (
+        f"Reverting import {decision.job_id} as job {revert.id}: a branch that undoes its "
+        "merge, to review before main changes."
+    )
+    ctx.port_for(revert).notice(revert, message)
+    return DecisionResult(message, True, revert)
+
+
 def _apply(job: Job, decision: DecisionRequest, ctx: StageContext) -> _Effect:
     if decision.action == Action.CANCEL:
         return _cancel(job, decision.actor)
     if decision.action in AFTER_FAILURE:
         return _after_failure(job, decision, ctx)
+    if job.reverts is not None and decision.action == Action.REVISE:
+        raise IllegalTransition(
+            f"Job {job.id} reverts the merge of import {job.reverts} as a whole; it takes no "
+            "changes: merge it or discard it."
+        )
     row = stage_row(decision.stage)
     if job.latest(row.stage) is None:
         raise IllegalTransition(
@@ -130,6 +155,8 @@ def _apply(job: Job, decision: DecisionRequest, ctx: StageContext) -> _Effect:
         return _answer(job, decision, row, step)
     if decision.action in (Action.MERGE, Action.DISCARD):
         return _merge_or_discard(job, decision, step)
+    if decision.action == Action.REVISE and row.revised_through:
+        return _refine(job, decision, row, ctx)
     if decision.action == Action.REVISE:
         return _revise(job, decision, row, step, ctx)
     return _approve(job, decision, row, step)
@@ -255,6 +282,48 @@ def _revise(
         return _Effect(f"{message} ({step_row(step).words} again)", step=step)
     job.record(actor=decision.actor.id, action=action, detail=feedback)
     return _Effect(message, step=step, arguments={"feedback": feedback})
+
+
+def _refine(job: Job, decision: DecisionRequest, row: StageRow, ctx: StageContext) -> _Effect:
+    """A change to the loaded branch: the step that owns it runs again on the revised request,
+    the job goes back to where that step runs, and the flow after it ends in a new commit on
+    the same branch. The grammar reads it first; what it cannot read goes to the model (as a
+    change to the schema, whose step sees the conversation), or is refused without one."""
+    feedback = redact_credentials(decision.feedback.strip())
+    if not feedback:
+        raise IllegalTransition("Say what to change in what was loaded.")
+    if decision.version >= MAX_VERSIONS:
+        raise IllegalTransition(
+            f"The branch has {decision.version} revisions; merge or discard it and start a new "
+            "request with everything you want in it."
+        )
+    in_words = revised_in_words(job, feedback, row)
+    arguments: dict[str, str] = {}
+    if isinstance(in_words, str):
+        if ctx.llm is None:
+            return _Effect(in_words, reshow=True, took_effect=False)
+        step, arguments = Step.PROPOSE_SCHEMA, {"feedback": feedback}
+        message = "Revising the import."
+    else:
+        step = in_words.step
+        job.add_artifact(Stage.UNDERSTANDING, in_words.request, feedback=feedback)
+        _latest(job, Stage.UNDERSTANDING).approved_by = decision.actor.id  # who said it
+        message = f"Revising the import: {in_words.request.summary}"
+    job.conversation.append(f"person: change what was loaded: {feedback}")
+    job.refining = feedback
+    job.pending = step
+    job.pending_by = decision.actor
+    job.move(
+        step_row(step).runs_in[0],
+        actor=decision.actor.id,
+        action=f"asked to change {row.stage}",
+        detail=feedback,
+    )
+    return _Effect(
+        f"{message} ({step_row(step).words} again; the branch gets a new commit)",
+        step=step,
+        arguments=arguments,
+    )
 
 
 def _answer(job: Job, decision: DecisionRequest, row: StageRow, step: Step) -> _Effect:

@@ -33,3 +33,8 @@ class JobBusy(JobError):
 
 class ConcurrentUpdate(JobError):
     """The job kept changing under an update; try again."""
+
+
+class ReviewOutdated(JobError):
+    """A merge refused because main moved since the review in a way that changes it; the new
+    review was recorded (and shown), so the old one's buttons are outdated."""

@@ -27,7 +27,7 @@ class FileJobStore:
 
     def create(self, job: Job) -> Job:
         with self._locked(".threads"):  # one creator at a time: one job per thread
-            if job.place.channel and job.place.thread_ts:
+            if job.place.channel and job.place.thread_ts and job.reverts is None:
                 existing = self.find_by_thread(job.place.channel, job.place.thread_ts)
                 if existing is not None:
                     return existing
@@ -54,6 +54,8 @@ class FileJobStore:
 
     def find_by_thread(self, channel: str, thread_ts: str) -> Job | None:
         for job in self.jobs(limit=10_000):
+            if job.reverts is not None:
+                continue  # it talks in the thread of the job it reverts, which keeps the thread
             if job.place.channel == channel and job.place.thread_ts == thread_ts:
                 return job
         return None

@@ -71,6 +71,22 @@ class AuditEntry(BaseModel):
     status_to: Status | None = None
 
 
+class BranchRevision(BaseModel):
+    """One load of the job's branch: the first, then one per change asked for at review."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    commit: str | None = Field(description="The load's data commit.")
+    tip: str = Field(description="The branch's commit after the load (its ledger commit).")
+    at: datetime = Field(default_factory=now)
+    change: str = Field("", description="The change in words (empty for the first load).")
+    tables: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Per table: rows added, modified, deleted vs main."
+    )
+    rejected_rows: int = 0
+
+
 class Job(BaseModel):
     id: str
     requester: Person
@@ -94,6 +110,22 @@ class Job(BaseModel):
     branch: str | None = None
     commit: str | None = None
     merge_commit: str | None = None
+    reverts: str | None = Field(
+        None, description="The merged job whose merge this job's branch reverts (a revert job)."
+    )
+    reverted_by: str | None = Field(
+        None,
+        description="The revert job started for this merged job (it counts while it is open "
+        "or merged; one discarded, cancelled or failed lets a new revert start).",
+    )
+    revisions: list[BranchRevision] = Field(
+        default_factory=list, description="The loads of the branch, oldest first."
+    )
+    refining: str | None = Field(
+        None,
+        description="A change asked for at review: the next execute loads it as a new revision "
+        "on the same branch.",
+    )
     review_summary: dict[str, Any] | None = None
     llm_usage: list[dict[str, Any]] = Field(default_factory=list)
     audit: list[AuditEntry] = Field(default_factory=list)

@@ -5,6 +5,7 @@ terminal's answers go to `decide` like Slack clicks do.
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +21,12 @@ from agents.sources.resolve import SourcePolicy
 from agents.stages.repair import Parses
 from dolt.errors import BranchNotFound, DoltError
 from dolt.interface import Database, DoltServer
-from dolt.models import Author, MergeResult, RowChange
+from dolt.models import Author, ConflictPreview, MergeResult, RowChange
+from dolt.repeated_rows import repeated_rows
 from workers.context import StageContext
 from workers.conversation import ConversationPort
 from workers.decisions import STOPPED, DecisionRequest, decide
-from workers.errors import JobNotFound
+from workers.errors import IllegalTransition, JobNotFound
 from workers.file_store import FileJobStore
 from workers.inline_scheduler import InlineScheduler
 from workers.interrupt import ctrl_c_noticed, interrupts_held, stop_interrupted
@@ -121,6 +123,36 @@ def retry_import(job_id: str, *, setup: LocalSetup, port: DecidingPort) -> Impor
         job.id, Stage.UNDERSTANDING, job.version(Stage.UNDERSTANDING), Action.RETRY, setup.person
     )
     decide(ctx, request)
+    return _run(ctx, scheduler, port, job.id, setup.person)
+
+
+def revert_import(job_id: str, *, setup: LocalSetup, port: DecidingPort) -> ImportOutcome:
+    """Undo a merged import of this folder: a new job whose branch reverts the merge, run up to
+    its review (merged, as any import, by `merge_import` of the new job)."""
+    scheduler = InlineScheduler()
+    ctx = _context(setup, port, scheduler)
+    merged = ctx.store.get(job_id_of(job_id))
+    request = DecisionRequest(
+        merged.id, Stage.REVIEW, merged.version(Stage.REVIEW), Action.REVERT, setup.person
+    )
+    revert = decide(ctx, request).job
+    return _run(ctx, scheduler, port, revert.id, setup.person)
+
+
+def change_import(
+    job_id: str, change: str, *, setup: LocalSetup, port: DecidingPort
+) -> ImportOutcome:
+    """A change to a job of this folder that awaits review: the step that owns it runs again
+    and the import is loaded again as a new commit on the same branch, stopping at review."""
+    scheduler = InlineScheduler()
+    ctx = _context(setup, port, scheduler)
+    job = ctx.store.get(job_id_of(job_id))
+    request = DecisionRequest(
+        job.id, Stage.REVIEW, job.version(Stage.REVIEW), Action.REVISE, setup.person, change
+    )
+    result = decide(ctx, request)
+    if not result.took_effect:
+        raise IllegalTransition(result.message)
     return _run(ctx, scheduler, port, job.id, setup.person)
 
 
@@ -284,6 +316,26 @@ def _saved_review(jobs_dir: Path, branch: str) -> Review | None:
     except JobNotFound:
         return None
     return job.review() if job.has(Stage.REVIEW) else None
+
+
+def review_to_merge(job_or_branch: str, *, setup: LocalSetup) -> Review:
+    """The review a merge goes by: the one recorded for a job awaiting review (what the person
+    saw; the merge refuses it when main moved in a way that changes it), else the branch's
+    review as it is now."""
+    job = _recorded_job(setup, job_or_branch)
+    if job is not None and job.has(Stage.REVIEW):
+        return job.review()
+    return review_import(job_or_branch, setup=setup)
+
+
+def merge_preview(job_or_branch: str, *, setup: LocalSetup) -> ConflictPreview:
+    """What merging the branch into main would hit now (nothing changes)."""
+    database, branch = find_branch(setup.server, job_or_branch)
+    try:
+        preview = database.preview_merge(branch=branch)
+        return dataclasses.replace(preview, repeated_rows=repeated_rows(database, branch=branch))
+    finally:
+        database.close()
 
 
 def already_merged(job_or_branch: str, *, setup: LocalSetup) -> Job | None:

@@ -1,5 +1,5 @@
-"""Who may decide what: the requester and importers approve (and retry); mergers merge; any of
-them may cancel."""
+"""Who may decide what: the requester and importers approve (and retry); mergers merge (and
+revert a merged import); any of them may cancel."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from workers.errors import NotAllowed
 from workers.job import Job, Person
 from workers.stage_table import Action
+from workers.who_acts import approvers, named
 
-MERGE_ACTIONS = frozenset({Action.MERGE, Action.DISCARD})
+MERGE_ACTIONS = frozenset({Action.MERGE, Action.DISCARD, Action.REVERT})
 REPLY = "reply to"
 """Not a decision: answering or asking for a change in the job's thread needs what approving
 needs."""
@@ -39,7 +40,7 @@ class Permissions:
         elif not self._may_approve(actor, job):
             raise NotAllowed(
                 f"Only the requester (<@{job.requester.id}>) or an importer can {action} this "
-                "import."
+                f"import; ask {named(approvers(job, self.importers))}."
             )
 
     def may_merge(self, actor: Person) -> bool:
@@ -56,12 +57,21 @@ class Permissions:
         else:
             allowed = self._listed(actor.id, self.mergers)
         if not allowed:
-            raise NotAllowed(f"You are not allowed to {action} imports; ask one of the mergers.")
+            who = "one of the mergers: " if self.mergers else ""
+            raise NotAllowed(
+                f"You are not allowed to {action} imports; ask {who}{named(self._who_merges(job))}."
+            )
         if action == Action.MERGE and self.require_second_approver and actor.id == job.requester.id:
+            others = [i for i in self._who_merges(job) if i != actor.id]
+            ask = f"; ask {named(others)}" if others else ""
             raise NotAllowed(
                 "A second person must merge this import: you requested it, and this workspace "
-                "requires a second approver."
+                f"requires a second approver{ask}."
             )
+
+    def _who_merges(self, job: Job) -> list[str]:
+        """Who can merge, discard or revert this job (named in a refusal)."""
+        return sorted(self.mergers) if self.mergers else approvers(job, self.importers)
 
     def _listed(self, user: str, ids: frozenset[str]) -> bool:
         if user in ids:

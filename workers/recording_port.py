@@ -10,6 +10,8 @@ from pydantic import BaseModel
 from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
 from workers.job import Job
 from workers.stage_table import Stage
+from workers.waiting import Reminder, reminder_text
+from workers.who_acts import named
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -57,6 +59,17 @@ class _Recorder:
 
     def finished(self, job: Job) -> None:
         self._add(_event("finished", job, error=job.error))
+
+    def reminder(self, job: Job, reminder: Reminder) -> None:
+        self._add(
+            _event(
+                "reminder",
+                job,
+                stage=reminder.stage.value,
+                who=list(reminder.who),
+                text=reminder_text(reminder, who=named(reminder.who, joined_by="or")),
+            )
+        )
 
 
 class MemoryRecordingPort(_Recorder):

@@ -48,7 +48,8 @@ class RedisJobStore:
         created, *_ = pipe.execute()
         if not created:
             return self.get(job.id)
-        if job.place.channel and job.place.thread_ts:
+        if job.place.channel and job.place.thread_ts and job.reverts is None:
+            # a revert job talks in the thread of the job it reverts, which keeps the thread
             thread_key = _thread_key(job.place.channel, job.place.thread_ts)
             if not self.redis.set(thread_key, job.id, nx=True):
                 self._remove(job)

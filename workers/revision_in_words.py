@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from agents.artifacts import ImportRequest
 from agents.errors import RequestNotUnderstood
-from agents.stages.grammar import revise_request
+from agents.stages.grammar import parse_request, revise_request
 from workers.job import Job
 from workers.stage_table import Action, Stage, StageRow, Step, rereads_through, step_row
 
@@ -31,6 +31,8 @@ _ABOUT = {
     "nested_lists": "how nested lists are read",
     "database": "the target database",
 }
+_SOURCES = frozenset({"sources", "recursive"})
+"""Which files are read: the inspection reads them afresh (a change to a loaded branch)."""
 _IGNORED = frozenset({"summary", "notes", "understood_by", "status", "reason"})
 
 
@@ -61,6 +63,8 @@ def revised_in_words(job: Job, change: str, row: StageRow) -> Revision | str:
     }
     if not changed:
         return NEEDS_MODEL
+    if row.revised_through:
+        return _revision_of_loaded(revised, change, changed, row.revised_through)
     step = row.step_for(Action.REVISE)
     if changed <= step_row(step).rereads:
         return Revision(revised, step)
@@ -71,4 +75,39 @@ def revised_in_words(job: Job, change: str, row: StageRow) -> Revision | str:
     return (
         f'"{change}" changes {" and ".join(about)}, which {step_row(step).words} does not '
         "redo: cancel and send the request again with it."
+    )
+
+
+def _revision_of_loaded(
+    revised: ImportRequest, change: str, changed: set[str], owners: tuple[Step, ...]
+) -> Revision | str:
+    """A change to a loaded branch goes to the latest step that, with the steps after it,
+    rereads what it changes (the plan for a filter, the schema for a key, the inspection for
+    how or which files are read)."""
+    for owner in owners:
+        rereads = rereads_through(owner, owners[0])
+        if owner == Step.INSPECT:
+            rereads |= _SOURCES
+        if changed <= rereads:
+            return Revision(revised, owner)
+    about = sorted({_ABOUT.get(name, "the schema") for name in changed - _SOURCES})
+    return (
+        f'"{change}" changes {" and ".join(about)}, which a new revision of the branch cannot '
+        "redo: discard it and send the request again with the change."
+    )
+
+
+def reads_as_a_change(job: Job, change: str) -> bool:
+    """Whether the request grammar reads `change` as changing the job's request as said so far
+    (the request and every change to the understanding): "key id", "no foreign keys"."""
+    said = [v.feedback for v in job.artifacts.get(Stage.UNDERSTANDING, []) if v.feedback]
+    text = "\n".join([job.text, *said])
+    try:
+        before, after = parse_request(text), revise_request(text, change)
+    except RequestNotUnderstood:
+        return False
+    return any(
+        getattr(after, name) != getattr(before, name)
+        for name in ImportRequest.model_fields
+        if name not in _IGNORED
     )

@@ -46,6 +46,7 @@ class Step(StrEnum):
     EXECUTE = "execute"
     MERGE = "merge"
     DISCARD = "discard"
+    REVERT = "revert"
 
 
 class Action(StrEnum):
@@ -58,6 +59,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     RETRY = "retry"
     EDIT_REQUEST = "edit_request"
+    REVERT = "revert"
 
     @property
     def words(self) -> str:
@@ -75,6 +77,7 @@ _ACTION_WORDS = {
     Action.CANCEL: "cancel",
     Action.RETRY: "retry",
     Action.EDIT_REQUEST: "edit the request",
+    Action.REVERT: "revert the merge",
 }
 AFTER_FAILURE = frozenset({Action.RETRY, Action.EDIT_REQUEST})
 """Decisions about a failed job: run the step that failed again, or read the request anew
@@ -101,6 +104,11 @@ class StageRow:
     """The earlier step a change in words redoes when the stage's own step does not reread
     what it changes (how the files are read): it and every step after it run again, the job
     moved back to the status that step runs in (None: such a change is refused)."""
+    revised_through: tuple[Step, ...] = ()
+    """For a stage shown after its artifact was loaded (the review): the steps a change in
+    words may go back to, the latest first. The change goes to the latest one that, with the
+    steps after it, rereads every field it changes; the job moves back to the status that step
+    runs in, and from there the normal flow runs again (a revision of the loaded branch)."""
 
     def step_for(self, action: Action) -> Step:
         if action not in self.decisions:
@@ -188,7 +196,12 @@ STAGES: tuple[StageRow, ...] = (
         Review,
         made_by=Step.EXECUTE,
         waits_in=Status.AWAITING_REVIEW,
-        decisions={Action.MERGE: Step.MERGE, Action.DISCARD: Step.DISCARD},
+        decisions={
+            Action.MERGE: Step.MERGE,
+            Action.DISCARD: Step.DISCARD,
+            Action.REVISE: Step.PLAN,
+        },
+        revised_through=(Step.PLAN, Step.PROPOSE_SCHEMA, Step.INSPECT),
     ),
 )
 
@@ -251,6 +264,13 @@ STEPS: tuple[StepRow, ...] = (
         moves_to=(Status.DISCARDED,),
         opens_database=True,
     ),
+    StepRow(  # a new job's only step: the branch that undoes a merged import, then its review
+        Step.REVERT,
+        "making the branch that reverts the merge",
+        runs_in=(Status.RUNNING,),
+        moves_to=(Status.AWAITING_REVIEW,),
+        opens_database=True,
+    ),
 )
 
 _STAGE_ROWS = {row.stage: row for row in STAGES}
@@ -298,6 +318,12 @@ def _transitions() -> dict[Status, frozenset[Status]]:
         for row in STAGES
         if row.waits_in is not None and row.redone_from is not None
         for start in step_row(row.redone_from).runs_in
+    }
+    pairs |= {
+        (row.waits_in, step_row(step).runs_in[0])
+        for row in STAGES
+        if row.waits_in is not None
+        for step in row.revised_through
     }
     return {
         status: frozenset(end for start, end in pairs if start == status)

@@ -26,6 +26,8 @@ from agents.artifacts import (
 )
 from agents.errors import AgentError, LlmUnavailable, SourceError
 from agents.execution.merging import merge_branch
+from agents.execution.reverting import revert_merge
+from agents.execution.staleness import OutdatedReview, recheck_review
 from dolt.errors import (
     BranchNotFound,
     Busy,
@@ -35,8 +37,10 @@ from dolt.errors import (
 )
 from dolt.interface import Database
 from workers import giving_up
+from workers.branch_revisions import next_revision, record_revision
 from workers.context import StageContext, author_of
-from workers.errors import JobBusy
+from workers.error_words import in_plain_words
+from workers.errors import JobBusy, ReviewOutdated
 from workers.heartbeats import beating
 from workers.interrupt import JobCancelled, as_interrupt, remove_branch, stop_if_cancelled
 from workers.job import Attachment, Job, Person
@@ -93,7 +97,7 @@ def run_step(
         _clean_up_if_cancelled(ctx, step, job_id)
     except TRANSIENT:
         raise
-    except MergeConflict:
+    except (MergeConflict, ReviewOutdated):
         if reraise:  # the terminal shows the conflicts; a worker has told the thread already
             raise
     except (AgentError, DoltError) as error:
@@ -140,16 +144,21 @@ def fail(
     step: Step | None = None,
     arguments: dict[str, str] | None = None,
 ) -> None:
-    """End an open job as failed, saying why; it remembers the step, for a retry."""
+    """End an open job as failed, saying why; it remembers the step, for a retry. People read
+    the reason in plain words (no server paths, no raw engine errors); the worker's log keeps
+    it whole."""
+    said = in_plain_words(reason, roots=ctx.policy.roots)
+    if said != reason:
+        log.info("job %s failed: %s", job_id, reason)
 
     def apply(job: Job) -> bool:
         if job.status not in OPEN:
             return False
-        job.error = reason
+        job.error = said
         job.failed_step = step or job.pending
         job.failed_arguments = dict(arguments or {})
         job.pending = None
-        job.move(Status.FAILED, actor="worker", action=Status.FAILED, detail=reason)
+        job.move(Status.FAILED, actor="worker", action=Status.FAILED, detail=said)
         return True
 
     job, changed = ctx.store.update(job_id, apply)
@@ -487,6 +496,7 @@ def execute(ctx: StageContext, job_id: str) -> None:
         return
     request = job.request()
     port = ctx.port_for(job)
+    revision = next_revision(job)  # a change asked for at review: a new commit on the branch
     with _database(ctx, request.database) as database, _staged(ctx, job, request) as staging:
         review = pipeline.run(
             job_id=job.id,
@@ -498,12 +508,17 @@ def execute(ctx: StageContext, job_id: str) -> None:
             staging=staging,
             on_progress=_progress(ctx, job, port),
             sources=job.inspection().snapshots,
+            revision=revision,
+            checks=request.checks,
+            llm=ctx.llm,
         )
+        tip = database.branch(name=review.branch).head
 
     def record_result(job: Job) -> None:
         job.branch = review.branch
         job.commit = review.commit
         job.review_summary = _summary(review)
+        record_revision(job, review, tip=tip)
 
     job, version = _new_version(
         ctx,
@@ -547,6 +562,10 @@ def merge(ctx: StageContext, job_id: str) -> None:
     assert job.branch is not None  # set with the review the merge was asked from
     merge_commit: str | None
     with _database(ctx, job.database) as database:
+        outdated = _outdated_review(database, job)
+        if outdated is not None:
+            _show_again(ctx, job_id, merger, outdated)
+            raise ReviewOutdated(f"{MERGE_REFUSED}: {outdated.words}.")
         try:
             result = merge_branch(
                 database,
@@ -612,13 +631,83 @@ def _merged_before(database: Database, job: Job) -> str | None:
     return None
 
 
+MERGE_REFUSED = "Merge refused, nothing changed on main"
+
+
 def _refuse_merge(ctx: StageContext, job_id: str, merger: Person, reason: str) -> None:
     def apply(job: Job) -> None:
         job.pending = None
         job.record(actor=merger.id, action="merge refused", detail=reason)
 
     job, _ = ctx.store.update(job_id, apply)
-    ctx.port_for(job).notice(job, f"Merge refused, nothing changed on main: {reason}")
+    ctx.port_for(job).notice(job, f"{MERGE_REFUSED}: {reason}")
+
+
+def _outdated_review(database: Database, job: Job) -> OutdatedReview | None:
+    """The review computed again when main moved since the one shown, if what matters in it
+    changed. Nothing to compare for a job without a recorded review, nor for a redelivered
+    merge (its branch gone, or already in main: the merge below finds its commit)."""
+    if not job.has(Stage.REVIEW) or not job.branch:
+        return None
+    try:
+        head = database.branch(name=job.branch).head
+        if database.merge_base(branch=head, other="main") == head:
+            return None
+        return recheck_review(database, shown=job.review())
+    except BranchNotFound:
+        return None
+
+
+def _show_again(ctx: StageContext, job_id: str, merger: Person, outdated: OutdatedReview) -> None:
+    """The merge is refused and the new review becomes the next version (the old one's buttons
+    are outdated from now); the job keeps waiting for a decision about it."""
+    review = outdated.review
+
+    def apply(job: Job) -> int:
+        job.pending = None
+        version = job.add_artifact(Stage.REVIEW, review, feedback=outdated.in_short)
+        job.commit = review.commit
+        job.review_summary = _summary(review)
+        job.record(actor=merger.id, action="merge refused", detail=outdated.words)
+        return version
+
+    job, version = ctx.store.update(job_id, apply)
+    port = ctx.port_for(job)
+    port.notice(job, f"{MERGE_REFUSED}: {outdated.words}. The review as it is now follows.")
+    port.review(job, review, version=version)
+
+
+@runs(Step.REVERT)
+def revert(ctx: StageContext, job_id: str) -> None:
+    """A revert job's branch, made from main's head, with the merged job's merge reverted on
+    it; then its review, awaiting Merge / Discard like any import (main is not touched)."""
+    job = ctx.store.get(job_id)
+    if not _owes(job, Step.REVERT):
+        return
+    assert job.reverts is not None  # set when the revert job was started
+    reverted = ctx.store.get(job.reverts)
+    assert reverted.merge_commit is not None  # a revert starts only for a merged job
+    with _database(ctx, job.database) as database:
+        review = revert_merge(
+            database,
+            job_id=job.id,
+            reverted_job=reverted.id,
+            merge_commit=reverted.merge_commit,
+            author=author_of(job.pending_by or job.requester),
+        )
+
+    def apply(job: Job) -> int | None:
+        if not _owes(job, Step.REVERT):
+            return None
+        version = job.add_artifact(Stage.REVIEW, review)
+        job.branch, job.commit, job.review_summary = review.branch, review.commit, _summary(review)
+        job.pending = None
+        job.move(Status.AWAITING_REVIEW, actor="worker", action=f"reverted {reverted.id}")
+        return version
+
+    job, version = ctx.store.update(job_id, apply)
+    if version:
+        ctx.port_for(job).review(job, review, version=version)
 
 
 @runs(Step.DISCARD)

@@ -17,6 +17,9 @@ Then open jobs that have owed a step for `not_begun_after` with no heartbeat at 
 was lost before any worker began it: the process that asked for it died in between) get it
 scheduled again, counted the same way.
 
+Then jobs waiting for a person past `reminders.remind_after` get one reminder in their thread,
+and reviews nobody decided for `reminders.expire_after` are discarded (`workers.reminders`).
+
 After each round the watchdog's own beat, the Unix time, goes to `WATCHDOG_HEARTBEAT_KEY`
 (`importbot:watchdog:heartbeat`), which `importbot doctor` reads.
 """
@@ -39,9 +42,11 @@ from workers.health import beat_watchdog
 from workers.heartbeats import Heartbeat, RedisHeartbeats, this_worker
 from workers.job import Job
 from workers.redis_store import RedisJobStore
+from workers.reminders import remind_once
 from workers.stage_table import RETRIED_IN, Step
 from workers.states import Status
 from workers.steps import fail
+from workers.waiting import ReminderSettings
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +65,9 @@ class WatchdogSettings:
     """How often a stopped step is run again before its job fails."""
     not_begun_after_seconds: float = 120.0
     """A step owed this long with no heartbeat at all lost its task before it began."""
+    reminders: ReminderSettings | None = None
+    """Jobs waiting for a person: reminded once, reviews expired (`workers.reminders`);
+    None: not looked at."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,9 @@ def watch_forever(
                 continue
             for outcome in watch_once(context(), heartbeats, settings):
                 log.warning("watchdog: job %s %s: %s", outcome.job_id, outcome.step, outcome.did)
+            if settings.reminders is not None:
+                for waited in remind_once(context(), settings.reminders):
+                    log.info("watchdog: job %s waited for a person: %s", waited.job_id, waited.did)
             beat_watchdog(client, at=time.time())
         except (redis.RedisError, OSError) as error:
             log.warning("watchdog round skipped: %s", error)

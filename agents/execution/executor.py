@@ -15,7 +15,10 @@
    records read — the rows the reader kept and those it could not parse, which are rejects
    of the table their relation feeds (`agents.execution.unreadable`) — row counts on the
    branch, foreign-key integrity and the request's own predicates. A failed check resets the
-   branch and raises: nothing half-done is left to merge.
+   branch and raises: nothing half-done is left to merge. The same checks, and the person's
+   (`person_tests`), are then written as rows of `dolt_tests`, group `import/<job>`
+   (`agents.execution.import_tests`), committed with the data and run on the branch: each
+   ✓ of the report is a check whose tests passed there.
 5. One Dolt commit, authored by the requester, naming the job and the request; then one that
    records each table's sources in the database's ledger (`agents.execution.ledger`).
 """
@@ -42,7 +45,7 @@ from agents.artifacts import (
     TableLoad,
 )
 from agents.errors import ExecutionFailed, VerificationFailed
-from agents.execution import ledger
+from agents.execution import import_tests, ledger, revisions
 from agents.execution.branches import branch_name
 from agents.execution.plan_sql import DeliveryQuery
 from agents.execution.references import KeyValues, drop_reference_values, reference_checks
@@ -59,7 +62,7 @@ from dolt.errors import (
     UnavailableFunction,
 )
 from dolt.interface import Database, WriteSession
-from dolt.models import Author, RejectedRow, WriteMode
+from dolt.models import Author, DoltTest, RejectedRow, WriteMode
 from dolt.sql.policy import check_select
 
 # Rows go from DuckDB to the database a thousand at a time, read as they are written. (A
@@ -82,6 +85,16 @@ class ExecutionInput:
     plan: ImportPlan
     sources: tuple[SourceSnapshot, ...] = ()
     """The inspection's snapshots the staging was read from, named in the commit."""
+    person_tests: tuple[DoltTest, ...] = ()
+    """The checks the person asked for in words, as Dolt tests written on the branch."""
+    revision_of: str | None = None
+    """The branch's commit after its previous revision (None: the first load). A revision
+    keeps the branch's history: on top of that commit, the tables the import touched go back
+    to main's base and the whole import is redone, as one new commit (`agents.execution.
+    revisions`); a failed or redelivered revision starts again from that commit."""
+    revision: int = 1
+    change: str = ""
+    """The change in words this revision makes (named in its commit)."""
 
 
 def execute(
@@ -95,6 +108,7 @@ def execute(
     """Write the approved plan to the job's branch and commit it; see the module docstring."""
     branch = branch_name(job.job_id)
     base = _fresh_branch(database, branch)
+    start = job.revision_of or base
     with database.write_session(branch=branch) as session:
         try:
             load = partial(
@@ -104,6 +118,7 @@ def execute(
                 database=database,
                 branch=branch,
                 base=base,
+                start=start,
                 duckdb=duckdb,
                 staged=staged,
                 on_progress=_never_backwards(on_progress),
@@ -115,9 +130,19 @@ def execute(
                 # the row-checked writer, which quarantines such rows.
                 loads, rejects = load(native=False)
             passed = _verify(job, database=database, branch=branch, base=base, loads=loads)
+            checks = _import_checks(job, database=database, branch=branch, loads=loads)
+            tested = import_tests.write_tests(
+                session,
+                database=database,
+                group=branch,
+                tests=[*import_tests.tests_of(checks), *job.person_tests],
+                replaced=[s.table for s in job.plan.steps if s.mode == WriteMode.REPLACE],
+            )
             commit = session.commit(
                 message=_commit_message(job, loads), author=job.author, allow_empty=True
             )
+            if tested:
+                passed = import_tests.passed_on_branch(database, branch=branch, checks=checks)
             if commit is not None:
                 ledger.write_records(
                     session,
@@ -134,7 +159,7 @@ def execute(
                     job_id=job.job_id,
                 )
         except (DoltError, ExecutionFailed, DuckDBError) as error:
-            session.reset_hard(ref=base)
+            session.reset_hard(ref=start)
             if isinstance(error, ExecutionFailed):
                 raise
             raise ExecutionFailed(
@@ -200,13 +225,17 @@ def _load_plan(
     database: Database,
     branch: str,
     base: str,
+    start: str,
     duckdb: Any,
     staged: Mapping[str, StagedRelation],
     on_progress: Progress | None,
     native: bool,
 ) -> tuple[list[TableLoad], list[Reject]]:
-    """From the branch's base: the DDL, then every step's rows."""
-    session.reset_hard(ref=base)
+    """From the branch's base (a revision: its tables back at the base, on top of `start`):
+    the DDL, then every step's rows."""
+    session.reset_hard(ref=start)
+    if start != base:
+        revisions.restore_base(session, database=database, base=base)
     for table in job.schema.tables:
         for statement in table.ddl:
             session.execute_ddl(sql=statement)
@@ -552,6 +581,23 @@ def _verify(
     ]
 
 
+def _import_checks(
+    job: ExecutionInput, *, database: Database, branch: str, loads: Sequence[TableLoad]
+) -> list[import_tests.ImportCheck]:
+    """The checks `_verify` ran, as the Dolt tests of the import's group (`import/<job>`)."""
+    return import_tests.import_checks(
+        group=branch,
+        loads=loads,
+        steps=job.plan.steps,
+        predicates=job.plan.checks,
+        schemas=database.create_statements(ref=branch),
+        rows_after={
+            load.table: database.count_rows(table=load.table, ref=branch) for load in loads
+        },
+        dialect=database.dialect,
+    )
+
+
 def _violating_rows(database: Database, *, table: str, branch: str, predicate: str) -> int:
     """Rows of `table` on the branch that do not satisfy `predicate`. A check the database
     cannot run fails the verification (the branch is reset), saying why."""
@@ -604,6 +650,8 @@ def _commit_message(job: ExecutionInput, loads: Sequence[TableLoad]) -> str:
         for load in loads
     )
     message = f"{title}\n\nRequest: {request}\n\n{body}"
+    if job.revision > 1:
+        message = revisions.revised_message(message, revision=job.revision, change=job.change)
     if job.sources:
         message += "\n\nSources:\n" + "\n".join(
             f"- {' '.join(s.source.split())} sha256:{s.sha256} ({s.shown_size})"

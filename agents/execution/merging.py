@@ -17,7 +17,18 @@ def merge_branch(
 ) -> MergeResult:
     """Dolt's merge, refused first (with the preview, as `MergeConflict`) when a keyless table
     would get rows `into` already added since the branch forked (the same file imported on two
-    open branches): Dolt merges those cleanly, doubling them."""
+    open branches): Dolt merges those cleanly, doubling them.
+
+    Every Dolt test (`dolt_test_run('*')`: each import's group merged before, the person's,
+    this branch's) runs on the merged result before `into` moves; a failure raises
+    `TestsFailed` (a `MergeConflict`) naming each failing test and its message, and nothing
+    changes. The window between the test and the merge is closed rather than kept small: the
+    backend stages the merge (`--no-commit`), tests the staged result and commits it in one
+    write transaction (no throw-away branch, no second merge). doltlite holds the file's
+    write lock from BEGIN IMMEDIATE to the merge commit, so no other writer can move `into` in
+    between. On Dolt sql-server it is one SQL transaction on `db/into`, left to Dolt's
+    transaction checks against concurrent writers; Dolt's own commit verification, where the
+    operator has switched it on, also tests the merge commit itself."""
     database.branch(name=branch)  # BranchNotFound, as Dolt's merge would say
     repeated = repeated_rows(database, branch=branch, into=into)
     if repeated:
@@ -28,7 +39,7 @@ def merge_branch(
             f"{said}. Discard this import: {into} has those rows already.",
             preview=ConflictPreview(branch=branch, into=into, repeated_rows=repeated),
         )
-    return database.merge(branch=branch, message=message, author=author, into=into)
+    return database.merge(branch=branch, message=message, author=author, into=into, tests="*")
 
 
 def repeated_rows_words(

@@ -64,6 +64,10 @@ Recognised, case-insensitively:
   - The overrides of `agents.stages.grammar_overrides` (types, foreign keys, null markers,
     delimiter, decimal comma, header row, sheets, except, JSON list, union by name, renames,
     tables left out, columns added to another table).
+  - Checks in words (`agents.stages.grammar_checks`): ``check that <check>`` (also after
+    ``and``/``also``) and ``checks: <check>; <check>``; a check runs to the end of its
+    sentence, a ``;``, the next ``check that`` or a comma before another clause. They become
+    Dolt tests once the tables are known (`agents.stages.check_words`).
   - Several filters are joined: ``(a) AND (b)``.
   - ``please``, ``thanks``, ``thank you``, ``thx``, ``cheers`` are ignored.
 
@@ -75,7 +79,8 @@ Recognised, case-insensitively:
   drop, remove, without, where: refused with a pointer to ``where <predicate>``), mentions
   key(s), mode, append, upsert, replace, overwrite, create, table(s), database, filter, import,
   type(s), delimiter, separator, header, sheet(s), rename, foreign, null, marker(s), union,
-  decimal or reference(s), or is left over after a clause the sentence began with (refused).
+  decimal, reference(s) or check(s), or is left over after a clause the sentence began with
+  (refused).
 """
 
 from __future__ import annotations
@@ -88,6 +93,7 @@ from sqlglot.errors import ParseError, SqlglotError
 
 from agents.artifacts import ImportRequest
 from agents.errors import RequestNotUnderstood
+from agents.stages.grammar_checks import check_clauses
 from agents.stages.grammar_overrides import (
     _EXCEPT_IN_SOURCES,
     _JSON_LIST_OF,
@@ -238,7 +244,9 @@ _TARGET = re.compile(
 _SEPARATOR = re.compile(r"[\s,]*(?:(?:and|also|then|please|pls)\s+)*", re.I)
 # Where a `where` predicate stops: before a key or mode clause.
 _WHERE_STOP = re.compile(
-    r",?\s+(?=(?:(?:with|using)\s+)?(?:primary\s+)?keys?\s*:?\s+[\w\"'`]|mode\s*:?\s+\w)", re.I
+    r",?\s+(?=(?:(?:with|using)\s+)?(?:primary\s+)?keys?\s*:?\s+[\w\"'`]|mode\s*:?\s+\w)"
+    r"|[\s,]+(?:(?:and|then)\s+)?(?:also\s+)?(?=check\s+that\s|checks\s*:)",
+    re.I,
 )
 _YEARS = r"(?:\s+years?(?:\s+old)?)?"
 _AGE_COMPARISONS = (
@@ -256,7 +264,7 @@ _LOOKS_LIKE_FILTER = re.compile(
 _LOOKS_LIKE_INSTRUCTION = re.compile(
     r"\b(?:keys?|mode|append|upsert|replace|overwrite|create|tables?|database|filter|import"
     r"|types?|delimiter|separator|header|sheets?|rename|foreign|null|markers?|union|decimal"
-    r"|references?)\b",
+    r"|references?|checks?)\b",
     re.I,
 )
 _UPSERT_BY = re.compile(rf"\s*,?\s*(?:by|on)\s+{_COLUMNS}(?![\w'])", re.I)
@@ -568,8 +576,14 @@ def _describes_a_server(sentence: _Text) -> bool:
     return not any(pattern.match(sentence.mask) for pattern, _ in _CLAUSES)
 
 
+def _starts_clause(part: _Text, position: int) -> bool:
+    """Whether a clause of the grammar starts at `position` (where a check's words end)."""
+    return any(pattern.match(part.mask, position) for pattern, _ in _CLAUSES)
+
+
 _TABLES = r"(?:table|tables|rows|data|contents)"
 _CLAUSES: tuple[tuple[re.Pattern[str], _Handler], ...] = (
+    *check_clauses(_starts_clause),
     *_OVERRIDE_CLAUSES,
     (re.compile(r"where\s+(?=\S)", re.I), _on_where),
     (

@@ -37,6 +37,8 @@ class _Found:
     """SchemaOverrides fields said so far."""
     value_filters: list[ValueFilter] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    """Checks in words ("age is never negative"), each once."""
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -91,6 +93,7 @@ class _Found:
             overrides=SchemaOverrides.model_validate(self.overrides),
             value_filters=self.value_filters,
             notes=self.notes,
+            checks=self.checks,
         )
         return request.model_copy(update={"summary": _summary(request, folders=self.folders)})
 

@@ -20,7 +20,11 @@ import <path|glob|url>[, <path|glob|url>...] into [database] <db>[.<table> | tab
                    upsert <src> into <db>.<t> by <col>, replace <db>.<t> with <src>
   changes          type <col> <TYPE>, no foreign keys, null markers NA, -, delimiter ;,
                    decimal comma, header on row N, sheet <name>, all sheets, except <glob>,
-                   rename table|column <a> to <b>, don't import <table>, union by name"""
+                   rename table|column <a> to <b>, don't import <table>, union by name
+  checks           check that <check> [and check that <check>], checks: <check>; <check>
+                   <check>: <col> is never negative|null, is always between A and B,
+                   is unique, is one of a, b, c; every <child>'s <parents> exist;
+                   there are at least|at most|exactly N <table>"""
 
 EXAMPLES = (
     "import data/*.csv, https://example.com/x.csv into sales.orders key id mode upsert",
@@ -135,7 +139,7 @@ _CLAUSE_WORD = (
     r"(?:where|with|using|key|keys|primary|mode|in|and|create|creating|don't|do|never|without"
     r"|only|recursively|including|append|replace|overwrite|please|thanks|into|existing|is|as"
     r"|type|no|null|delimiter|decimal|header|skip|sheets?|except|excluding|rename|add|union"
-    r"|instead|just|keep|treat|by|from|to)"
+    r"|instead|just|keep|treat|by|from|to|check|checks)"
 )
 _COLUMN = rf"(?!{_CLAUSE_WORD}(?:[\s,]|$)){_NAME}"
 _COLUMNS = rf"(?P<columns>{_COLUMN}(?:{_LIST_SEP}{_COLUMN})*)"

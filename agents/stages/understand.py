@@ -9,6 +9,7 @@ from agents.artifacts import ImportRequest, RequestCore
 from agents.errors import RequestNotUnderstood
 from agents.stages.context import conversation_lines
 from agents.stages.grammar import check_predicate, parse_request
+from agents.stages.grammar_checks import checks_in
 from agents.stages.repair import Parses, ask_and_validate
 from dolt.sql.names import validate_database_name, validate_identifier
 
@@ -61,7 +62,9 @@ def run(llm: Parses, *, text: str, conversation: Sequence[str] = ()) -> ImportRe
     core = ask_and_validate(
         llm, stage="understand", messages=messages, output=RequestCore, validate=_validated
     )
-    request = ImportRequest(**{**core.model_dump(), "understood_by": "model"})
+    # The checks in words are read by the grammar's own phrases, wherever the text says them.
+    said = {"understood_by": "model", "checks": checks_in(text)}
+    request = ImportRequest(**{**core.model_dump(), **said})
     if request.status == "cannot":
         raise RequestNotUnderstood(
             f"This does not look like an import request: {request.reason or 'no reason given'}"

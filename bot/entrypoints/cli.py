@@ -13,9 +13,12 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from agents import review_words
+from agents.artifacts import Review
 from agents.errors import AgentError, RequestNotUnderstood
 from agents.execution.branches import job_id_of
 from agents.execution.review import sample_row
+from agents.merge_impact import merge_impact
 from agents.sources.resolve import SourcePolicy
 from agents.stages.grammar import check_predicate
 from bot.entrypoints import help_text
@@ -23,11 +26,13 @@ from bot.entrypoints.llm import open_llm
 from bot.entrypoints.settings import Settings, local_author, parse_author, use_process_limits
 from bot.terminal import merge_words, render, samples
 from bot.terminal.port import TerminalPort
+from bot.terminal.revision import log_lines, log_rows
 from dolt import open_server
 from dolt.diff_csv import diff_csv
 from dolt.errors import DoltError, MergeConflict
 from workers import local_jobs
-from workers.errors import JobError
+from workers.error_words import in_plain_words
+from workers.errors import JobError, ReviewOutdated
 from workers.job import Person
 from workers.stage_table import Action, Stage
 from workers.states import Status
@@ -84,7 +89,27 @@ def _review_json(outcome: local_jobs.ImportOutcome) -> dict:
         "branch": outcome.branch,
         "status": outcome.status.value,
         "stopped_because": outcome.stopped_because,
+        "verdict": _verdict_json(review) if review else None,
+        "totals": _totals_json(review) if review else None,
         "tables": [
+            {
+                "name": t.name,
+                "rows_added": t.rows_added,
+                "rows_modified": t.rows_modified,
+                "rows_deleted": t.rows_deleted,
+                "rows_rejected": t.rows_rejected,
+                "rows_filtered": t.rows_filtered,
+                "schema_change": t.schema_change,
+                "schema_summary": review_words.schema_words(t),
+            }
+            for t in (review.tables if review else [])
+        ],
+        "tests": [test.model_dump() for test in review.tests] if review else [],
+        "destructive": review.destructive if review else [],
+        "rejected_rows": review.rejected_rows if review else 0,
+        "rejects": [reject.model_dump() for reject in review.rejects] if review else [],
+        "revision": review.revision if review else None,
+        "since_previous": [
             {
                 "name": t.name,
                 "rows_added": t.rows_added,
@@ -92,11 +117,24 @@ def _review_json(outcome: local_jobs.ImportOutcome) -> dict:
                 "rows_deleted": t.rows_deleted,
                 "schema_change": t.schema_change,
             }
-            for t in (review.tables if review else [])
+            for t in (review.since_previous if review else [])
         ],
-        "destructive": review.destructive if review else [],
-        "rejected_rows": review.rejected_rows if review else 0,
-        "rejects": [reject.model_dump() for reject in review.rejects] if review else [],
+    }
+
+
+def _verdict_json(review: Review) -> dict:
+    verdict = review_words.verdict(review)
+    return {"ready": verdict.ready, "headline": verdict.headline, "reasons": verdict.reasons}
+
+
+def _totals_json(review: Review) -> dict:
+    return {
+        **{
+            kind: sum(getattr(t, f"rows_{kind}") for t in review.tables)
+            for kind in ("added", "modified", "deleted")
+        },
+        "rejected": review.rejected_rows,
+        "filtered": review.filtered_rows,
     }
 
 
@@ -244,18 +282,26 @@ def merge(
     db: DbOption = None,
     as_json: JsonOption = False,
     author: AuthorOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Merge without asking first.")] = False,
 ) -> None:
-    """Merge a reviewed import into main (refused, with the conflicts, if it would conflict)."""
+    """Merge a reviewed import into main (refused, with the conflicts, if it would conflict;
+    refused, with the review as it is now, if main moved since in a way that changes it)."""
     _failing["job"] = job_id_of(job_or_branch)
     setup = _setup(db, author)
     merged = local_jobs.already_merged(job_or_branch, setup=setup)
     if merged is not None:
         _say_already_merged(merged, as_json=as_json)
         return
+    if not as_json and not _merge_confirmed(job_or_branch, setup=setup, ask=not yes):
+        console.print("Not merged; nothing changed on main.")
+        return
     # quiet: a refusal is said once, by main(), in words without Dolt's internals
-    database, branch, commit = local_jobs.merge_import(
-        job_or_branch, setup=setup, port=_terminal(setup, ask=False, quiet=True)
-    )
+    try:
+        database, branch, commit = local_jobs.merge_import(
+            job_or_branch, setup=setup, port=_terminal(setup, ask=False, quiet=True)
+        )
+    except ReviewOutdated as outdated:
+        _say_review_outdated(str(outdated), job_or_branch, setup=setup, as_json=as_json)
     if as_json:
         print(
             json.dumps(
@@ -270,6 +316,73 @@ def merge(
         )
     else:
         console.print(f"Merged {branch} into main: merge commit {(commit or '')[:12]}.")
+
+
+@app.command(cls=help_text.Command)
+def revert(
+    job: str,
+    db: DbOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Merge the revert at once.")] = False,
+    as_json: JsonOption = False,
+    author: AuthorOption = None,
+) -> None:
+    """Undo a merged import: a new job's branch reverts its merge, shown for review; main
+    changes only when it is merged (`importbot merge <new job>`, or --yes)."""
+    _failing["job"] = job_id_of(job)
+    setup = _setup(db, author)
+    port = _terminal(setup, ask=False, quiet=as_json)
+    outcome = local_jobs.revert_import(job, setup=setup, port=port)
+    if outcome.status != Status.AWAITING_REVIEW or not (yes or as_json):
+        _say_outcome(outcome, as_json=as_json)
+        return
+    said = {**_review_json(outcome), "reverts": job_id_of(job)}
+    if yes:
+        quiet = _terminal(setup, ask=False, quiet=True)  # a refusal is said once, by main()
+        _, branch, commit = local_jobs.merge_import(outcome.job_id, setup=setup, port=quiet)
+        said |= {"status": Status.MERGED.value, "commit": commit}
+        if not as_json:
+            console.print(f"Merged {branch} into main: merge commit {(commit or '')[:12]}.")
+    if as_json:
+        print(json.dumps(said))
+
+
+def _say_review_outdated(
+    reason: str, job_or_branch: str, *, setup: local_jobs.LocalSetup, as_json: bool
+) -> NoReturn:
+    """Main moved since the review in a way that changes it: the review as it is now, why the
+    merge was refused, and what to do when main now conflicts; exit 1."""
+    job = _failing["job"]
+    now = local_jobs.review_to_merge(job_or_branch, setup=setup)
+    then = "it would conflict now" if now.conflicts else "merge again if it looks right"
+    said = f"{reason} The review as it is now: `importbot diff {job}`; {then}."
+    if as_json:
+        _fail(said, job=job)
+    console.print(render.review_group(now))
+    errors.print(Text.assemble(("error: ", "red"), said))
+    if now.conflicts:
+        errors.print(
+            merge_words.what_you_can_do(
+                local_jobs.merge_preview(job_or_branch, setup=setup), job=job
+            )
+        )
+    raise SystemExit(1)
+
+
+MERGE_IMPACT_LIMIT = 1000
+"""Characters of the impact sentence `importbot merge` prints (then "and N more tables")."""
+
+
+def _merge_confirmed(job_or_branch: str, *, setup: local_jobs.LocalSetup, ask: bool) -> bool:
+    """Say what the merge does to main, as Slack's confirm dialog does; ask first on a
+    terminal unless `--yes`."""
+    review = local_jobs.review_to_merge(job_or_branch, setup=setup)
+    console.print(f"{merge_impact(review, limit=MERGE_IMPACT_LIMIT)}.")
+    if not ask or not sys.stdin.isatty():
+        return True
+    try:
+        return typer.confirm(f"Merge {review.branch} into main of {review.database}?")
+    except typer.Abort:
+        raise KeyboardInterrupt from None
 
 
 @app.command(cls=help_text.Command)
@@ -344,8 +457,65 @@ def retry(
     _say_outcome(outcome, as_json=as_json)
 
 
+@app.command(cls=help_text.Command)
+def change(
+    job: str,
+    what: Annotated[
+        str, typer.Argument(help="The change, e.g. 'only rows where age >= 21' or 'key id'.")
+    ],
+    db: DbOption = None,
+    yes: YesOption = False,
+    as_json: JsonOption = False,
+    author: AuthorOption = None,
+) -> None:
+    """Change what a job awaiting review loaded: the step that owns the change runs again
+    and the import is loaded again as a new commit on the same branch, up to the new review
+    (which also shows what changed since the previous revision). `importbot log` lists them."""
+    _failing["job"] = job_id_of(job)
+    settings = Settings.from_environment()
+    if settings.redis_url:
+        result = _decide_on_workers(
+            settings, job, Action.REVISE, db=db, author=author, stage=Stage.REVIEW, feedback=what
+        )
+        if not result.took_effect:
+            _fail(result.message, job=result.job.id)
+        if as_json:
+            print(json.dumps({"job": result.job.id, "status": result.job.status.value}))
+        else:
+            console.print(f"{result.message} The workers run it; `importbot show {result.job.id}`.")
+        return
+    with open_llm(settings.environ) as llm:
+        setup = _setup(db, author, llm=llm)
+        port = _terminal(setup, ask=not yes and not as_json and sys.stdin.isatty(), quiet=as_json)
+        outcome = local_jobs.change_import(job, what, setup=setup, port=port)
+    _say_outcome(outcome, as_json=as_json)
+
+
+@app.command(cls=help_text.Command)
+def log(job: str, as_json: JsonOption = False) -> None:
+    """The revisions of a job's branch, oldest first: number, commit, date, the change in
+    words and the rows each changed against main."""
+    _failing["job"] = job_id_of(job)
+    record = _job_store().get(job_id_of(job))
+    if as_json:
+        print(
+            json.dumps(
+                {"job": record.id, "branch": record.branch, "revisions": log_rows(record.revisions)}
+            )
+        )
+    else:
+        console.print(log_lines(record.id, record.branch, record.revisions))
+
+
 def _decide_on_workers(
-    settings: Settings, job: str, action: Action, *, db: str | None, author: str | None
+    settings: Settings,
+    job: str,
+    action: Action,
+    *,
+    db: str | None,
+    author: str | None,
+    stage: Stage = Stage.UNDERSTANDING,
+    feedback: str = "",
 ):
     """A decision about a job in Redis, made here by the operator (who holds the store);
     the steps it schedules go to the workers, and the job's conversation is told."""
@@ -358,8 +528,9 @@ def _decide_on_workers(
     with open_server(db or settings.dolt_url) as server:
         ctx = operator_context(settings, server)
         record = ctx.store.get(job_id_of(job))
-        stage = Stage.UNDERSTANDING
-        request = DecisionRequest(record.id, stage, record.version(stage), action, person)
+        request = DecisionRequest(
+            record.id, stage, record.version(stage), action, person, feedback=feedback
+        )
         return decide(ctx, request, permissions=Permissions(anyone=True))
 
 
@@ -572,7 +743,10 @@ def _wants_json() -> bool:
 
 
 def _fail(message: str, *, job: str | None) -> None:
-    """Say why a command failed (one JSON object on stdout with `--json`) and exit 1."""
+    """Say why a command failed (one JSON object on stdout with `--json`) and exit 1, in plain
+    words: paths under the data roots from the root, others by file name, no engine jargon."""
+    roots = SourcePolicy.from_env(os.environ, cwd=Path.cwd()).roots
+    message = in_plain_words(message, roots=roots) or message
     if _wants_json():
         print(json.dumps({"error": message, "job": job, "status": Status.FAILED.value}))
     else:

@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from dolt.models import Author
+from workers.durations import parse_duration
+from workers.waiting import DEFAULT_EXPIRE_AFTER_SECONDS, DEFAULT_REMIND_AFTER_SECONDS
 
 DEFAULT_DOLT_URL = "doltlite:.importbot/databases"
 JOBS_DIR = Path(".importbot/jobs")
+NOTIFY_MERGERS = ("mention", "dm")
 N = TypeVar("N", int, float)
 _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
 
@@ -38,6 +41,15 @@ class Settings:
     duckdb_memory_limit: str | None = None  # None: agents.staging.connection.MEMORY_LIMIT
     duckdb_threads: int | None = None  # None: agents.staging.connection.THREADS
     plan_count_seconds: float | None = None  # None: agents.stages.plan.COUNT_SECONDS
+    broadcast_outcome: bool = True
+    """Slack: the final line (merged, discarded, failed) is also sent to the channel."""
+    notify_mergers: str = "mention"
+    """Slack: how the mergers hear of a review — "mention" (their ids in the review) or "dm"
+    (also a direct message to each merger, groups expanded)."""
+    remind_after_seconds: float = DEFAULT_REMIND_AFTER_SECONDS
+    """A job waiting this long for a decision gets one reminder (IMPORTBOT_REMIND_AFTER)."""
+    expire_after_seconds: float = DEFAULT_EXPIRE_AFTER_SECONDS
+    """A review nobody decided for this long is discarded (IMPORTBOT_EXPIRE_AFTER)."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +72,16 @@ class Settings:
             duckdb_memory_limit=env.get("IMPORTBOT_DUCKDB_MEMORY_LIMIT") or None,
             duckdb_threads=_optional(int, env.get("IMPORTBOT_DUCKDB_THREADS")),
             plan_count_seconds=_optional(float, env.get("IMPORTBOT_PLAN_COUNT_SECONDS")),
+            broadcast_outcome=_flag(env.get("IMPORTBOT_BROADCAST_OUTCOME") or "on"),
+            notify_mergers=_choice(
+                "IMPORTBOT_NOTIFY_MERGERS", env.get("IMPORTBOT_NOTIFY_MERGERS"), NOTIFY_MERGERS
+            ),
+            remind_after_seconds=_duration(
+                env.get("IMPORTBOT_REMIND_AFTER"), DEFAULT_REMIND_AFTER_SECONDS
+            ),
+            expire_after_seconds=_duration(
+                env.get("IMPORTBOT_EXPIRE_AFTER"), DEFAULT_EXPIRE_AFTER_SECONDS
+            ),
         )
 
 
@@ -73,6 +95,19 @@ def _ids(text: str | None) -> frozenset[str] | None:
 def _optional(kind: Callable[[str], N], text: str | None) -> N | None:
     """`text` read as `kind` (int, float); None when unset or blank."""
     return kind(text) if text and text.strip() else None
+
+
+def _choice(name: str, text: str | None, choices: tuple[str, ...]) -> str:
+    """One of `choices` (the first when unset); refused in words otherwise."""
+    value = (text or "").strip().lower() or choices[0]
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {text!r}.")
+    return value
+
+
+def _duration(text: str | None, default: float) -> float:
+    """Seconds in "30m", "4h", "7d"; `default` when unset or blank."""
+    return parse_duration(text) if text and text.strip() else default
 
 
 def _flag(text: str | None) -> bool:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 from celery import Celery
 
+from agents.stages.grammar import GRAMMAR
+from bot.entrypoints.llm import ProviderError, provider_name
 from bot.entrypoints.settings import Settings
 from bot.entrypoints.worker import DEFAULT_REDIS_URL, job_store, permissions, routing_for
 from bot.slack.client import web_client
@@ -36,5 +38,16 @@ def build_intake(environ: Mapping[str, str], *, socket: bool = False) -> tuple[S
         bot_id=identity.get("bot_id"),
         team_id=identity.get("team_id"),
         app_id=identity.get("app_id"),
+        reads_changes_with_model=_has_a_model(settings.environ),
+        grammar=GRAMMAR,
     )
     return intake, slack.signing_secret
+
+
+def _has_a_model(environ: Mapping[str, str]) -> bool:
+    """Whether the workers (configured alike) read changes with a language model; a provider
+    that cannot be used counts as one: the worker says what to fix when it is asked."""
+    try:
+        return provider_name(environ) != "off"
+    except ProviderError:
+        return True

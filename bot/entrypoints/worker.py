@@ -11,12 +11,15 @@ import contextlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from celery import Celery
+
 from agents.sources.resolve import SourcePolicy
 from bot.entrypoints.llm import ProviderError, open_llm
 from bot.entrypoints.settings import Settings, use_process_limits
 from bot.slack.client import web_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.files import download_attachment
+from bot.slack.home_board import HomeBoard
 from bot.slack.port import SlackPort
 from bot.slack.settings import SlackSettings
 from dolt import open_server
@@ -31,6 +34,7 @@ from workers.permissions import Permissions
 from workers.recording_port import RedisRecordingPort
 from workers.redis_store import RedisJobStore
 from workers.routing import Routing
+from workers.waiting import ReminderSettings
 from workers.watchdog import WatchdogSettings, start_watchdog
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -86,6 +90,17 @@ def watchdog_settings(settings: Settings) -> WatchdogSettings:
         every_seconds=settings.watchdog_every_seconds,
         stale_after_seconds=settings.heartbeat_stale_seconds,
         max_restarts=settings.step_restarts,
+        reminders=reminder_settings(settings),
+    )
+
+
+def reminder_settings(settings: Settings) -> ReminderSettings:
+    """When jobs waiting for a person are reminded, and reviews nobody decided expire."""
+    return ReminderSettings(
+        remind_after_seconds=settings.remind_after_seconds,
+        expire_after_seconds=settings.expire_after_seconds,
+        mergers=settings.mergers,
+        importers=settings.importers,
     )
 
 
@@ -111,9 +126,17 @@ def operator_context(settings: Settings, server: DoltServer) -> StageContext:
         server=server,
         policy=SourcePolicy.from_env(settings.environ, cwd=Path.cwd()),
         jobs_dir=settings.jobs_dir.resolve(),
-        scheduler=CeleryScheduler(app, routing_for(settings)),
+        scheduler=CeleryScheduler(_sender(settings), routing_for(settings)),
         port_for=port_for,
     )
+
+
+def _sender(settings: Settings) -> Celery:
+    """A Celery app sending to `settings`' Redis (the process-wide `app` reads the broker from
+    this process's environment when first imported, which `settings` may not be)."""
+    if (settings.redis_url or DEFAULT_REDIS_URL) == app.conf.broker_url:
+        return app
+    return Celery("importbot-operator", broker=settings.redis_url or DEFAULT_REDIS_URL)
 
 
 def _ports(
@@ -161,4 +184,14 @@ def _slack_parts(
             hosts=slack.file_hosts,
         )
 
-    return SlackPort(client, store.redis), fetch, SlackDirectory(client)
+    directory = SlackDirectory(client)
+    port = SlackPort(
+        client,
+        store.redis,
+        mergers=settings.mergers,
+        broadcast_outcome=settings.broadcast_outcome,
+        notify_mergers=settings.notify_mergers,
+        members_of=directory.members_of,
+        homes=HomeBoard(client, store, permissions(settings, directory)),
+    )
+    return port, fetch, directory

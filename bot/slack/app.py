@@ -15,12 +15,18 @@ from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.authorization import AuthorizeResult
 
+from bot.slack.failures import tell_about_failure, telling_on_failure
+from bot.slack.help_words import asks_for_help
 from bot.slack.intake import DAY, SlackIntake
-from bot.slack.messages.actions import CHANGES_MODAL_CALLBACK, EDIT_REQUEST_MODAL_CALLBACK
+from bot.slack.messages.actions import (
+    CHANGES_MODAL_CALLBACK,
+    EDIT_REQUEST_MODAL_CALLBACK,
+    NEW_IMPORT_MODAL_CALLBACK,
+)
 from bot.slack.surface import EVENTS_PATH, HEALTH_PATH
 from workers.health import Report
 from workers.redis_store import RedisJobStore
@@ -70,25 +76,49 @@ def build_app(intake: SlackIntake, *, signing_secret: str) -> App:
         if first_delivery(body) and body["event"].get("tab", "home") == "home":
             intake.on_home(body["event"]["user"])
 
+    # After an ack, what raises is told to the person here, not left to Bolt: Bolt forgets an
+    # ack whose listener raises within ~10 ms, and Slack then sees a 404 after 3 s.
     @app.command("/import")
-    def command(ack: Ack, command: dict[str, Any]) -> None:
+    def command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        if asks_for_help(command.get("text") or ""):  # `/import help`, `/import`: the card
+            card = intake.help_card()
+            ack(text=card.text, blocks=card.blocks, response_type="ephemeral")
+            return
         ack("Working on it — I will answer in a thread.")
-        intake.on_command(command)
+        with telling_on_failure(command, client=intake.client, respond=respond):
+            intake.on_command(command)
 
     @app.action(re.compile(".*"))
     def action(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        intake.on_action(body)
+        with telling_on_failure(body, client=intake.client):
+            intake.on_action(body)
 
     @app.view(CHANGES_MODAL_CALLBACK)
-    def changes(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        intake.on_view_submission(body)
-
     @app.view(EDIT_REQUEST_MODAL_CALLBACK)
-    def edited_request(ack: Ack, body: dict[str, Any]) -> None:
+    def changes(ack: Ack, body: dict[str, Any]) -> None:
+        errors = intake.view_errors(body)  # answered in the modal, which stays open
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
         ack()
-        intake.on_view_submission(body)
+        with telling_on_failure(body, client=intake.client):
+            intake.on_view_submission(body)
+
+    @app.view(NEW_IMPORT_MODAL_CALLBACK)
+    def new_import(ack: Ack, body: dict[str, Any]) -> None:
+        errors = intake.new_import_errors(body)  # an empty request: said in the modal
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        with telling_on_failure(body, client=intake.client):
+            intake.on_new_import(body)
+
+    @app.error
+    def failed(error: Exception, body: dict[str, Any], respond: Respond | None) -> None:
+        """Whatever else a listener raised: the person is told (see `bot.slack.failures`)."""
+        tell_about_failure(error, body, client=intake.client, respond=respond)
 
     return app
 

@@ -3,8 +3,8 @@
 Change a feature here and in the manifest together; tests/test_deployment.py keeps them equal.
 Scopes are the least the features need, each tied to the method or event that requires it
 (Slack's reference pages, docs.slack.dev/reference/methods/<method> and .../events/<event>).
-Not listed because they need no scope: auth.test, views.open, views.publish, and the
-app_home_opened event (it needs only a bot user and the Home tab enabled).
+Not listed because they need no scope: auth.test, chat.getPermalink, views.open, views.publish,
+and the app_home_opened event (it needs only a bot user and the Home tab enabled).
 """
 
 BOT_SCOPES: frozenset[str] = frozenset(
@@ -17,6 +17,12 @@ BOT_SCOPES: frozenset[str] = frozenset(
         "chat:write",
         # The `/import` slash command.
         "commands",
+        # conversations.open: the direct message each merger gets when a review is ready
+        # (IMPORTBOT_NOTIFY_MERGERS=dm); posting into it is chat:write.
+        "im:write",
+        # reactions.add / .remove: the outcome on the request message (merged, discarded,
+        # failed; a failure's mark replaced when a retry succeeds).
+        "reactions:write",
         # Event `message.im`: requests and follow-up answers in the bot's Messages tab (DM).
         "im:history",
         # Event `message.channels`: thread replies in public channels, routed to their job.
@@ -37,6 +43,29 @@ BOT_SCOPES: frozenset[str] = frozenset(
         "files:write",
     }
 )
+
+WEB_API_METHODS: dict[str, str | None] = {
+    # Every Web API method the bot and the workers call, and the bot scope it needs (None:
+    # none). tests/bot/test_slack_surface.py finds the calls in bot/ and checks this list.
+    "auth.test": None,
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.getPermalink": None,  # the link to the review in a merger's DM
+    "conversations.open": "im:write",  # the DM to each merger (IMPORTBOT_NOTIFY_MERGERS=dm)
+    "reactions.add": "reactions:write",
+    "reactions.remove": "reactions:write",  # ❌ taken off when a retried job merges
+    "views.open": None,
+    "views.publish": None,
+    "users.info": "users:read",
+    "usergroups.users.list": "usergroups:read",
+    "files.getUploadURLExternal": "files:write",  # files_upload_v2
+    "files.completeUploadExternal": "files:write",  # files_upload_v2
+}
+SCOPES_WITHOUT_A_METHOD: dict[str, str] = {
+    "files:read": "downloading the url_private of files attached to a request",
+    "users:read.email": "the email field in what users.info answers (commit authors)",
+}
 
 BOT_EVENTS: frozenset[str] = frozenset(
     {

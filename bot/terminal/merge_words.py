@@ -23,7 +23,8 @@ def refused_in_one_line(preview: ConflictPreview) -> str:
 def refused_merge_text(preview: ConflictPreview, *, job: str | None) -> Group:
     lines = [
         Text(
-            f"merge refused: merging {preview.branch} into {preview.into} would conflict; "
+            f"merge refused: merging {preview.branch} into {preview.into} would "
+            f"{'fail its Dolt tests' if preview.failing_tests else 'conflict'}; "
             "nothing changed on main.",
             style="red",
         )
@@ -32,11 +33,28 @@ def refused_merge_text(preview: ConflictPreview, *, job: str | None) -> Group:
     for conflict in preview.data_conflicts:
         for example in conflict.examples[:SHOWN_ROWS]:
             lines.append(Text(f"    {conflict.table}: the row where {_key_words(example)}"))
+    return Group(*lines, what_you_can_do(preview, job=job))
+
+
+def what_you_can_do(preview: ConflictPreview, *, job: str | None) -> Group:
+    """What a person can do about a merge that would conflict (also said when main moved into
+    a conflict since the review)."""
     target = job or preview.branch
-    lines.append(Text("What you can do:"))
+    lines = [Text("What you can do:")]
     if preview.repeated_rows:
         lines.append(Text(f"  - importbot discard {target}: main holds those rows already"))
-    if not preview.repeated_rows or preview.data_conflicts or preview.constraint_violations:
+    if preview.failing_tests:
+        lines.append(
+            Text(
+                f"  - importbot discard {target}, then import again with rows that pass the "
+                "test (a filter, or the file fixed), or fix the rows on main"
+            )
+        )
+    if (
+        not (preview.repeated_rows or preview.failing_tests)
+        or preview.data_conflicts
+        or preview.constraint_violations
+    ):
         lines.append(
             Text(
                 f"  - importbot discard {target}, then import again with `mode upsert` "
@@ -66,6 +84,7 @@ def _obstacles(preview: ConflictPreview) -> list[str]:
         "a second time (the same rows imported on another branch, merged first)"
         for r in preview.repeated_rows
     ]
+    said += list(preview.failing_tests)  # already in words, naming each test
     if preview.error and not said:
         said.append(_error_words(preview.error))
     return said

@@ -20,6 +20,7 @@ from workers.decisions import DecisionRequest
 from workers.job import Job, Person
 from workers.stage_table import Action, Stage, Step, step_row
 from workers.states import Status as JobStatus
+from workers.waiting import Reminder, reminder_text
 
 YES_WORDS = ("y", "yes", "ok", "looks right", "approve")
 NO_WORDS = ("n", "no", "cancel", "stop")
@@ -101,6 +102,10 @@ class TerminalPort:
     def finished(self, job: Job) -> None:
         self._stop_spinner()
         self._stop_progress(loaded=job.status != JobStatus.CANCELLED)  # Ctrl-C: bars stay short
+
+    def reminder(self, job: Job, reminder: Reminder) -> None:
+        """A terminal job waits on the person at the terminal: said, naming nobody."""
+        self._show(render.notice_text(reminder_text(reminder, who="")))
 
     # -- helpers -----------------------------------------------------------------------------
     def _stop_spinner(self) -> None:

@@ -9,6 +9,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from agents import review_words
 from agents.artifacts import (
     ImportPlan,
     ImportRequest,
@@ -20,12 +21,14 @@ from agents.artifacts import (
     files_words,
     skipped_words,
 )
+from bot.terminal.revision import since_previous_group
 from bot.terminal.samples import sample_tables
 from dolt.models import BranchInfo
 from workers.job import Job
 from workers.stuck import Stuck
 
 SHOWN_SOURCES = 20
+SHOWN_DIFF_COMMANDS = 10
 
 
 def branches_table(branches: list[BranchInfo], *, title: str = "Branches") -> Table:
@@ -51,6 +54,8 @@ def ddl_block(statements: list[str]) -> Text:
 
 def request_text(request: ImportRequest) -> Text:
     text = Text(f"This is my understanding: {request.summary}")
+    for check in request.checks:
+        text.append(f"\ncheck: {check}", style="cyan")
     for note in request.notes:
         text.append(f"\nnote: {note}", style="yellow")
     return text
@@ -96,21 +101,41 @@ def plan_table(plan: ImportPlan) -> Group:
 
 
 def review_group(review: Review) -> Group:
-    parts: list = [Text(f"Branch {review.branch} in database {review.database}", style="bold")]
-    parts += [
-        Text(f"source {s.source} · {s.shown_size} · sha256 {s.short_sha256}")
-        for s in review.sources[:SHOWN_SOURCES]
+    """The review in the order every surface shows it: the verdict, the totals, a line per
+    table (its schema change in short, its row counts), the rows of main that change, then
+    the details (sources, sample rows, checks, tests, rejects, conflicts)."""
+    verdict = review_words.verdict(review)
+    parts: list = [
+        Text(
+            f"{'✓' if verdict.ready else '✗'} {verdict.headline}",
+            style="bold green" if verdict.ready else "bold red",
+        )
     ]
-    if len(review.sources) > SHOWN_SOURCES:
-        parts.append(Text(f"… and {len(review.sources) - SHOWN_SOURCES} more source(s)"))
+    parts += [
+        Text(f"  {reason}", style="" if verdict.ready else "red") for reason in verdict.reasons
+    ]
+    parts.append(Text(f"{len(review.tables)} table(s) changed: {review_words.totals(review)}"))
+    parts.append(Text(f"Branch {review.branch} in database {review.database}", style="bold"))
+    if review.destructive:
+        parts.append(Text("Merging deletes or overwrites rows on main:", style="yellow"))
+        parts.extend(Text(f"  ⚠ {line}", style="yellow") for line in review.destructive)
     table = Table(title="Changes, compared with main")
-    for column in ("table", "change", "added", "modified", "deleted", "rows before", "rows after"):
-        table.add_column(column, justify="left" if column in ("table", "change") else "right")
+    for column in (
+        "table",
+        "schema change",
+        "added",
+        "modified",
+        "deleted",
+        "rows before",
+        "rows after",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("table", "schema change") else "right"
+        )
     for t in review.tables:
-        change = t.change + (" + schema" if t.schema_change and t.change == "modified" else "")
         table.add_row(
             t.name,
-            change,
+            review_words.schema_words(t),
             f"{t.rows_added:,}",
             f"{t.rows_modified:,}",
             f"{t.rows_deleted:,}",
@@ -119,11 +144,29 @@ def review_group(review: Review) -> Group:
         )
     parts.append(table)
     parts += sample_tables(review.tables)
-    if review.destructive:
-        parts.append(Text("Merging deletes or overwrites rows on main:", style="yellow"))
-        parts.extend(Text(f"  ⚠ {line}", style="yellow") for line in review.destructive)
+    if (since := since_previous_group(review)) is not None:  # a revision of the branch
+        parts.append(since)
+    changed = [t for t in review.tables if t.rows_changed][:SHOWN_DIFF_COMMANDS]
+    if changed:
+        parts.append(Text("Every changed row (before → after), here or in Dolt:"))
+    for t in changed:
+        parts.append(
+            Text(
+                f"  {review_words.diff_command(review.job_id, t.name)}   "
+                f"{review_words.dolt_diff_command(review, t.name)}"
+            )
+        )
+    parts += [
+        Text(f"source {s.source} · {s.shown_size} · sha256 {s.short_sha256}")
+        for s in review.sources[:SHOWN_SOURCES]
+    ]
+    if len(review.sources) > SHOWN_SOURCES:
+        parts.append(Text(f"… and {len(review.sources) - SHOWN_SOURCES} more source(s)"))
     for check in review.checks_passed:
         parts.append(Text(f"✓ {check}", style="green"))
+    for passed, line in review_words.test_lines(review):
+        mark, style = ("✓", "green") if passed else ("✗", "red")
+        parts.append(Text(f"{mark} Dolt tests: {line}", style=style))
     if review.rejects:
         rejects = Table(title=f"Rejected rows ({review.rejected_rows})")
         for column in ("table", "file", "line", "column", "value", "reason"):
@@ -134,10 +177,8 @@ def review_group(review: Review) -> Group:
             )
         parts.append(rejects)
     if review.conflicts:
-        parts.append(Text("Merging into main would conflict:", style="red"))
+        parts.append(Text("What blocks the merge into main:", style="red"))
         parts.extend(Text(f"  {line}") for line in review.conflicts)
-    else:
-        parts.append(Text("Merging into main: no conflicts.", style="green"))
     return Group(*parts)
 
 

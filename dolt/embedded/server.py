@@ -9,7 +9,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from dolt.embedded import review
+from dolt.embedded import dolt_tests, review
 from dolt.embedded.connect import connect, scalar, sqlite3
 from dolt.embedded.errors import map_sqlite_error, retry_when_busy
 from dolt.embedded.session import DoltliteWriteSession
@@ -32,6 +32,7 @@ from dolt.models import (
     MergeResult,
     RowChange,
     RowChangeType,
+    TestResult,
 )
 from dolt.sql.dialect import sqlite_to_mysql
 from dolt.sql.names import quote_identifier, validate_branch_name, validate_database_name
@@ -108,6 +109,9 @@ class DoltliteServer(DoltServer):
 
 
 class DoltliteDatabase(Database):
+    engine = "doltlite"
+    dialect = "sqlite"
+
     def __init__(self, *, name: str, path: Path) -> None:
         self.name = name
         self.path = path
@@ -251,7 +255,9 @@ class DoltliteDatabase(Database):
             count_before=self._counter(base_commit),
             count_after=self._counter(branch),
         )
-        return DiffSummary(base=base, branch=branch, tables=tables)
+        # Dolt's own versioned tables (dolt_tests) are not the person's data
+        data = tuple(t for t in tables if not t.name.lower().startswith("dolt_"))
+        return DiffSummary(base=base, branch=branch, tables=data)
 
     def _counter(self, ref: str) -> Callable[[str], int]:
         """Row count of a table on `ref`; all tables are counted once, on first use."""
@@ -337,18 +343,36 @@ class DoltliteDatabase(Database):
         return preview
 
     def merge(
-        self, *, branch: str, message: str, author: Author, into: str = "main"
+        self,
+        *,
+        branch: str,
+        message: str,
+        author: Author,
+        into: str = "main",
+        tests: str | None = None,
     ) -> MergeResult:
+        """With `tests`, see `dolt.embedded.dolt_tests`: the merge is staged, tested and
+        committed (or aborted) inside one write transaction."""
         branch_head = self.branch(name=branch).head
         with closing(connect(self.path, ref=into)) as connection:
             if scalar(connection, "SELECT dirty FROM dolt_branches WHERE name = ?", (into,)):
                 raise DoltError(f"{into!r} has uncommitted changes; refusing to merge into it.")
             retry_when_busy(lambda: connection.execute("BEGIN IMMEDIATE"))
             try:
-                result = connection.execute(
-                    "SELECT dolt_merge('--no-ff', '-m', ?, '--author', ?, ?)",
-                    (message, str(author), branch),
-                ).fetchone()[0]
+                if tests is None:
+                    result = connection.execute(
+                        "SELECT dolt_merge('--no-ff', '-m', ?, '--author', ?, ?)",
+                        (message, str(author), branch),
+                    ).fetchone()[0]
+                else:
+                    result = dolt_tests.tested_merge(
+                        connection,
+                        branch=branch,
+                        into=into,
+                        message=message,
+                        author=author,
+                        tests=tests,
+                    )
             except sqlite3.OperationalError as exc:
                 preview = self._preview_from_failed_merge(
                     connection, exc, branch=branch, into=into, examples=3
@@ -367,15 +391,50 @@ class DoltliteDatabase(Database):
             )
         return MergeResult(hash=str(result), fast_forward=str(result) == branch_head)
 
-    def revert(self, *, commit: str, author: Author, branch: str = "main") -> str:
-        with closing(connect(self.path, ref=branch)) as connection:
-            return str(
-                retry_when_busy(
-                    lambda: scalar(
-                        connection, "SELECT dolt_revert(?, '--author', ?)", (commit, str(author))
-                    )
-                )
+    def run_tests(self, *, ref: str, selector: str = "*") -> list[TestResult]:
+        with self._reading(ref) as connection:
+            return dolt_tests.run_tests(
+                connection, selector=selector, context=f"running the Dolt tests on {ref!r}"
             )
+
+    def revert(self, *, commit: str, author: Author, branch: str = "main") -> str:
+        """`dolt_revert` inside BEGIN (a merge commit is undone against its first parent): a
+        revert that conflicts with what `branch` changed since raises `MergeConflict` with the
+        conflicts read, and leaves `branch` as it was."""
+        with closing(connect(self.path, ref=branch)) as connection:
+            retry_when_busy(lambda: connection.execute("BEGIN IMMEDIATE"))
+            try:
+                result = scalar(
+                    connection, "SELECT dolt_revert(?, '--author', ?)", (commit, str(author))
+                )
+            except sqlite3.OperationalError as exc:
+                error = self._failed_revert(connection, exc, commit=commit, branch=branch)
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise error from exc
+            if connection.in_transaction:
+                connection.execute("COMMIT")
+            return str(result)
+
+    def _failed_revert(
+        self, connection: sqlite3.Connection, exc: sqlite3.Error, *, commit: str, branch: str
+    ) -> DoltError:
+        """The conflicts of a revert that stopped (read inside its transaction), or the error."""
+        if not connection.in_transaction or "conflict" not in str(exc).lower():
+            return map_sqlite_error(exc, context=f"reverting {commit[:12]} on {branch!r}")
+        data, schema, violations = review.read_conflicts(connection, examples=3)
+        preview = ConflictPreview(
+            branch=commit,
+            into=branch,
+            data_conflicts=data,
+            schema_conflicts=schema,
+            constraint_violations=violations,
+            error=None if data or schema or violations else str(exc),
+        )
+        return MergeConflict(
+            f"Reverting {commit[:12]} on {branch!r} stopped: {exc}. Nothing was changed.",
+            preview=preview,
+        )
 
     def gc(self) -> None:
         self._call("dolt_gc", context="collecting garbage")

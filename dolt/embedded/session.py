@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from functools import partial
 from pathlib import Path
 
+from dolt.dolt_tests import TESTS_COLUMNS, row_of_test
 from dolt.embedded.arrow import load_arrow_stream
 from dolt.embedded.connect import connect, scalar, sqlite3
 from dolt.embedded.errors import map_sqlite_error, retry_when_busy
 from dolt.embedded.insert import MultiRowInsert, multi_row_insert
 from dolt.errors import ConstraintViolation, DoltError, SqlError
 from dolt.interface import ArrowStream, ProgressCallback
-from dolt.models import Author, RejectedRow, WriteMode
+from dolt.models import Author, DoltTest, RejectedRow, WriteMode
 from dolt.sql.dialect import mysql_to_sqlite, rebuilds_table
 from dolt.sql.names import quote_identifier, validate_branch_name
 from dolt.sql.policy import check_ddl
@@ -224,6 +226,29 @@ class DoltliteWriteSession(WriteSessionBase):
                 return None
             raise
 
+    def write_tests(self, tests: Sequence[DoltTest]) -> None:
+        if not tests:
+            return
+        columns = ", ".join(TESTS_COLUMNS)
+        marks = ", ".join("?" for _ in TESTS_COLUMNS)
+        sql = f"REPLACE INTO dolt_tests ({columns}) VALUES ({marks})"
+        with self.transaction():
+            try:
+                self._connection.executemany(sql, [row_of_test(test) for test in tests])
+            except sqlite3.Error as exc:
+                raise map_sqlite_error(exc, context="writing Dolt tests") from exc
+
+    def delete_tests(self, names: Collection[str]) -> None:
+        if not names:
+            return
+        with self.transaction():
+            try:
+                self._connection.executemany(
+                    "DELETE FROM dolt_tests WHERE test_name = ?", [(name,) for name in names]
+                )
+            except sqlite3.Error as exc:
+                raise map_sqlite_error(exc, context="deleting Dolt tests") from exc
+
     def reset_hard(self, *, ref: str | None = None) -> None:
         if self._depth:
             raise DoltError("Cannot reset inside an open transaction.")
@@ -232,6 +257,22 @@ class DoltliteWriteSession(WriteSessionBase):
         retry_when_busy(lambda: scalar(self._connection, f"SELECT dolt_reset({marks})", arguments))
         # reset keeps tables that were never committed (like git's untracked files)
         retry_when_busy(lambda: scalar(self._connection, "SELECT dolt_clean()"))
+
+    def restore_tables(self, *, ref: str, tables: Collection[str], drop: Collection[str]) -> None:
+        """`dolt_checkout(ref, '--', table)` per table and `DROP TABLE` for the others, with
+        foreign-key checks off meanwhile (the tables' rows refer to each other as at `ref`)."""
+        if self._depth:
+            raise DoltError("Cannot restore tables inside an open transaction.")
+        self._connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            for table in drop:
+                self._run(f"DROP TABLE IF EXISTS {quote_identifier(table)}", context="dropping")
+            for table in tables:
+                quote_identifier(table)  # validates the name
+                checkout = "SELECT dolt_checkout(?, '--', ?)"
+                retry_when_busy(partial(scalar, self._connection, checkout, (ref, table)))
+        finally:
+            self._connection.execute("PRAGMA foreign_keys = ON")
 
     def head(self) -> str:
         return str(scalar(self._connection, "SELECT dolt_hashof(?)", (self.branch,)))

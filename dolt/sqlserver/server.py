@@ -30,9 +30,11 @@ from dolt.models import (
     MergeResult,
     RowChange,
     RowChangeType,
+    TestResult,
 )
 from dolt.sql.names import validate_branch_name, validate_database_name
 from dolt.sql.predicates import count_query, rows_query
+from dolt.sqlserver import dolt_tests
 from dolt.sqlserver.connect import (
     DEFAULT_CONNECT_TIMEOUT,
     Connector,
@@ -305,22 +307,39 @@ class SqlServerDatabase(Database):
                 _abandon_merge(connection)
 
     def merge(
-        self, *, branch: str, message: str, author: Author, into: str = "main"
+        self,
+        *,
+        branch: str,
+        message: str,
+        author: Author,
+        into: str = "main",
+        tests: str | None = None,
     ) -> MergeResult:
         """``CALL DOLT_MERGE('--no-ff', '-m', msg, '--author', who, branch)`` on ``db/into``.
 
         Runs inside a transaction: on conflicts the merge is aborted and rolled back, and
-        `MergeConflict` carries what was found; nothing is left behind.
+        `MergeConflict` carries what was found; nothing is left behind. With `tests`, the
+        merge is staged and tested first (`dolt.sqlserver.dolt_tests.tested_merge`).
         """
         validate_branch_name(branch)
         validate_branch_name(into)
         with self._on_ref(into, autocommit=False) as connection:
             connection.execute("START TRANSACTION")
             try:
-                result = connection.call(
-                    "CALL DOLT_MERGE('--no-ff', '-m', %s, '--author', %s, %s)",
-                    (message, str(author), branch),
-                )
+                if tests is None:
+                    result = connection.call(
+                        "CALL DOLT_MERGE('--no-ff', '-m', %s, '--author', %s, %s)",
+                        (message, str(author), branch),
+                    )
+                else:
+                    result = dolt_tests.tested_merge(
+                        connection,
+                        branch=branch,
+                        into=into,
+                        message=message,
+                        author=author,
+                        tests=tests,
+                    )
             except SqlError as exc:
                 preview = self._failed_merge_preview(connection, exc, branch=branch, into=into)
                 raise MergeConflict(_conflict_message(preview), preview=preview) from exc
@@ -339,6 +358,12 @@ class SqlServerDatabase(Database):
             return ConflictPreview(branch=branch, into=into, error=server_words(error))
         finally:
             _abandon_merge(connection)
+
+    def run_tests(self, *, ref: str, selector: str = "*") -> list[TestResult]:
+        """``SELECT * FROM dolt_test_run(selector)`` on ``db/ref``; `TestsUnavailable` on
+        a server without `dolt_tests` (MariaDB)."""
+        with self._on_ref(ref) as connection:
+            return dolt_tests.run_tests(connection, selector=selector)
 
     def revert(self, *, commit: str, author: Author, branch: str = "main") -> str:
         """``CALL DOLT_REVERT(commit, '--author', who)`` on ``db/branch``; the new commit's hash."""

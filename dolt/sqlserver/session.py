@@ -11,9 +11,10 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from dolt.errors import DoltError, SqlError
-from dolt.models import Author, WriteMode
+from dolt.models import Author, DoltTest, WriteMode
 from dolt.sql.names import validate_branch_name, validate_identifier
 from dolt.sql.policy import check_ddl
+from dolt.sqlserver import dolt_tests
 from dolt.sqlserver.connect import Connector, ServerConnection, quote, validate_commitish
 from dolt.sqlserver.errors import is_row_error, server_words
 from dolt.write_session_base import InsertStatement, Row, WriteSessionBase, upsert_updates
@@ -31,6 +32,7 @@ class SqlServerWriteSession(WriteSessionBase):
         self.database = database
         self._connection: ServerConnection = connector.connect_to_ref(database=database, ref=branch)
         self._depth = 0
+        self._verification: bool | None = None
 
     # transactions -----------------------------------------------------------
     def _begin(self) -> None:
@@ -127,6 +129,8 @@ class SqlServerWriteSession(WriteSessionBase):
         arguments: tuple[str, ...] = ("-A", "-m", message, "--author", str(author))
         if allow_empty:
             arguments += ("--allow-empty",)
+        if self._verifies_commits():
+            arguments += ("--skip-verification",)  # a failing test shows in the review
         try:
             result = self._connection.call(_call_sql("DOLT_COMMIT", arguments), arguments)
         except SqlError as exc:
@@ -136,6 +140,26 @@ class SqlServerWriteSession(WriteSessionBase):
         commit_hash = _first_value(result, "hash")
         return str(commit_hash) if commit_hash else None
 
+    def _verifies_commits(self) -> bool:
+        """Whether the server tests every commit itself (see `dolt.sqlserver.dolt_tests`)."""
+        if self._verification is None:
+            try:
+                self._verification = bool(dolt_tests.verification_groups(self._connection))
+            except DoltError:
+                self._verification = False
+        return self._verification
+
+    def write_tests(self, tests: Sequence[DoltTest]) -> None:
+        """``REPLACE INTO dolt_tests``; `TestsUnavailable` on MariaDB."""
+        if tests:
+            with self.transaction():
+                dolt_tests.write_tests(self._connection, tests)
+
+    def delete_tests(self, names: Collection[str]) -> None:
+        if names:
+            with self.transaction():
+                dolt_tests.delete_tests(self._connection, names)
+
     def reset_hard(self, *, ref: str | None = None) -> None:
         """``CALL DOLT_RESET('--hard'[, ref])`` then ``CALL DOLT_CLEAN()``: drop uncommitted
         work, including tables never committed (reset alone keeps those), or move the branch."""
@@ -144,6 +168,22 @@ class SqlServerWriteSession(WriteSessionBase):
         arguments = ("--hard",) if ref is None else ("--hard", validate_commitish(ref))
         self._connection.call(_call_sql("DOLT_RESET", arguments), arguments)
         self._connection.call("CALL DOLT_CLEAN()", ())
+
+    def restore_tables(self, *, ref: str, tables: Collection[str], drop: Collection[str]) -> None:
+        """``CALL DOLT_CHECKOUT(ref, '--', table)`` per table (Dolt 1.43.5+) and ``DROP TABLE``
+        for the others, with foreign-key checks off meanwhile."""
+        if self._depth:
+            raise DoltError("Cannot restore tables inside an open transaction.")
+        self._connection.execute("SET foreign_key_checks = 0")
+        try:
+            for table in drop:
+                name = quote(validate_identifier(table))
+                self._connection.execute(f"DROP TABLE IF EXISTS {name}")
+            for table in tables:
+                arguments = (validate_commitish(ref), "--", validate_identifier(table))
+                self._connection.call(_call_sql("DOLT_CHECKOUT", arguments), arguments)
+        finally:
+            self._connection.execute("SET foreign_key_checks = 1")
 
     def head(self) -> str:
         """The hash of the branch's latest commit."""

@@ -11,6 +11,7 @@ import pytest
 
 from agents.errors import RequestNotUnderstood
 from agents.stages.grammar import EXAMPLES, GRAMMAR, parse_request, revise_request
+from agents.stages.grammar_checks import checks_in
 from agents.stages.grammar_text import redact_credentials
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grammar"
@@ -92,3 +93,23 @@ def test_a_change_is_read_strictly_with_the_request() -> None:
     assert [(t.column, t.type) for t in revised.overrides.types] == [("zip", "VARCHAR(10)")]
     with pytest.raises(RequestNotUnderstood, match='could not understand "make it pretty"'):
         revise_request(request, "no foreign keys and make it pretty")
+
+
+def test_a_check_said_as_a_change_is_added_to_the_request() -> None:
+    request = revise_request(
+        "Import people.csv into fam and check that id is unique",
+        "check that age is never negative",
+    )
+    assert request.checks == ["id is unique", "age is never negative"]
+
+
+def test_checks_are_found_in_a_request_the_model_reads() -> None:
+    text = (
+        "bring the penguins from x.csv over to zoo and check that body_mass is never negative,"
+        " thanks. Checks: island is one of Biscoe, Dream; 'id' is unique"
+    )
+    assert checks_in(text) == [
+        "body_mass is never negative",
+        "island is one of Biscoe, Dream",
+        "'id' is unique",
+    ]

@@ -424,3 +424,40 @@ def test_gc_runs(database: SqlServerDatabase) -> None:
     database.delete_branch(name="scratch")
     database.gc()
     assert database.row_counts(ref="main") == {"people": 5}
+
+
+# Dolt tests -----------------------------------------------------------------
+
+
+def test_a_merge_gated_by_dolt_tests_is_refused_by_name_then_passes(
+    database: SqlServerDatabase,
+) -> None:
+    from dolt.errors import TestsFailed
+    from dolt.models import DoltTest
+
+    seed_main(database)  # ages 21..25
+    adults = DoltTest(
+        name="import/1: people are adults",
+        group="import/1",
+        query="SELECT COUNT(*) FROM `people` WHERE `age` < 18",
+    )
+    database.create_branch(name="import/1")
+    with database.write_session(branch="import/1") as session:
+        session.write_tests([adults])
+        session.insert_rows(table="people", columns=COLUMNS, rows=[(9, "Kid", 5)])
+        session.commit(message="a child and a test", author=BOB)
+    (result,) = database.run_tests(ref="import/1", selector="import/1")
+    assert (result.name, result.status) == (adults.name, "FAIL")
+    main = database.branch(name="main").head
+    with pytest.raises(TestsFailed, match="people are adults"):
+        database.merge(branch="import/1", message="merge", author=ALICE, tests="*")
+    assert database.branch(name="main").head == main
+    assert database.run_tests(ref="main") == []
+    with database.write_session(branch="import/1") as session:
+        session.insert_rows(
+            table="people", columns=COLUMNS, rows=[(9, "Adult", 40)], mode=WriteMode.UPSERT
+        )
+        session.commit(message="a grown-up", author=BOB)
+    merged = database.merge(branch="import/1", message="merge", author=ALICE, tests="*")
+    assert database.branch(name="main").head == merged.hash != main
+    assert [r.name for r in database.run_tests(ref="main")] == [adults.name]

@@ -848,3 +848,23 @@ def test_conflict_row_becomes_base_ours_theirs() -> None:
     }
     deleted = row | {"base_id": 3, "base_first_name": "Bart", "their_diff_type": "removed"}
     assert conflict_example(deleted)["theirs"] is None
+
+
+# Dolt tests: MariaDB has none -------------------------------------------------
+
+
+def test_mariadb_has_no_dolt_tests_and_the_review_says_so(branches: Branches) -> None:
+    from agents.execution.review import TESTS_UNAVAILABLE, branch_tests
+    from dolt.errors import TestsUnavailable
+    from dolt.models import DoltTest
+
+    with pytest.raises(TestsUnavailable, match="not available on this server"):
+        branches.database.run_tests(ref="import/1")
+    with (
+        branches.database.write_session(branch="import/1") as session,
+        pytest.raises(TestsUnavailable),
+    ):
+        session.write_tests([DoltTest(name="t", group="g", query="SELECT 0")])
+    found = branch_tests(branches.database, branch="import/1")
+    assert (found.tests, found.failing, found.note) == ([], [], TESTS_UNAVAILABLE)
+    assert TESTS_UNAVAILABLE == "Dolt tests: not available on this server"

@@ -122,12 +122,14 @@ class SlackWorld:
     def wait_message(
         self, thread_ts: str, action_id: str, *, timeout: float = 90.0, after: int = 0
     ):
-        """The newest message in the thread with a button `action_id` (beyond `after` such)."""
+        """The newest message in the thread posted with a button `action_id`, once more than
+        `after` such were posted and the newest still has it (older versions fold away: their
+        buttons go when a newer version is posted, see `posted_blocks`)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = [m for m in self.thread(thread_ts) if has_action(m.blocks, action_id)]
-            if len(found) > after:
-                return found[-1]
+            posted = [m for m in self.thread(thread_ts) if has_action(m.posted_blocks, action_id)]
+            if len(posted) > after and has_action(posted[-1].blocks, action_id):
+                return posted[-1]
             time.sleep(0.1)
         said = "\n".join(m.text[:200] for m in self.thread(thread_ts))
         jobs = [(j.id, j.status.value, j.pending, j.error) for j in self.intake.store.jobs()]

@@ -321,7 +321,10 @@ def test_import_uses_the_configured_model(workspace):
             "rows_added": 39,
             "rows_modified": 0,
             "rows_deleted": 0,
+            "rows_rejected": 0,
+            "rows_filtered": 11,
             "schema_change": True,
+            "schema_summary": "new table, 3 columns, key id",
         }
     ]
     saved = json.loads((workspace / ".importbot" / "jobs" / out["job"] / "job.json").read_text())

@@ -223,6 +223,9 @@ def test_merging_twice_says_already_merged_and_a_refused_merge_says_what_to_do(w
     one = _import(workspace, "import v1.csv into families.people key id mode upsert")
     two = _import(workspace, "import v2.csv into families.people key id mode upsert")
     importbot("merge", one["job"], "--db", "doltlite:dbs", cwd=workspace)
+    moved = importbot("merge", two["job"], "--db", "doltlite:dbs", cwd=workspace, check=False)
+    assert moved.returncode == 1  # first, the review two's merger saw is outdated: shown again
+    assert "main moved since the review" in " ".join(moved.stderr.split())
     refused = importbot("merge", two["job"], "--db", "doltlite:dbs", cwd=workspace, check=False)
     assert refused.returncode == 1
     said = " ".join(refused.stderr.split())

@@ -65,6 +65,15 @@ def test_a_mention_goes_through_every_stage_to_a_merge_by_an_allowed_user(world)
         world.click(plan, ids.RUN_PLAN)
         review = world.wait_message(thread, ids.MERGE)
         model.assert_exhausted()
+    verdict = review.blocks[1]["text"]["text"]  # the verdict first, then the totals, then buttons
+    assert verdict.startswith(":white_check_mark: *Ready to merge* — ")
+    assert "Who may merge: <!subteam^S_MERGERS>" in verdict
+    assert [b["type"] for b in review.blocks].index("actions") == 3
+    assert "CREATE TABLE" not in json.dumps(review.blocks)
+    details = world.wait_text(thread, "Details of the review")  # the rest, in the next reply
+    assert "Sample rows" in json.dumps(details.blocks) and "importbot diff" in json.dumps(
+        details.blocks
+    )
 
     job = _job(world, thread)
     assert job.status == Status.AWAITING_REVIEW and job.answers == {"people_key": "id"}
@@ -300,6 +309,7 @@ def test_a_thread_reply_and_the_changes_modal_revise_the_ddl(world):
     ]
     with ScriptedOpenAI(script) as model:
         world.start_worker(**model.client_env)
+        world.intake.reads_changes_with_model = True  # as build_intake sets it for IMPORTBOT_LLM
         thread = world.mention("please load the people file of families")
         world.click(
             world.wait_message(thread, ids.CONFIRM_UNDERSTANDING), ids.CONFIRM_UNDERSTANDING
@@ -384,11 +394,12 @@ def test_a_direct_message_request_with_progress_edited_in_place(world):
         (message,) = [m for m in world.emulator.messages("D0ADA") if has_action(m.blocks, action)]
         assert world.click(message, action, channel="D0ADA") == 200
     wait_for_status(world.intake.store, job.id, Status.AWAITING_REVIEW)
+    world.emulator.wait_for("chat.update", lambda c: "Loaded 1 table" in c.args.get("text", ""))
     progress = [
         m for m in world.emulator.messages("D0ADA") if "Loading" in m.text or "Loaded" in m.text
     ]
-    assert len(progress) == 1  # one message, edited in place
-    assert "39" in progress[0].text or "39" in json.dumps(progress[0].blocks)
+    assert len(progress) == 1  # one checklist, edited in place, done at the end
+    assert "`people` — done · +39 added" in progress[0].blocks[0]["text"]["text"]
 
 
 def test_a_merger_merges_from_the_app_home(world):
@@ -401,6 +412,8 @@ def test_a_merger_merges_from_the_app_home(world):
     assert world.post_event(slack.app_home_opened(user="U_GRACE")) == 200
     published = world.emulator.wait_for("views.publish", lambda c: c.args["user_id"] == "U_GRACE")
     blocks = published.args["view"]["blocks"]
+    home = json.dumps(blocks)
+    assert "Ready to merge: " in home and "rows added, 0 modified, 0 deleted" in home
     value = next(
         e["value"]
         for b in blocks
@@ -465,7 +478,9 @@ def test_a_merge_that_would_double_keyless_rows_is_refused_in_the_thread(world, 
     world.click(second_review, ids.MERGE, user="U_GRACE")
     said = world.wait_text(second, "Merge refused")
     assert "visits: main already holds 3 identical row(s) this branch adds" in said.text
-    assert "Discard this import: main has those rows already." in said.text
+    assert "main moved since the review" in said.text  # the review is posted again
+    again = world.wait_message(second, ids.DISCARD)
+    assert again.ts != second_review.ts and not has_action(again.blocks, ids.MERGE)
     assert _job(world, second).status == Status.AWAITING_REVIEW  # discard is still offered
     assert _database(world, "trips").count_rows(table="visits") == 3
     calls = [
@@ -518,3 +533,47 @@ def test_a_failed_job_offers_retry_and_edit_request_and_retry_goes_on_from_the_f
         "edit_request",
         "retry",
     ]
+
+
+def test_a_merger_reverts_a_merged_import_from_its_merged_message(world, tmp_path):
+    """Issue 14, point 6 in Slack: the merged message offers Revert (asking first); a
+    non-merger's click is refused, naming who can; a merger's click posts the revert's review
+    in the same thread, and merging it takes the rows off main."""
+    world.start_worker()
+    thread = world.mention(REQUEST)
+    world.click(_to_review(world, thread), ids.MERGE, user="U_GRACE")
+    merged = world.wait_message(thread, ids.REVERT)
+    job = _job(world, thread)
+    assert job.status == Status.MERGED
+    button = next(e for b in merged.blocks if b["type"] == "actions" for e in b["elements"])
+    assert button["confirm"]["title"]["text"] == f"Revert import {job.id}?"
+    assert "you review it before main changes" in button["confirm"]["text"]["text"]
+    database = _database(world)
+    main_before = database.branch(name="main").head
+
+    world.click(merged, ids.REVERT, user="U_EVE")  # not a merger
+    world.emulator.wait_for("chat.postEphemeral", lambda c: c.args.get("user") == "U_EVE")
+    (refusal,) = world.ephemerals_to("U_EVE")
+    assert "not allowed to revert imports" in refusal and "<!subteam^S_MERGERS>" in refusal
+    assert _job(world, thread).reverted_by is None
+
+    world.click(merged, ids.REVERT, user="U_GRACE")
+    said = world.wait_text(thread, f"people: revert of import {job.id}")
+    assert "merging deletes the 39 rows it added" in json.dumps(said.blocks)
+    assert has_action(said.blocks, ids.MERGE) and has_action(said.blocks, ids.DISCARD)
+    revert = world.intake.store.get(_job(world, thread).reverted_by)
+    assert revert.reverts == job.id and revert.status == Status.AWAITING_REVIEW
+    assert database.branch(name="main").head == main_before  # reviewed first
+    clicked = next(m for m in world.thread(thread) if m.ts == merged.ts)
+    assert not has_action(clicked.blocks, ids.REVERT)  # one click starts one revert
+
+    world.click(said, ids.MERGE, user="U_GRACE")
+    world.wait_text(thread, f"This undid the merge of import {job.id}")
+    wait_for_status(world.intake.store, revert.id, Status.MERGED)
+    assert "people" not in database.list_tables()
+    assert _job(world, thread).id == job.id  # the thread still belongs to the import
+    calls = [
+        {"method": c.method, "args": c.args, "at": c.at, "rate_limited": c.rate_limited}
+        for c in world.emulator.calls()
+    ]
+    (tmp_path / "calls.json").write_text(json.dumps(calls, default=str))  # for slack-preview

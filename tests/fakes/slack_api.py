@@ -13,12 +13,22 @@ change (messages after their edits, uploaded files, views) can be inspected.
         slack.wait_for("files.completeUploadExternal")
         assert slack.uploaded_files()[0].content.startswith(b"CREATE TABLE")
 
-Methods: auth.test, chat.postMessage, chat.update, chat.postEphemeral, views.open, views.publish,
-users.info, usergroups.users.list, files.getUploadURLExternal (+ the upload URL it hands out) and
-files.completeUploadExternal; any other method answers `unknown_method`. A token other than
-`bot_token` gets `invalid_auth`; `rate_limit(method)` makes the next calls answer HTTP 429 with
-`Retry-After`, as Slack does. Attached files are served at their `url_private*` only to the bot
-token (401 otherwise). To emulate another method, add `_api_<method, dots as underscores>`.
+Methods: auth.test, chat.postMessage, chat.update, chat.postEphemeral, chat.getPermalink,
+conversations.open (a DM with one user: `D<user id>`), reactions.add and .remove,
+views.open, views.publish, users.info, usergroups.users.list, files.getUploadURLExternal (+ the
+upload URL it hands out) and files.completeUploadExternal; any other method answers
+`unknown_method`. A token other than `bot_token` gets `invalid_auth`; `rate_limit(method)` makes
+the next calls answer HTTP 429 with `Retry-After`, as Slack does, and `fail(method, error)` makes
+them answer `{"ok": false, "error": error}`. Attached files are served at their `url_private*`
+only to the bot token (401 otherwise). To emulate another method, add `_api_<method, dots as
+underscores>`.
+
+Channels: the bot is a member of every channel until `bot_leaves(channel)`; then, as Slack does
+for a bot token with `chat:write` only, chat.postMessage, chat.postEphemeral and reactions.*
+there answer `not_in_channel`. DMs (`D…`) always accept the bot.
+
+Slash commands: `response_url(...)` is a URL of this emulator that records what the bot POSTs
+to it (`responses()`), as Slack shows such a response to the person who typed the command.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ import http.server
 import itertools
 import json
 import mimetypes
+import re
 import threading
 import time
 import urllib.parse
@@ -40,7 +51,9 @@ from typing import Any
 from tests.fakes.local_http import start_local_server, stop_local_server
 
 BOT_ID = "B0001"
+WORKSPACE_URL = "https://emulated-workspace.slack.com/"
 APP_ID = "A0001"
+_EMOJI_NAME = re.compile(r"[a-z0-9_+\-']{1,100}")  # an emoji name, without colons
 _JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")  # JSON strings in form bodies
 
 
@@ -64,6 +77,8 @@ class Message:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     thread_ts: str | None = None
+    posted_blocks: list[dict[str, Any]] = field(default_factory=list)
+    """The blocks as first posted, before any chat.update (an old version's buttons)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +142,10 @@ class SlackApiEmulator:
             self._pending_uploads: dict[str, dict[str, Any]] = {}
             self._uploaded: list[UploadedFile] = []
             self._rate_limits: dict[str, list[int]] = {}
+            self._failures: dict[str, list[Any]] = {}  # method -> [times, error]
+            self._left: set[str] = set()  # channels the bot is not a member of
+            self._reactions: dict[tuple[str, str], list[str]] = {}
+            self._responses: list[dict[str, Any]] = []
 
     # setup -------------------------------------------------------------------------------
     def add_file(self, name: str, content: bytes, *, mimetype: str = "text/csv") -> dict[str, Any]:
@@ -146,7 +165,31 @@ class SlackApiEmulator:
         with self._lock:
             self._rate_limits[method] = [times, retry_after]
 
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        """The next `times` calls of `method` answer `{"ok": false, "error": error}`."""
+        with self._lock:
+            self._failures[method] = [times, error]
+
+    def bot_leaves(self, channel: str) -> None:
+        """The bot is no longer a member of `channel` (or never was)."""
+        with self._lock:
+            self._left.add(channel)
+
+    def response_url(self, name: str = "1") -> str:
+        """A slash command's `response_url` that records what is POSTed to it."""
+        return f"{self.root_url}/commands/{self.team_id}/{name}/emulated"
+
     # inspection --------------------------------------------------------------------------
+    def reactions(self, channel: str, ts: str) -> list[str]:
+        """The reaction names the bot added to the message `ts` in `channel`."""
+        with self._lock:
+            return list(self._reactions.get((channel, ts), []))
+
+    def responses(self) -> list[dict[str, Any]]:
+        """What the bot POSTed to response URLs, each with the `path` it was sent to."""
+        with self._lock:
+            return list(self._responses)
+
     def calls(self, method: str | None = None) -> list[Call]:
         with self._lock:
             return [c for c in self._calls if method is None or c.method == method]
@@ -236,6 +279,10 @@ class SlackApiEmulator:
             token = self.app_token if method == "apps.connections.open" else self.bot_token
             if (bearer or args.get("token")) != token:
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
+            failure = self._failures.get(method)
+            if failure is not None and failure[0] > 0:
+                failure[0] -= 1
+                return 200, {"ok": False, "error": failure[1]}, {}
             answer = getattr(self, "_api_" + method.replace(".", "_"), None)
             if answer is None:
                 return 200, {"ok": False, "error": "unknown_method"}, {}
@@ -243,6 +290,15 @@ class SlackApiEmulator:
                 return 200, {"ok": True, **answer(args)}, {}
             except _SlackError as error:
                 return 200, {"ok": False, "error": str(error)}, {}
+
+    def _serve_response(self, path: str, raw: bytes) -> int:
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            return 400
+        with self._lock:
+            self._responses.append({"path": path, **body})
+        return 200
 
     def _serve_upload(self, file_id: str, content: bytes) -> int:
         with self._lock:
@@ -295,13 +351,18 @@ class SlackApiEmulator:
             "is_enterprise_install": False,
         }
 
+    def _member_of(self, channel: str) -> None:
+        if channel in self._left:
+            raise _SlackError("not_in_channel")
+
     def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = _require(args, "channel", "channel_not_found")
+        self._member_of(channel)
         if not (args.get("text") or args.get("blocks") or args.get("attachments")):
             raise _SlackError("no_text")
         thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
         text, blocks = args.get("text") or "", args.get("blocks") or []
-        message = Message(channel, self._next_ts(), text, blocks, thread_ts)
+        message = Message(channel, self._next_ts(), text, blocks, thread_ts, posted_blocks=blocks)
         self._messages[(channel, message.ts)] = message
         return {"channel": channel, "ts": message.ts, "message": self._message_json(message)}
 
@@ -314,12 +375,51 @@ class SlackApiEmulator:
         shape = self._message_json(message)
         return {"channel": key[0], "ts": key[1], "text": message.text, "message": shape}
 
+    def _api_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = _require(args, "channel", "channel_not_found"), _require(args, "message_ts")
+        if (channel, str(ts)) not in self._messages:
+            raise _SlackError("message_not_found")
+        thread = self._messages[(channel, str(ts))].thread_ts
+        link = (
+            f"https://emulated-workspace.slack.com/archives/{channel}/p{str(ts).replace('.', '')}"
+        )
+        return {"channel": channel, "permalink": link + (f"?thread_ts={thread}" if thread else "")}
+
+    def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A direct message with one user: `D<user id>` (DMs always accept the bot)."""
+        users = str(_require(args, "users", "users_list_not_supplied")).split(",")
+        if len(users) != 1 or users[0] not in self.users:
+            raise _SlackError("user_not_found")
+        return {"channel": {"id": f"D{users[0]}"}}
+
     def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
-        _require(args, "channel", "channel_not_found")
+        self._member_of(_require(args, "channel", "channel_not_found"))
         _require(args, "user", "user_not_in_channel")
         message_ts = self._next_ts()
         self._ephemerals.append({**args, "message_ts": message_ts})
         return {"message_ts": message_ts}
+
+    def _api_reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = _require(args, "channel", "channel_not_found")
+        ts, name = _require(args, "timestamp", "no_item_specified"), _require(args, "name")
+        self._member_of(channel)
+        if not _EMOJI_NAME.fullmatch(str(name)):
+            raise _SlackError("invalid_name")
+        added = self._reactions.setdefault((channel, str(ts)), [])
+        if name in added:
+            raise _SlackError("already_reacted")
+        added.append(name)
+        return {}
+
+    def _api_reactions_remove(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = _require(args, "channel", "channel_not_found")
+        ts, name = _require(args, "timestamp", "no_item_specified"), _require(args, "name")
+        self._member_of(channel)
+        added = self._reactions.get((channel, str(ts)), [])
+        if name not in added:
+            raise _SlackError("no_reaction")
+        added.remove(name)
+        return {}
 
     def _view_json(self, view: dict[str, Any]) -> dict[str, Any]:
         view_id = f"V{next(self._ids):08d}"
@@ -455,6 +555,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             method = url.path.removeprefix("/api/")
             status, payload, extra = self.emulator._serve_api(method, args, headers)
             self._send(status, json.dumps(payload).encode(), "application/json", extra)
+        elif url.path.startswith("/commands/") and self.command == "POST":
+            status = self.emulator._serve_response(url.path, raw)
+            self._send(status, b"ok" if status == 200 else b"invalid_payload", "text/plain")
         elif url.path.startswith("/upload/v1/") and self.command == "POST":
             if content_type.lower().startswith("multipart/form-data"):
                 parts = _multipart_fields(content_type, raw)

@@ -265,7 +265,13 @@ def view_submission(
 
 
 def slash_command(
-    *, user: str, channel: str, text: str, command: str = "/import", trigger_id: str = "T.3"
+    *,
+    user: str,
+    channel: str,
+    text: str,
+    command: str = "/import",
+    trigger_id: str = "T.3",
+    response_url: str = "https://hooks.slack.com/commands/T0001/1/emulated",
 ) -> dict[str, str]:
     """The form fields of a slash command."""
     return {
@@ -280,7 +286,7 @@ def slash_command(
         "text": text,
         "api_app_id": "A0001",
         "is_enterprise_install": "false",
-        "response_url": "https://hooks.slack.com/commands/T0001/1/emulated",
+        "response_url": response_url,
         "trigger_id": trigger_id,
     }
 

@@ -3,9 +3,13 @@ a task retries versus which fail the job."""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import pytest
 
 from agents.errors import LlmUnavailable, SourceNotFound
+from agents.sources.resolve import SourcePolicy
 from dolt.errors import Busy
 from workers import steps, tasks
 from workers.celery_app import TASK_RETRIES, app
@@ -69,6 +73,7 @@ class _Store:
 class _Context:
     heartbeats = None
     model_problem = None
+    policy = SourcePolicy(roots=(Path("/srv/data"),))
 
     def __init__(self):
         self.store = _Store(JOB.model_copy(deep=True))
@@ -100,3 +105,21 @@ def test_other_errors_fail_the_job_with_their_message(monkeypatch):
     assert ctx.store.job.status == Status.FAILED
     assert ctx.store.job.error == "x.csv does not exist under /data"
     assert ctx.port.kinds() == ["finished"]
+
+
+def test_a_failure_is_kept_in_plain_words_and_the_log_has_it_whole(monkeypatch, caplog):
+    raw = 'Reading /srv/data/families/people.csv: Binder Error: Referenced column "agee" not found'
+
+    def binder(ctx, job_id):
+        raise SourceNotFound(raw)
+
+    monkeypatch.setitem(steps.STEP_FUNCTIONS, Step.INSPECT, binder)
+    ctx = _Context()
+    with caplog.at_level(logging.INFO, logger="workers.steps"):
+        steps.run_step(ctx, "inspect", "J1")
+    said = (
+        "Reading families/people.csv: A name in the import does not match the data: "
+        'there is no column "agee"'
+    )
+    assert ctx.store.job.error == said and ctx.store.job.audit[-1].detail == said
+    assert raw in caplog.text

@@ -30,6 +30,9 @@ LISTED = {
     (S.RUNNING, S.AWAITING_REVIEW),
     (S.AWAITING_REVIEW, S.MERGED),
     (S.AWAITING_REVIEW, S.DISCARDED),
+    # a change to what was loaded: back to the step that owns it (plan, schema, inspection)
+    (S.AWAITING_REVIEW, S.AWAITING_SCHEMA_APPROVAL),
+    (S.AWAITING_REVIEW, S.INSPECTING),
     # a failed job retried: back where the step that failed runs
     (S.FAILED, S.RECEIVED),
     (S.FAILED, S.AWAITING_CONFIRMATION),

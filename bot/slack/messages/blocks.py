@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.slack.messages.actions import CANCEL, ButtonRef
 from bot.slack.messages.limits import (
+    MAX_ACCESSIBILITY_LABEL,
     MAX_BUTTON_TEXT,
     MAX_CONTEXT_ELEMENTS,
     MAX_FIELD_TEXT,
@@ -65,8 +66,11 @@ def button(
     *,
     style: str | None = None,
     confirm_dialog: dict | None = None,
+    accessibility_label: str | None = None,
 ) -> dict:
-    """A button whose value is the encoded reference to the artifact it acts on."""
+    """A button whose value is the encoded reference to the artifact it acts on;
+    `accessibility_label` is what screen readers say instead of its text (plain words naming
+    what it acts on, cut to Slack's 75 characters)."""
     element: dict = {
         "type": "button",
         "text": plain(text, MAX_BUTTON_TEXT),
@@ -77,6 +81,8 @@ def button(
         element["style"] = style
     if confirm_dialog:
         element["confirm"] = confirm_dialog
+    if accessibility_label:
+        element["accessibility_label"] = truncate(accessibility_label, MAX_ACCESSIBILITY_LABEL)
     return element
 
 
@@ -89,7 +95,25 @@ def cancel_button(ref: ButtonRef) -> dict:
     dialog = confirm(
         "Cancel this import?", "The job stops and its branch, if any, is deleted.", yes="Cancel it"
     )
-    return button("Cancel", CANCEL, ref, style="danger", confirm_dialog=dialog)
+    return button(
+        "Cancel",
+        CANCEL,
+        ref,
+        style="danger",
+        confirm_dialog=dialog,
+        accessibility_label=f"Cancel import {ref.job_id}: stop it and delete its branch",
+    )
+
+
+def merge_label(job_id: str, database: str | None) -> str:
+    """What a screen reader says for Merge (the database named when known)."""
+    into = f"main of {database}" if database else "main"
+    return f"Merge import {job_id} into {into}"
+
+
+def discard_label(job_id: str) -> str:
+    """What a screen reader says for Discard."""
+    return f"Discard import {job_id} and delete its branch"
 
 
 def stage_actions(ref: ButtonRef, approve: tuple[str, str], change: tuple[str, str]) -> dict:

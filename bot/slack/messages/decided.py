@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from bot.slack.messages import blocks as b
-from bot.slack.messages.actions import EDIT_FAILED_REQUEST, RETRY, ButtonRef
-from bot.slack.messages.limits import fit
+from bot.slack.messages.actions import EDIT_FAILED_REQUEST, RETRY, REVERT, ButtonRef
+from bot.slack.messages.limits import MAX_FALLBACK_TEXT, fit
 from bot.slack.messages.message import Message, finish
-from bot.slack.messages.mrkdwn import escape, inline_code
+from bot.slack.messages.mrkdwn import escape, inline_code, truncate
 from workers.states import Status
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
@@ -58,7 +58,8 @@ def render_decided(original: Message, *, decision: str, user_id: str) -> Message
         blocks.append(block)
     choice = escape(decision.replace("*", "")) or "—"
     blocks.append(b.context(f"{mention(user_id)} chose *{choice}*"))
-    return Message(text=original.text, blocks=fit(blocks))
+    said = f"{mention(user_id)} chose {choice}: {original.text}"  # the notification says it
+    return Message(text=truncate(said, MAX_FALLBACK_TEXT), blocks=fit(blocks))
 
 
 def render_final(
@@ -70,10 +71,12 @@ def render_final(
     user_id: str | None,
     detail: str = "",
     retry: ButtonRef | None = None,
+    revert: ButtonRef | None = None,
 ) -> Message:
     """The last word on a job: merged, discarded, cancelled or failed — by whom, and why. A
     failed job given `retry` (the reference its buttons carry) offers **Retry** (from the step
-    that failed) and **Edit request** (read the request again with a change)."""
+    that failed) and **Edit request** (read the request again with a change); a merged one
+    given `revert` offers **Revert** (for mergers: a branch undoing the merge, to review)."""
     other = "The import is now {status}."
     emoji, active, passive = _FINAL.get(status, (":information_source:", other, other))
     text = (active if user_id else passive).format(
@@ -93,7 +96,20 @@ def render_final(
                 b.button("Edit request", EDIT_FAILED_REQUEST, retry),
             )
         )
-    return finish(f"Import {job_id}: {status.words}", blocks)
+    if status == Status.MERGED and revert is not None:
+        blocks.append(b.actions("merged_actions", revert_button(revert)))
+    # the failure's detail may quote the request's sources: no link previews
+    return finish(f"Import {job_id}: {status.words}", blocks, link_previews=False)
+
+
+def revert_button(ref: ButtonRef) -> dict:
+    """Revert a merged import (asks first): main changes only when the revert is merged."""
+    dialog = b.confirm(
+        f"Revert import {ref.job_id}?",
+        "Makes a branch that undoes its merge; you review it before main changes.",
+        yes="Make the revert",
+    )
+    return b.button("Revert", REVERT, ref, confirm_dialog=dialog)
 
 
 def render_notice(text: str) -> Message:

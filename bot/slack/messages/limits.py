@@ -15,6 +15,7 @@ MAX_TOTAL_TEXT = 11_000  # msg_blocks_too_long is seen from about 12k characters
 MAX_SURFACE_TEXT = 30_000
 MAX_HEADER = 150
 MAX_BUTTON_TEXT = 75
+MAX_ACCESSIBILITY_LABEL = 75  # a button's accessibility_label
 MAX_BUTTON_VALUE = 2000
 MAX_OPTION_TEXT = 75
 MAX_OPTIONS = 100

@@ -26,16 +26,31 @@ class Message:
     text: str
     blocks: list[dict]
     files: tuple[OutgoingFile, ...] = ()
+    link_previews: bool = True
+    """False for a message that quotes what a person wrote (their request, its sources):
+    Slack must not unfurl the links in it (`unfurl_links` / `unfurl_media` off)."""
 
 
-def finish(text: str, blocks: list[dict], files: Iterable[OutgoingFile] = ()) -> Message:
+def finish(
+    text: str,
+    blocks: list[dict],
+    files: Iterable[OutgoingFile] = (),
+    *,
+    link_previews: bool = True,
+) -> Message:
     """The message a renderer returns: escaped fallback text and blocks within Slack's limits."""
-    return Message(text=fallback_text(text), blocks=fit(blocks), files=tuple(files))
+    return Message(
+        text=fallback_text(text),
+        blocks=fit(blocks),
+        files=tuple(files),
+        link_previews=link_previews,
+    )
 
 
-def could_not(said: str, reason: str, buttons: dict) -> Message:
+def could_not(said: str, reason: str, buttons: dict, *, link_previews: bool = True) -> Message:
     """A stage's "I could not …: <reason>" (the model's own words, escaped) with its buttons."""
-    return finish(f"{said}: {reason}", [section(f"{said}: {escape(reason)}"), buttons])
+    blocks = [section(f"{said}: {escape(reason)}"), buttons]
+    return finish(f"{said}: {reason}", blocks, link_previews=link_previews)
 
 
 def inline_or_attached(

@@ -1,19 +1,24 @@
-"""Stage 7: the review of the import branch — the sources read (with their sha256), per-table
-changes, schema diffs, sample rows, rejected rows, checks, the merge preview, and Merge into
-main / Discard.
+"""Stage 7: the review of the import branch, in two messages.
 
-Too many tables (or too long diffs, or more sources than fit) show one line per table and
-attach `review-<job>.txt`, which names every source with its full sha256;
-more rejects than shown attach `rejects-<job>.csv`. With the file go the changed rows of each
-table (up to MAX_DIFF_FILES tables) as `diff-<job>-<table>.csv`, each with the command that
-shows the same diff in a terminal.
+The review itself fits on one screen: the verdict (checks, Dolt tests, conflicts, who may
+merge), the totals, Merge into main / Discard, what merging overwrites or deletes on main, a
+line per table (its schema change as a short list and its row counts) and a few rows of main
+before → after. The reply under it holds the rest: the sources read (with their sha256), per
+table its sample rows, the checks and tests, the rejects, the conflicts, and the changed rows
+of each table (up to MAX_DIFF_FILES tables) as `diff-<job>-<table>.csv` with the commands that
+show the same diff. Too much for the reply goes in `review-<job>.txt` (every source with its
+full sha256 and every table's schema diff); more rejects than shown in `rejects-<job>.csv`.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
+from collections.abc import Sequence
 
+from agents import review_words
 from agents.artifacts import Review, TableReview
+from agents.merge_impact import CONFIRM_TEXT_LIMIT, merge_impact
 from bot.slack.messages import blocks as b
 from bot.slack.messages.actions import DISCARD, MERGE, ButtonRef
 from bot.slack.messages.limits import fits_inline
@@ -24,9 +29,9 @@ from bot.slack.messages.review_file import (
     rejects_csv,
     review_report,
     sample_lines,
-    schema_diff,
     table_line,
 )
+from bot.slack.messages.revision import change_button, since_previous_text
 from workers.stage_table import stage_row
 
 MAX_INLINE_TABLES = 8
@@ -34,24 +39,69 @@ MAX_DIFF_FILES = 10  # CSV files of changed rows attached, one per table
 SHOWN_REJECTS = 5
 TABLES_BUDGET = 6000  # characters of per-table detail before the review goes in a file
 PART_LIMIT = 1000  # checks, rejects and conflicts each
+SHOWN_BLOCKING = 3  # reasons not to merge on the first screen
+SHOWN_CHANGED_ROWS = 6  # rows of main before → after on the first screen
+SHOWN_DIFF_COMMANDS = 3  # tables whose diff commands are written out
 _UNCUT = 10**9
+_SLACK_ID = re.compile(r"[UWS][A-Z0-9_]{2,30}")
 
 
-def render_review(review: Review, *, ref: ButtonRef, can_merge: bool = True) -> Message:
-    """What the branch changed and what merging it would do; Merge only for mergers, when clean."""
-    totals = _totals(review.tables)
-    commit = f" · commit {inline_code(review.commit[:12])}" if review.commit else ""
+def render_review(
+    review: Review,
+    *,
+    ref: ButtonRef,
+    can_merge: bool = True,
+    mergers: Sequence[str] = (),
+    or_importers: bool = False,
+    can_change: bool = True,
+) -> Message:
+    """The review's first screen: the verdict, the totals, Merge / Discard, what merging
+    overwrites or deletes on main, a line per table and a few rows before → after. The rest
+    (sources, every sample, checks, tests, rejects, the changed rows as CSV) is the reply
+    `render_review_details` makes. `mergers`: the user and user-group ids who may merge
+    (`or_importers`: and the importers). `can_change`: offer "Change…" (a new revision of what
+    was loaded; not for a revert)."""
     blocks: list[dict] = [
         b.header(f"Review: {review.branch}"),
+        b.section(_verdict(review, _who_may_merge(mergers, or_importers))),
         b.section(
-            f"Branch {inline_code(review.branch)} in database {inline_code(review.database)}"
-            f"{commit}\n*{len(review.tables)} table(s) changed*: {totals}."
+            f"*{_count(len(review.tables), 'table')} changed:* "
+            + escape(review_words.totals(review))
         ),
+        *_buttons(review, ref=ref, can_merge=can_merge, can_change=can_change),
     ]
+    if destructive := _destructive(review, PART_LIMIT):
+        blocks.append(b.section(destructive))
+    blocks.append(b.section(_tables_at_a_glance(review.tables)))
+    if revised := since_previous_text(review):
+        blocks.append(b.section(revised))
+    if changed := _changed_rows_on_main(review.tables):
+        blocks.append(b.section(changed))
+    commit = f" · commit {inline_code(review.commit[:12])}" if review.commit else ""
+    blocks.append(
+        b.context(
+            f"Branch {inline_code(review.branch)} in {inline_code(review.database)}{commit} · "
+            f"{_count(len(review.sources), 'source')} · sample rows, checks and the changed "
+            "rows as CSV in the reply below"
+        )
+    )
+    text = (
+        f"Review of {review.branch}: {review_words.verdict(review).headline.lower()}; "
+        f"{review_words.totals(review)}"
+    )
+    return finish(text, blocks)
+
+
+def render_review_details(review: Review, *, ref: ButtonRef) -> Message:
+    """The reply under the review: the sources, per table its schema change and sample rows,
+    the checks and Dolt tests, the rejects, the conflicts, and the changed rows of each table
+    as CSV with the commands that show the same diff. Too much for a message goes in
+    `review-<job>.txt`."""
+    blocks: list[dict] = [b.section(f"*Details of the review of {inline_code(review.branch)}*")]
     if review.sources:
         blocks.append(b.section(_sources(review, PART_LIMIT)))
-    texts = [_table_text(table) for table in review.tables]
-    pieces = (_destructive, _checks, _rejects, _conflicts)
+    texts = [_table_text(table) for table in _riskiest_first(review.tables)]
+    pieces = (_checks, _tests, _rejects, _conflict_details)
     parts = [piece(review, PART_LIMIT) for piece in pieces]
     cut = [len(piece(review, _UNCUT)) > PART_LIMIT for piece in pieces]
     every_source_shown = len(_sources(review, _UNCUT)) <= PART_LIMIT
@@ -67,25 +117,82 @@ def render_review(review: Review, *, ref: ButtonRef, can_merge: bool = True) -> 
         title=f"Review of {review.branch}",
     )
     blocks += tables
-    if files and (diff_files := _diff_files(review, ref.job_id)):
-        blocks.append(b.section(_diff_files_text(review, diff_files)))
-        files += [file for file, _ in diff_files]
     if review.rejects and (len(review.rejects) > SHOWN_REJECTS or cut[2]):
         name = safe_filename("rejects", ref.job_id, "csv")
         parts[2] += f"\nThe full list is attached as a file: {inline_code(name)}"
         files.append(OutgoingFile(name, rejects_csv(review.rejects), "Rejected rows"))
     blocks += [b.section(part) for part in parts if part]
-    blocks += _buttons(review, ref=ref, can_merge=can_merge)
-    text = f"Review of {review.branch}: {totals} in {len(review.tables)} table(s)"
+    if diff_files := _diff_files(review, ref.job_id):
+        blocks.append(b.section(_diff_files_text(review, diff_files)))
+        files += [file for file, _ in diff_files]
+    text = f"Details of the review of {review.branch}"
     return finish(text, blocks, files)
 
 
-def _totals(tables: list[TableReview]) -> str:
-    """`7 rows added, 3 modified, 0 deleted` across the tables."""
-    added, modified, deleted = (
-        sum(getattr(t, f"rows_{kind}") for t in tables) for kind in ("added", "modified", "deleted")
-    )
-    return f"{added:,} row(s) added, {modified:,} modified, {deleted:,} deleted"
+def _verdict(review: Review, mergers: str | None) -> str:
+    verdict = review_words.verdict(review)
+    if verdict.ready:
+        text = f":white_check_mark: *{verdict.headline}* — " + escape(" · ".join(verdict.reasons))
+    else:
+        shown = [f"• {escape(reason)}" for reason in verdict.reasons[:SHOWN_BLOCKING]]
+        more = len(verdict.reasons) - len(shown)
+        if more:
+            shown.append(f"• … and {more} more, in the reply below")
+        text = f":no_entry: *{verdict.headline}:*\n" + join_limited(shown, PART_LIMIT, sep="\n")
+    if mergers:
+        text += f"\nWho may merge: {mergers}"
+    return text
+
+
+def _who_may_merge(ids: Sequence[str], or_importers: bool) -> str | None:
+    """`<@U1>, <!subteam^S1>` (ids that are not Slack ids are left out), `or an importer`."""
+    mentions = [
+        f"<!subteam^{id}>" if id.startswith("S") else f"<@{id}>"
+        for id in ids
+        if _SLACK_ID.fullmatch(id)
+    ]
+    if not mentions:
+        return None
+    return ", ".join(mentions) + (" or an importer" if or_importers else "")
+
+
+def _tables_at_a_glance(tables: list[TableReview]) -> str:
+    """A line per table, those that change rows main holds first: its schema change in a
+    short list and its row counts; past MAX_INLINE_TABLES, how many more."""
+    shown = _riskiest_first(tables)[:MAX_INLINE_TABLES]
+    lines = [
+        f"• *{escape(t.name)}* — {escape(review_words.schema_words(t))} · "
+        f"{escape(review_words.table_changes(t))}"
+        for t in shown
+    ]
+    if len(tables) > len(shown):
+        lines.append(
+            f"• … and {_count(len(tables) - len(shown), 'more table')}, in the reply below"
+        )
+    return join_limited(lines, PART_LIMIT * 2, sep="\n")
+
+
+def _riskiest_first(tables: list[TableReview]) -> list[TableReview]:
+    """Tables whose rows on main change (modified, deleted) first, then as the diff lists them."""
+    return sorted(tables, key=lambda t: -(t.rows_modified + t.rows_deleted))
+
+
+def _changed_rows_on_main(tables: list[TableReview]) -> str:
+    """A few rows main holds that merging changes: before → after, or deleted."""
+    lines = [
+        f"{t.name}: {line}"
+        for t in _riskiest_first(tables)
+        for sample, line in zip(t.samples, sample_lines(t), strict=True)
+        if sample.change != "added"
+    ][:SHOWN_CHANGED_ROWS]
+    if not lines:
+        return ""
+    head = "*Rows of main that change* (before → after, only the changed cells):"
+    return f"{head}\n{code_block(chr(10).join(lines), limit=PART_LIMIT)}"
+
+
+def _count(count: int, thing: str) -> str:
+    return f"{count:,} {thing}" + ("" if count == 1 else "s")
 
 
 def _diff_files(review: Review, job_id: str) -> list[tuple[OutgoingFile, TableReview]]:
@@ -99,24 +206,30 @@ def _diff_files(review: Review, job_id: str) -> list[tuple[OutgoingFile, TableRe
             ),
             t,
         )
-        for t in [t for t in review.tables if t.diff_csv][:MAX_DIFF_FILES]
+        for t in [t for t in _riskiest_first(review.tables) if t.diff_csv][:MAX_DIFF_FILES]
     ]
 
 
 def _diff_files_text(review: Review, files: list[tuple[OutgoingFile, TableReview]]) -> str:
-    lines = [
-        f"• {inline_code(file.filename)}: {_rows_in_file(table)} · same diff: "
-        f"{inline_code(diff_command(review.job_id, table.name))}"
-        for file, table in files
-    ]
+    """Each attached file with its rows; the commands per table for a few tables, else once
+    with `<table>` in them; and the command that writes every table's CSV."""
+    job = shlex.quote(review.job_id)
+    lines = [f"• {inline_code(file.filename)}: {_rows_in_file(table)}" for file, table in files]
+    if len(files) <= SHOWN_DIFF_COMMANDS:
+        lines = [
+            f"{line}\n      {inline_code(review_words.diff_command(review.job_id, table.name))}"
+            f" · in Dolt: {inline_code(review_words.dolt_diff_command(review, table.name))}"
+            for line, (_, table) in zip(lines, files, strict=True)
+        ]
+    else:
+        any_table = inline_code(f"importbot diff {job} --table TABLE --all")
+        in_dolt = inline_code(review_words.dolt_diff_command(review, "TABLE"))
+        lines.append(f"The same diff of a table: {any_table} · in Dolt: {in_dolt}")
     more = sum(1 for t in review.tables if t.diff_csv) - len(files)
-    if more:
-        lines.append(
-            f"… {more} more table(s) changed rows: "
-            f"{inline_code(f'importbot diff {shlex.quote(review.job_id)} --csv DIR')} "
-            "writes a CSV per table"
-        )
-    head = "*The changed rows of each table are attached as CSV* (a `change` column first):"
+    every = inline_code(f"importbot diff {job} --csv DIR")
+    head = f"*The changed rows of each table, as CSV* (a `change` column first; {every} writes " + (
+        f"them all, {more} more table(s) too):" if more else "them all):"
+    )
     return head + "\n" + join_limited(lines, PART_LIMIT * 2, sep="\n")
 
 
@@ -126,20 +239,21 @@ def _rows_in_file(table: TableReview) -> str:
     return f"{table.rows_changed:,} changed row(s)"
 
 
-def diff_command(job_id: str, table: str) -> str:
-    """The terminal command that shows every changed row of `table`."""
-    return f"importbot diff {shlex.quote(job_id)} --table {shlex.quote(table)} --all"
-
-
 def _table_text(table: TableReview) -> str:
-    change = table.change + (" (schema changed)" if table.schema_change else "")
     text = (
-        f"*{escape(table.name)}* — {escape(change)}: +{table.rows_added:,} added, "
-        f"{table.rows_modified:,} modified, {table.rows_deleted:,} deleted · "
-        f"rows {table.rows_before:,} → {table.rows_after:,}"
+        f"*{escape(table.name)}* — {escape(review_words.schema_words(table))} · "
+        f"{escape(review_words.table_changes(table))}"
     )
-    if diff := schema_diff(table):
-        text += f"\nSchema:\n{code_block(diff, limit=10**9)}"
+    extra = [
+        f"{count:,} {what}"
+        for count, what in (
+            (table.rows_rejected, "rejected"),
+            (table.rows_filtered, "filtered out"),
+        )
+        if count
+    ]
+    if extra:
+        text += " · " + ", ".join(extra)
     if samples := sample_lines(table):  # up to 3 of each change
         text += f"\nSample rows:\n{code_block(chr(10).join(samples), limit=10**9)}"
     return text
@@ -174,6 +288,18 @@ def _checks(review: Review, limit: int) -> str:
     return "*Checks passed:*\n" + join_limited(checks, limit - 20, sep="\n")
 
 
+def _tests(review: Review, limit: int) -> str:
+    if not review.tests:
+        return ""
+    failing = sum(1 for t in review.tests if not t.passed)
+    lines = (
+        f"{'✓' if passed else '✗'} {escape(line)}"
+        for passed, line in review_words.test_lines(review)
+    )
+    head = f"*Dolt tests* ({len(review.tests) - failing} pass, {failing} fail):"
+    return head + "\n" + join_limited(lines, limit - len(head) - 1, sep="\n")
+
+
 def _rejects(review: Review, limit: int) -> str:
     if not review.rejected_rows and not review.rejects:
         return "No rows were rejected."
@@ -182,14 +308,15 @@ def _rejects(review: Review, limit: int) -> str:
     return "\n".join([head, join_limited(shown, limit - len(head) - 1, sep="\n")]).rstrip()
 
 
-def _conflicts(review: Review, limit: int) -> str:
+def _conflict_details(review: Review, limit: int) -> str:
     if not review.conflicts:
-        return ":white_check_mark: Merges cleanly into `main`."
+        return ""
     lines = (f"• {escape(line)}" for line in review.conflicts)
-    return ":warning: *Merging into main would conflict:*\n" + join_limited(lines, limit - 50, "\n")
+    return ":warning: *What blocks the merge into main:*\n" + join_limited(lines, limit - 50, "\n")
 
 
-def _buttons(review: Review, *, ref: ButtonRef, can_merge: bool) -> list[dict]:
+def _buttons(review: Review, *, ref: ButtonRef, can_merge: bool, can_change: bool) -> list[dict]:
+    change = [change_button(ref)] if can_change else []
     discard = b.button(
         "Discard",
         DISCARD,
@@ -200,24 +327,24 @@ def _buttons(review: Review, *, ref: ButtonRef, can_merge: bool) -> list[dict]:
             f"Deletes branch {inline_code(review.branch)}; `main` never sees it.",
             yes="Discard",
         ),
+        accessibility_label=b.discard_label(ref.job_id),
     )
     notes = []
     if not can_merge:
         notes.append(b.context("Only people allowed to merge can merge this import."))
-    elif review.conflicts:
-        notes.append(b.context("Merge is not offered while merging would conflict."))
+    elif not review_words.verdict(review).ready:
+        notes.append(b.context("Merge is not offered until what blocks it is resolved."))
     else:
+        branch, database = inline_code(review.branch, 80), inline_code(review.database, 60)
+        where = f" ({branch} into `main` of {database})."
+        impact = merge_impact(review, limit=CONFIRM_TEXT_LIMIT - len(where), name=escape)
         merge = b.button(
             "Merge into main",
             MERGE,
             ref,
             style="primary",
-            confirm_dialog=b.confirm(
-                "Merge into main?",
-                f"Merge {inline_code(review.branch)} into `main` of "
-                f"{inline_code(review.database)}.",
-                yes="Merge",
-            ),
+            confirm_dialog=b.confirm("Merge into main?", impact + where, yes="Merge"),
+            accessibility_label=b.merge_label(ref.job_id, review.database),
         )
-        return [b.actions("review_actions", merge, discard)]
-    return [*notes, b.actions("review_actions", discard)]
+        return [b.actions("review_actions", merge, *change, discard)]
+    return [*notes, b.actions("review_actions", *change, discard)]

@@ -9,6 +9,7 @@ import csv
 import difflib
 import io
 
+from agents import review_words
 from agents.artifacts import Reject, Review, SampleRow, TableReview, formula_safe
 
 SAMPLE_VALUE_WIDTH = 60
@@ -69,27 +70,39 @@ def reject_line(reject: Reject) -> str:
 
 
 def review_report(review: Review) -> str:
-    """Everything the review knows, as text for the attached file."""
-    out = [f"Review of branch {review.branch} in database {review.database}"]
+    """Everything the review knows, as text for the attached file, in the order every surface
+    shows it: the verdict, the totals, then per table; the full schema diffs are here."""
+    verdict = review_words.verdict(review)
+    out = [f"{verdict.headline}:"]
+    out += [f"  {reason}" for reason in verdict.reasons]
+    out.append(f"{len(review.tables)} table(s) changed: {review_words.totals(review)}\n")
+    out.append(f"Review of branch {review.branch} in database {review.database}")
     out.append(f"commit {review.commit or '(none)'}\n")
-    if review.sources:
-        out.append("sources:")
-        out += [f"  {s.source}  {s.shown_size}  sha256:{s.sha256}" for s in review.sources]
+    if review.destructive:
+        out.append("merging deletes or overwrites rows on main:")
+        out += [f"  ! {line}" for line in review.destructive]
         out.append("")
     for table in review.tables:
         out.append(table_line(table))
+        out.append(f"  {review_words.schema_words(table)}")
         if diff := schema_diff(table):
             out.append("  schema:\n" + _indent(diff, "    "))
         if samples := sample_lines(table):
             out.append("  sample rows:\n" + _indent("\n".join(samples), "    "))
-    if review.destructive:
-        out.append("\nmerging deletes or overwrites rows on main:")
-        out += [f"  ! {line}" for line in review.destructive]
+    if review.sources:
+        out.append("\nsources:")
+        out += [f"  {s.source}  {s.shown_size}  sha256:{s.sha256}" for s in review.sources]
     out.append("\nchecks passed:")
     out += [f"  ✓ {check}" for check in review.checks_passed] or ["  (none)"]
+    if review.tests:
+        out.append("\nDolt tests:")
+        out += [
+            f"  {'✓' if t.passed else '✗'} {t.name}" + ("" if t.passed else f": {t.message}")
+            for t in review.tests
+        ]
     out.append(f"\nrejected rows: {review.rejected_rows:,}")
     out += [f"  {reject_line(r)}" for r in review.rejects]
-    out.append("\nmerge into main:")
+    out.append("\nwhat blocks the merge into main:" if review.conflicts else "\nmerge into main:")
     out += [f"  {line}" for line in review.conflicts] or ["  merges cleanly"]
     return "\n".join(out) + "\n"
 

@@ -10,7 +10,7 @@ from bot.slack.messages.actions import (
     ButtonRef,
 )
 from bot.slack.messages.message import Message, could_not, finish
-from bot.slack.messages.mrkdwn import escape, inline_code, join_limited
+from bot.slack.messages.mrkdwn import bullets, escape, inline_code, join_limited
 
 
 def render_understanding(request: ImportRequest, *, ref: ButtonRef) -> Message:
@@ -20,12 +20,14 @@ def render_understanding(request: ImportRequest, *, ref: ButtonRef) -> Message:
         buttons = b.actions(
             "understanding_actions", b.button("Edit", EDIT_UNDERSTANDING, ref), b.cancel_button(ref)
         )
-        return could_not("I could not read this as an import request", reason, buttons)
+        said = "I could not read this as an import request"
+        return could_not(said, reason, buttons, link_previews=False)
     summary = request.summary or "Import the sources below."
     who = "the request grammar" if request.understood_by == "grammar" else "the language model"
     blocks = [
         b.section(f"*This is my understanding:*\n{escape(summary)}"),
         b.fields(_details(request)),
+        *([_checks(request.checks)] if request.checks else []),
         *(b.context(f":information_source: {escape(note)}") for note in request.notes),
         b.context(f"Read by {who} · job {inline_code(ref.job_id)}"),
         b.actions(
@@ -35,7 +37,7 @@ def render_understanding(request: ImportRequest, *, ref: ButtonRef) -> Message:
             b.cancel_button(ref),
         ),
     ]
-    return finish(f"This is my understanding: {summary}", blocks)
+    return finish(f"This is my understanding: {summary}", blocks, link_previews=False)
 
 
 def _details(request: ImportRequest) -> list[tuple[str, str]]:
@@ -55,6 +57,11 @@ def _details(request: ImportRequest) -> list[tuple[str, str]]:
     if request.nested_lists == "json_column":
         pairs.append(("Nested lists", "kept as JSON columns"))
     return pairs
+
+
+def _checks(checks: list[str]) -> dict:
+    """The person's checks in words, each to become a Dolt test on the branch."""
+    return b.section("*Checks* (Dolt tests on the branch):\n" + bullets(checks))
 
 
 def _code_or(value: str | None, missing: str) -> str:

@@ -4,11 +4,11 @@ import pytest
 
 from agents.artifacts import ImportPlan, ImportRequest, Question, Review, SchemaProposal
 from bot.slack.messages import actions
+from bot.slack.messages.checklist import TableProgress, render_checklist
 from bot.slack.messages.decided import render_decided, render_error, render_final, render_notice
 from bot.slack.messages.plan import render_plan
-from bot.slack.messages.progress import render_progress
 from bot.slack.messages.questions import render_questions
-from bot.slack.messages.review import render_review
+from bot.slack.messages.review import render_review, render_review_details
 from bot.slack.messages.schema import render_schema
 from bot.slack.messages.understanding import render_understanding
 from tests.bot.slack_messages.blockkit import assert_no_markup_from, assert_valid_message
@@ -105,8 +105,13 @@ WORST = {
         ImportPlan(steps=[plan_step(BIG)] * 100, checks=[BIG] * 50, notes=[BIG] * 50),
         ref=ref("plan"),
     ),
-    "progress": lambda: render_progress(job_id=BIG, table=BIG, done=10**12, expected=3),
-    "review": lambda: render_review(worst_review(), ref=ref("review")),
+    "progress": lambda: render_checklist(
+        BIG, [TableProgress(BIG, 3, done=10**12, started=0.0, updated=1.0)] * 200
+    ),
+    "review": lambda: render_review(
+        worst_review(), ref=ref("review"), mergers=[BIG, "U1", "<!channel>"]
+    ),
+    "review_details": lambda: render_review_details(worst_review(), ref=ref("review")),
     "decided": lambda: render_decided(
         render_review(worst_review(), ref=ref("review")), decision=BIG, user_id=BIG
     ),
@@ -129,7 +134,8 @@ def test_every_renderer_stays_valid_and_escaped_under_the_worst_inputs(name):
 
 
 def test_the_worst_review_attaches_what_it_could_not_show():
-    message = WORST["review"]()
+    assert not WORST["review"]().files  # the first screen: everything else is in the reply
+    message = WORST["review_details"]()
     review, rejects = message.files
     assert (review.filename, rejects.filename) == (
         "review-20250101-abc123.txt",

@@ -20,6 +20,7 @@ def test_decided_removes_every_actions_block_and_names_the_user(review):
     assert decided.blocks[-1]["elements"][0]["text"] == "<@U0123ABC> chose *Merge into main*"
     assert decided.blocks[:-1] == [b for b in original.blocks if b["type"] != "actions"]
     assert decided.files == ()
+    assert decided.text.startswith("<@U0123ABC> chose Merge into main: Review of import/")
 
 
 def test_decided_also_removes_question_selects(questions):
@@ -105,3 +106,15 @@ def test_a_failure_offers_retry_and_edit_request_carrying_the_job():
             job_id="j", status=status, database=None, branch=None, user_id=None, retry=retry
         )
         assert elements(ended.blocks, "button") == []
+
+
+def test_an_older_version_folds_to_one_line_saying_what_changed():
+    from bot.slack.messages.replaced import render_replaced
+
+    folded = render_replaced("schema proposal", 1, 2, f"use id as the key {HOSTILE}")
+    assert_valid_message(folded)
+    assert [b["type"] for b in folded.blocks] == ["context"]
+    text = mrkdwn_text(folded)
+    assert "This schema proposal (version 1) was replaced by version 2 (what changed: " in text
+    assert "<!channel>" not in text and elements(folded.blocks, "button") == []
+    assert "what changed" not in render_replaced("questions", 1, 2, "answers").text

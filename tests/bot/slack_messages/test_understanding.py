@@ -49,3 +49,18 @@ def test_not_an_import_request_offers_edit_and_cancel_only():
         EDIT_UNDERSTANDING,
         CANCEL,
     ]
+
+
+def test_the_checks_in_words_are_listed():
+    request = ImportRequest(
+        sources=["examples/families"],
+        database="fam",
+        summary="Import examples/families into database fam.",
+        checks=["there are at least 50 people", "every marriage's people exist", HOSTILE],
+    )
+    message = render_understanding(request, ref=ref("understanding"))
+    assert_valid_message(message)
+    assert_no_markup_from("channel", message)
+    text = all_text(message.blocks)
+    assert "*Checks* (Dolt tests on the branch):" in text
+    assert "• there are at least 50 people\n• every marriage's people exist" in text

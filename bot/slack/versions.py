@@ -1,0 +1,89 @@
+"""Which Slack message shows which version of a job's artifact, so old versions fold away.
+
+Each artifact message the port posts is recorded (job, stage, version → its ts and what it
+showed). When version N of a stage is posted, every older version still showing is edited in
+place to one line, "Replaced by version N (what changed)", without its buttons; when a job
+ends (merged, discarded — from the thread or the App Home), its review message loses its
+buttons and says the decision. A failing edit never fails the job: the old message stays.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from redis import Redis
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.messages.decided import render_decided
+from bot.slack.messages.message import Message
+from bot.slack.messages.replaced import render_replaced
+from workers.job import Job
+from workers.redis_store import text_reply
+from workers.stage_table import Stage, stage_row
+
+log = logging.getLogger(__name__)
+KEPT_SECONDS = 30 * 24 * 3600
+
+
+class ArtifactMessages:
+    def __init__(self, client: WebClient, redis: Redis) -> None:
+        self.client = client
+        self.redis = redis
+
+    def posted(self, job: Job, stage: Stage, version: int, message: Message, ts: str) -> None:
+        """`message` (version `version` of `stage`) was posted as `ts`: fold the older ones."""
+        key = self._key(job, stage)
+        for older, shown in self._shown(key).items():
+            if older < version and not shown.get("folded"):
+                change = _feedback(job, stage, version)
+                folded = render_replaced(stage_row(stage).words, older, version, change)
+                if self._update(job, shown["ts"], folded):
+                    self.redis.hset(key, str(older), json.dumps({**shown, "folded": True}))
+        record = {"ts": ts, "text": message.text, "blocks": message.blocks}
+        self.redis.hset(key, str(version), json.dumps(record))
+        self.redis.expire(key, KEPT_SECONDS)
+
+    def decided(self, job: Job, stage: Stage, *, decision: str, user_id: str | None) -> None:
+        """The newest version of `stage` was decided (from anywhere): its buttons go."""
+        key = self._key(job, stage)
+        shown = self._shown(key)
+        if not shown:
+            return
+        version = max(shown)
+        record = shown[version]
+        if record.get("folded") or record.get("decided"):
+            return
+        original = Message(text=record["text"], blocks=record["blocks"])
+        decided = render_decided(original, decision=decision, user_id=user_id or "someone")
+        if self._update(job, record["ts"], decided):
+            self.redis.hset(key, str(version), json.dumps({**record, "decided": True}))
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _key(self, job: Job, stage: Stage) -> str:
+        return f"importbot:slack:messages:{job.id}:{stage.value}"
+
+    def _shown(self, key: str) -> dict[int, dict]:
+        raw = self.redis.hgetall(key)
+        return {int(text_reply(k)): json.loads(text_reply(v)) for k, v in raw.items()}
+
+    def _update(self, job: Job, ts: str, message: Message) -> bool:
+        try:
+            self.client.chat_update(
+                channel=job.place.channel or "", ts=ts, text=message.text, blocks=message.blocks
+            )
+        except SlackApiError as error:
+            log.warning(
+                "job %s: message %s not updated: %s", job.id, ts, error.response.get("error")
+            )
+            return False
+        return True
+
+
+def _feedback(job: Job, stage: Stage, version: int) -> str:
+    """The words the new version answers (a change asked for), when there are any."""
+    for artifact in job.artifacts.get(stage, []):
+        if artifact.version == version:
+            return artifact.feedback or ""
+    return ""
