@@ -40,11 +40,13 @@ from bot.slack.messages.new_import import (
     new_import_request,
 )
 from bot.slack.thread_replies import Reply, read_reply
+from bot.slack.versions import ArtifactMessages
 from workers.celery_scheduler import CeleryScheduler
 from workers.errors import JobError, JobNotFound, NotAllowed, OutdatedVersion
 from workers.job import Attachment, Job, Person, Place
 from workers.job_store import JobStore
 from workers.permissions import Permissions
+from workers.redis_store import RedisJobStore
 from workers.revision_in_words import revised_in_words
 from workers.stage_table import AFTER_FAILURE, Action, Stage, awaited_stage, stage_row
 from workers.submit import redact_credentials, submit_job
@@ -309,6 +311,7 @@ class SlackIntake:
                 Message(text=message.get("text", ""), blocks=message.get("blocks", [])),
                 decision=decision.words,
                 user_id=user,
+                chosen=_chosen(body) if action_id == ids.SUBMIT_ANSWERS else {},
             )
             self.client.chat_update(
                 channel=channel,
@@ -468,6 +471,9 @@ class SlackIntake:
             **more,
         }
         self.scheduler.decide(decision, key=key)
+        if action == Action.REVISE and isinstance(self.store, RedisJobStore):
+            messages = ArtifactMessages(self.client, self.store.redis)
+            messages.revising(job, stage, str(more.get("feedback") or ""))
 
     def _ephemeral(
         self, channel: str | None, user: str, text: str, thread_ts: str | None = None
@@ -484,6 +490,18 @@ class SlackIntake:
 
     def _without_mention(self, text: str) -> str:
         return re.sub(rf"<@{re.escape(self.bot_user_id)}(\|[^>]*)?>", "", text).strip()
+
+
+def _chosen(body: dict[str, Any]) -> dict[str, str]:
+    """What each select of the clicked message shows chosen: block id → the option's text."""
+    chosen = {}
+    for block_id, fields in (body.get("state") or {}).get("values", {}).items():
+        for field in fields.values():
+            option = (field or {}).get("selected_option") or {}
+            text = (option.get("text") or {}).get("text")
+            if text:
+                chosen[block_id] = str(text)
+    return chosen
 
 
 def _refusal(refused: JobError, ref: ButtonRef) -> str:

@@ -4,7 +4,8 @@ Each artifact message the port posts is recorded (job, stage, version → its ts
 showed). When version N of a stage is posted, every older version still showing is edited in
 place to one line, "Replaced by version N (what changed)", without its buttons; when a job
 ends (merged, discarded — from the thread or the App Home), its review message loses its
-buttons and says the decision. A failing edit never fails the job: the old message stays.
+buttons and says the decision; while a change is being made, the version it replaces says
+"revising…". A failing edit never fails the job: the old message stays.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.messages.decided import render_decided
 from bot.slack.messages.message import Message
-from bot.slack.messages.replaced import render_replaced
+from bot.slack.messages.replaced import render_replaced, render_revising, render_shown_again
 from workers.job import Job
 from workers.redis_store import text_reply
 from workers.stage_table import Stage, stage_row
@@ -35,12 +36,16 @@ class ArtifactMessages:
     def posted(self, job: Job, stage: Stage, version: int, message: Message, ts: str) -> None:
         """`message` (version `version` of `stage`) was posted as `ts`: fold the older ones."""
         key = self._key(job, stage)
-        for older, shown in self._shown(key).items():
+        records = self._shown(key)
+        for older, shown in records.items():
             if older < version and not shown.get("folded"):
                 change = _feedback(job, stage, version)
                 folded = render_replaced(stage_row(stage).words, older, version, change)
                 if self._update(job, shown["ts"], folded):
                     self.redis.hset(key, str(older), json.dumps({**shown, "folded": True}))
+        again = records.get(version)
+        if again and again["ts"] != ts and not again.get("folded"):  # the same version reposted
+            self._update(job, again["ts"], render_shown_again(stage_row(stage).words, version))
         record = {"ts": ts, "text": message.text, "blocks": message.blocks}
         self.redis.hset(key, str(version), json.dumps(record))
         self.redis.expire(key, KEPT_SECONDS)
@@ -59,6 +64,20 @@ class ArtifactMessages:
         decided = render_decided(original, decision=decision, user_id=user_id or "someone")
         if self._update(job, record["ts"], decided):
             self.redis.hset(key, str(version), json.dumps({**record, "decided": True}))
+
+    def revising(self, job: Job, stage: Stage, change: str) -> None:
+        """A change to the newest version of `stage` was asked: it says "revising…" until the
+        next version replaces it."""
+        key = self._key(job, stage)
+        shown = self._shown(key)
+        if not shown:
+            return
+        version = max(shown)
+        record = shown[version]
+        if record.get("folded") or record.get("decided"):
+            return
+        original = Message(text=record["text"], blocks=record["blocks"])
+        self._update(job, record["ts"], render_revising(original, change))
 
     # -- plumbing ------------------------------------------------------------------------------
     def _key(self, job: Job, stage: Stage) -> str:

@@ -187,3 +187,15 @@ def test_a_merge_from_anywhere_takes_the_buttons_off_the_review_in_the_thread(sl
     assert not any(b["type"] == "actions" for b in shown.blocks)
     assert "<@UGRACE01> chose *Merge into main*" in json.dumps(shown.blocks)
     assert shown.text.startswith("<@UGRACE01> chose Merge into main")
+
+
+def test_a_version_posted_again_folds_its_earlier_message(slack_and_port):
+    slack, port = slack_and_port
+    job = _planned_job(1)
+    request = ImportRequest(sources=["a.csv"], database="d", summary="Import a.csv into d.")
+    job.add_artifact(Stage.UNDERSTANDING, request)
+    port.understanding(job, request, version=1)
+    port.understanding(job, request, version=1)  # a change that could not be made: shown again
+    earlier, again = slack.messages("C1")
+    assert earlier.text == "This understanding (version 1) is shown again below."
+    assert any(b["type"] == "actions" for b in again.blocks)

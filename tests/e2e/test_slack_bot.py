@@ -53,10 +53,15 @@ def test_a_mention_goes_through_every_stage_to_a_merge_by_an_allowed_user(world)
         assert QuestionRef.decode(block["block_id"]).question_id == "people_key"
         state = {
             block["block_id"]: {
-                ids.ANSWER_QUESTION: {"type": "static_select", "selected_option": {"value": "0"}}
+                ids.ANSWER_QUESTION: {
+                    "type": "static_select",
+                    "selected_option": {"value": "0", "text": {"type": "plain_text", "text": "id"}},
+                }
             }
         }
         world.click(questions, ids.SUBMIT_ANSWERS, state=state)
+        answered = next(m for m in world.thread(thread) if m.ts == questions.ts)
+        assert "→ *id*" in json.dumps(answered.blocks, ensure_ascii=False)  # the answer stays
 
         schema = world.wait_message(thread, ids.APPROVE_SCHEMA)
         assert "CREATE TABLE" in json.dumps(schema.blocks)
@@ -362,6 +367,9 @@ def test_without_a_model_a_reply_the_grammar_reads_revises_the_schema(world, tmp
 
     world.reply(thread, "no foreign keys")
     second = world.wait_message(thread, ids.APPROVE_SCHEMA, after=1)
+    edits = [c for c in world.emulator.calls("chat.update") if c.args.get("ts") == first.ts]
+    assert "Revising" in json.dumps(edits[0].args)  # at once, until version 2 replaced it
+    assert "was replaced by version 2" in edits[-1].args["text"]
     assert "FOREIGN KEY" not in json.dumps(second.blocks)
     job = _job(world, thread)
     assert [v.version for v in job.artifacts["schema"]] == [1, 2]

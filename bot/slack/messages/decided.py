@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from bot.slack.messages import blocks as b
 from bot.slack.messages.actions import EDIT_FAILED_REQUEST, RETRY, REVERT, ButtonRef
@@ -44,8 +45,11 @@ def mention(user_id: str | None) -> str:
     return escape(user_id or "someone")
 
 
-def render_decided(original: Message, *, decision: str, user_id: str) -> Message:
-    """`original` with every actions block (and select) removed and "<@U…> chose *decision*".
+def render_decided(
+    original: Message, *, decision: str, user_id: str, chosen: Mapping[str, str] | None = None
+) -> Message:
+    """`original` with every actions block (and select) removed and "<@U…> chose *decision*";
+    a question whose select had an answer (`chosen`: block id → the option's text) keeps it.
 
     Files were uploaded with the original; they are not sent again.
     """
@@ -55,6 +59,10 @@ def render_decided(original: Message, *, decision: str, user_id: str) -> Message
             continue
         if block.get("accessory", {}).get("type") in ("static_select", "button", "overflow"):
             block = {k: v for k, v in block.items() if k != "accessory"}
+            answer = (chosen or {}).get(str(block.get("block_id")))
+            if answer and block.get("text", {}).get("type") == "mrkdwn":
+                text = f"{block['text']['text']}\n→ *{escape(answer.replace('*', ''))}*"
+                block = {**block, "text": {**block["text"], "text": text}}
         blocks.append(block)
     choice = escape(decision.replace("*", "")) or "—"
     blocks.append(b.context(f"{mention(user_id)} chose *{choice}*"))

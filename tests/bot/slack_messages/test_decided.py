@@ -118,3 +118,26 @@ def test_an_older_version_folds_to_one_line_saying_what_changed():
     assert "This schema proposal (version 1) was replaced by version 2 (what changed: " in text
     assert "<!channel>" not in text and elements(folded.blocks, "button") == []
     assert "what changed" not in render_replaced("questions", 1, 2, "answers").text
+
+
+def test_a_submitted_answer_stays_visible_and_a_revision_says_revising(questions):
+    from bot.slack.messages.actions import QuestionRef
+    from bot.slack.messages.replaced import render_revising, render_shown_again
+
+    original = render_questions(questions, ref=ref("questions"))
+    first = next(b for b in original.blocks if b.get("accessory", {}).get("type"))
+    decided = render_decided(
+        original, decision="Submit", user_id="U1", chosen={first["block_id"]: f"id {HOSTILE}"}
+    )
+    assert_valid_message(decided)
+    answered = next(b for b in decided.blocks if b.get("block_id") == first["block_id"])
+    shown = answered["text"]["text"]
+    assert "\n→ *id &lt;!channel&gt;" in shown and "<!channel>" not in shown
+    assert QuestionRef.decode(answered["block_id"]).index == 0
+    revising = render_revising(original, "use email as the key")
+    assert_valid_message(revising)
+    assert elements(revising.blocks, "static_select") == elements(revising.blocks, "button") == []
+    assert "Revising “use email as the key”… the new version follows below." in mrkdwn_text(
+        revising
+    )
+    assert "is shown again below" in render_shown_again("schema proposal", 2).text
