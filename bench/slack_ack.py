@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
 
+from dolt.embedded.loader import child_environment  # noqa: E402
 from tests.fakes import slack_requests as slack  # noqa: E402
 from tests.fakes.slack_api import SlackApiEmulator  # noqa: E402
 
@@ -70,7 +71,7 @@ def main() -> None:
     }
     with SlackApiEmulator(bot_token=TOKEN, users=users) as emulator:
         env = {
-            **os.environ,
+            **child_environment(os.environ),  # libdoltlite preloaded: `python -c` cannot re-exec
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": emulator.base_url,
