@@ -10,11 +10,10 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from sqlglot import exp, parse_one
 from sqlglot.errors import SqlglotError
 
 from agents.artifacts import Review, TableReview
-from agents.execution.target_columns import TargetColumn, target_columns
+from agents.execution.target_columns import TargetColumn, foreign_keys, target_columns
 
 SHOWN_SCHEMA_CHANGES = 4
 
@@ -171,23 +170,14 @@ def _shape(create: str) -> tuple[list[TargetColumn], dict[str, str]] | None:
     """The columns and `column → table.column` references of a CREATE statement (None when
     it cannot be read)."""
     try:
-        columns = target_columns(create)
-        schema = parse_one(create, read="mysql").this
+        columns, keys = target_columns(create), foreign_keys(create)
     except (SqlglotError, ValueError, AttributeError):
         return None
-    references: dict[str, str] = {}
-    for definition in getattr(schema, "expressions", []):
-        if not isinstance(definition, exp.ForeignKey):
-            continue
-        target = definition.args.get("reference")
-        target_schema = target.this if target is not None else None
-        if not isinstance(target_schema, exp.Schema):
-            continue
-        table = target_schema.this.name
-        for column, referenced in zip(
-            definition.expressions, target_schema.expressions, strict=False
-        ):
-            references[column.name] = f"{table}.{referenced.name}"
+    references = {
+        column: f"{key.parent}.{referenced}"
+        for key in keys
+        for column, referenced in zip(key.columns, key.parent_columns, strict=True)
+    }
     return columns, references
 
 

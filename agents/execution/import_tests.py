@@ -31,7 +31,7 @@ from agents.artifacts import PlanStep, TableLoad
 from agents.errors import VerificationFailed
 from agents.execution.branches import PREFIX
 from agents.execution.ledger import LEDGER_TABLE
-from agents.execution.target_columns import target_columns
+from agents.execution.target_columns import ForeignKey, foreign_keys, target_columns
 from dolt.dolt_tests import failures_in_words
 from dolt.errors import TestsUnavailable
 from dolt.interface import Database, WriteSession
@@ -79,8 +79,8 @@ def import_checks(
         if key:
             tests.append(_keys_unique(group, load.table, key, dialect=dialect))
         tests += [
-            _references(group, load.table, columns, parent, keys, dialect=dialect)
-            for columns, parent, keys in foreign_keys(schema)
+            _references(group, load.table, foreign_key, dialect=dialect)
+            for foreign_key in foreign_keys(schema)
         ]
         checks.append(
             ImportCheck(
@@ -173,24 +173,6 @@ def count_sql(table: str, *, dialect: str) -> str:
     return _render(f"SELECT COUNT(*) FROM {_q(table)}", dialect=dialect)
 
 
-def foreign_keys(create_statement: str) -> list[tuple[list[str], str, list[str]]]:
-    """(columns, referenced table, referenced columns) of each FOREIGN KEY of a CREATE."""
-    schema = parse_one(create_statement, read="mysql").this
-    found = []
-    for item in schema.expressions:
-        if not isinstance(item, exp.ForeignKey):
-            continue
-        reference = item.args.get("reference")
-        target = reference.this if reference is not None else None
-        if not isinstance(target, exp.Schema) or not isinstance(target.this, exp.Table):
-            continue
-        columns = [c.name for c in item.expressions]
-        keys = [c.name for c in target.expressions]
-        if columns and len(columns) == len(keys):
-            found.append((columns, target.this.name, keys))
-    return found
-
-
 def _name(group: str, what: str) -> str:
     return f"{group}: {what}"
 
@@ -226,15 +208,8 @@ def _keys_unique(group: str, table: str, key: Sequence[str], *, dialect: str) ->
     )
 
 
-def _references(
-    group: str,
-    table: str,
-    columns: Sequence[str],
-    parent: str,
-    keys: Sequence[str],
-    *,
-    dialect: str,
-) -> DoltTest:
+def _references(group: str, table: str, key: ForeignKey, *, dialect: str) -> DoltTest:
+    columns, parent, keys = key.columns, key.parent, key.parent_columns
     joined = " AND ".join(f"p.{_q(k)} = c.{_q(c)}" for c, k in zip(columns, keys, strict=True))
     present = " AND ".join(f"c.{_q(c)} IS NOT NULL" for c in columns)
     sql = (

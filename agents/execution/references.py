@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlglot import exp, parse_one
-
+from agents.execution.target_columns import foreign_keys
 from agents.staging.names import quote_ident
 
 _BATCH = 100_000
@@ -36,20 +35,11 @@ class ReferenceCheck:
 
 def single_column_references(create_statement: str) -> list[tuple[str, str, str]]:
     """(column, referenced table, referenced column) of each one-column FOREIGN KEY."""
-    schema = parse_one(create_statement, read="mysql").this
-    found = []
-    for item in schema.expressions:
-        if not isinstance(item, exp.ForeignKey):
-            continue
-        reference = item.args.get("reference")
-        target = reference.this if reference is not None else None
-        if not isinstance(target, exp.Schema) or not isinstance(target.this, exp.Table):
-            continue
-        columns = [c.name for c in item.expressions]
-        keys = [c.name for c in target.expressions]
-        if len(columns) == len(keys) == 1:
-            found.append((columns[0], target.this.name, keys[0]))
-    return found
+    return [
+        (key.columns[0], key.parent, key.parent_columns[0])
+        for key in foreign_keys(create_statement)
+        if len(key.columns) == 1
+    ]
 
 
 def reference_checks(

@@ -69,6 +69,32 @@ def target_columns(create_statement: str) -> list[TargetColumn]:
     return columns
 
 
+@dataclass(frozen=True)
+class ForeignKey:
+    """A FOREIGN KEY of a CREATE statement: `columns` reference `parent`'s `parent_columns`."""
+
+    columns: tuple[str, ...]
+    parent: str
+    parent_columns: tuple[str, ...]
+
+
+def foreign_keys(create_statement: str) -> list[ForeignKey]:
+    """Each FOREIGN KEY of a canonical MySQL CREATE TABLE (columns and referenced columns
+    paired, as many of each)."""
+    schema = parse_one(create_statement, read="mysql").this
+    found = []
+    for item in schema.expressions:
+        reference = item.args.get("reference") if isinstance(item, exp.ForeignKey) else None
+        target = reference.this if reference is not None else None
+        if not isinstance(target, exp.Schema) or not isinstance(target.this, exp.Table):
+            continue
+        columns = tuple(c.name for c in item.expressions)
+        keys = tuple(c.name for c in target.expressions)
+        if columns and len(columns) == len(keys):
+            found.append(ForeignKey(columns=columns, parent=target.this.name, parent_columns=keys))
+    return found
+
+
 def deliver(column: TargetColumn, value_sql: str) -> tuple[str, str | None]:
     """(DuckDB expression giving the value to write, expression true when it cannot be).
 

@@ -28,10 +28,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlglot import exp, parse_one
+from sqlglot import exp
 
 from agents.errors import AgentError
-from agents.execution.target_columns import target_columns
+from agents.execution.target_columns import ForeignKey, foreign_keys, target_columns
 from dolt.errors import PolicyViolation
 from dolt.models import DoltTest
 from dolt.sql.dialect import query_sql
@@ -66,13 +66,6 @@ class UnknownCheckName(CheckNotUnderstood):
 
 
 @dataclass(frozen=True)
-class ForeignKey:
-    columns: tuple[str, ...]
-    parent: str
-    parent_columns: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class TableShape:
     """What a check may name of one table: its columns and its foreign keys."""
 
@@ -86,23 +79,10 @@ def table_shapes(create_statements: Mapping[str, str]) -> dict[str, TableShape]:
     shapes = {}
     for name, statement in create_statements.items():
         columns = tuple(column.name for column in target_columns(statement))
-        shapes[name] = TableShape(name=name, columns=columns, references=_references(statement))
+        shapes[name] = TableShape(
+            name=name, columns=columns, references=tuple(foreign_keys(statement))
+        )
     return shapes
-
-
-def _references(create_statement: str) -> tuple[ForeignKey, ...]:
-    schema = parse_one(create_statement, read="mysql").this
-    found = []
-    for item in schema.expressions:
-        reference = item.args.get("reference") if isinstance(item, exp.ForeignKey) else None
-        target = reference.this if reference is not None else None
-        if not isinstance(target, exp.Schema) or not isinstance(target.this, exp.Table):
-            continue
-        columns = tuple(c.name for c in item.expressions)
-        keys = tuple(c.name for c in target.expressions)
-        if columns and len(columns) == len(keys):
-            found.append(ForeignKey(columns=columns, parent=target.this.name, parent_columns=keys))
-    return tuple(found)
 
 
 def check_test_name(words: str) -> str:

@@ -53,14 +53,10 @@ class ArtifactMessages:
     def decided(self, job: Job, stage: Stage, *, decision: str, user_id: str | None) -> None:
         """The newest version of `stage` was decided (from anywhere): its buttons go."""
         key = self._key(job, stage)
-        shown = self._shown(key)
-        if not shown:
+        found = self._newest_open(key)
+        if found is None:
             return
-        version = max(shown)
-        record = shown[version]
-        if record.get("folded") or record.get("decided"):
-            return
-        original = Message(text=record["text"], blocks=record["blocks"])
+        version, record, original = found
         decided = render_decided(original, decision=decision, user_id=user_id or "someone")
         if self._update(job, record["ts"], decided):
             self.redis.hset(key, str(version), json.dumps({**record, "decided": True}))
@@ -68,20 +64,25 @@ class ArtifactMessages:
     def revising(self, job: Job, stage: Stage, change: str) -> None:
         """A change to the newest version of `stage` was asked: it says "revising…" until the
         next version replaces it."""
-        key = self._key(job, stage)
-        shown = self._shown(key)
-        if not shown:
-            return
-        version = max(shown)
-        record = shown[version]
-        if record.get("folded") or record.get("decided"):
-            return
-        original = Message(text=record["text"], blocks=record["blocks"])
-        self._update(job, record["ts"], render_revising(original, change))
+        found = self._newest_open(self._key(job, stage))
+        if found is not None:
+            _, record, original = found
+            self._update(job, record["ts"], render_revising(original, change))
 
     # -- plumbing ------------------------------------------------------------------------------
     def _key(self, job: Job, stage: Stage) -> str:
         return f"importbot:slack:messages:{job.id}:{stage.value}"
+
+    def _newest_open(self, key: str) -> tuple[int, dict, Message] | None:
+        """The newest version's record and message, unless it was folded or decided."""
+        shown = self._shown(key)
+        if not shown:
+            return None
+        version = max(shown)
+        record = shown[version]
+        if record.get("folded") or record.get("decided"):
+            return None
+        return version, record, Message(text=record["text"], blocks=record["blocks"])
 
     def _shown(self, key: str) -> dict[int, dict]:
         raw = self.redis.hgetall(key)

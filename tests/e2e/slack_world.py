@@ -92,6 +92,34 @@ class SlackWorld:
         )
         assert self.post_event(event) == 200
 
+    def open_home(self, user: str, *, timeout: float = 30.0) -> list[dict]:
+        """`user` opens the App Home: the blocks of the newest Home published to them after it
+        (the Home is also republished as jobs move)."""
+
+        def published() -> list:
+            return [c for c in self.emulator.calls("views.publish") if c.args["user_id"] == user]
+
+        before = len(published())
+        assert self.post_event(slack.app_home_opened(user=user)) == 200
+        deadline = time.monotonic() + timeout
+        while len(published()) <= before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return published()[-1].args["view"]["blocks"]
+
+    def click_on_home(self, user: str, blocks: list[dict], action_id: str, value: str) -> int:
+        """`user` clicks a button of their App Home (`blocks`, as published)."""
+        payload = slack.block_actions(
+            user=user, channel="unused", message_ts="0", action_id=action_id, value=value
+        )
+        for key in ("message", "channel"):
+            payload.pop(key)
+        payload["container"] = {"type": "view", "view_id": "V1"}
+        payload["view"] = {"type": "home", "id": "V1", "blocks": blocks}
+        status, _, _ = slack.post_signed(
+            self.url, slack.interactive_body(payload), secret=SECRET, content_type=slack.FORM
+        )
+        return status
+
     def click(
         self,
         message,

@@ -411,15 +411,12 @@ def test_a_direct_message_request_with_progress_edited_in_place(world):
 
 
 def test_a_merger_merges_from_the_app_home(world):
-    from tests.fakes import slack_requests as slack
 
     world.start_worker()
     thread = world.mention(REQUEST)
     _to_review(world, thread)
     job = _job(world, thread)
-    assert world.post_event(slack.app_home_opened(user="U_GRACE")) == 200
-    published = world.emulator.wait_for("views.publish", lambda c: c.args["user_id"] == "U_GRACE")
-    blocks = published.args["view"]["blocks"]
+    blocks = world.open_home("U_GRACE")
     home = json.dumps(blocks)
     assert "Ready to merge: " in home and "rows added, 0 modified, 0 deleted" in home
     value = next(
@@ -429,17 +426,7 @@ def test_a_merger_merges_from_the_app_home(world):
         for e in b["elements"]
         if e.get("action_id") == ids.MERGE
     )
-    payload = slack.block_actions(
-        user="U_GRACE", channel="unused", message_ts="0", action_id=ids.MERGE, value=value
-    )
-    for key in ("message", "channel"):
-        payload.pop(key)
-    payload["container"] = {"type": "view", "view_id": "V1"}
-    payload["view"] = {"type": "home", "id": "V1", "blocks": blocks}
-    status, _, _ = slack.post_signed(
-        world.url, slack.interactive_body(payload), secret=SECRET, content_type=slack.FORM
-    )
-    assert status == 200
+    assert world.click_on_home("U_GRACE", blocks, ids.MERGE, value) == 200
     wait_for_status(world.intake.store, job.id, Status.MERGED)
     assert _database(world).count_rows(table="people") == 39
 

@@ -102,17 +102,7 @@ def test_new_import_opens_a_modal_and_its_request_becomes_a_job_in_the_chosen_ch
     world, tmp_path
 ):
     world.start_worker()
-    payload = slack.block_actions(
-        user="U_ADA", channel="unused", message_ts="0", action_id=ids.NEW_IMPORT, value="new"
-    )
-    for key in ("message", "channel"):
-        payload.pop(key)
-    payload["container"] = {"type": "view", "view_id": "V1"}
-    payload["view"] = {"type": "home", "id": "V1", "blocks": []}
-    status, _, _ = slack.post_signed(
-        world.url, slack.interactive_body(payload), secret=SECRET, content_type=slack.FORM
-    )
-    assert status == 200
+    assert world.click_on_home("U_ADA", [], ids.NEW_IMPORT, "new") == 200
     view = world.emulator.wait_for("views.open").args["view"]
     assert view["callback_id"] == ids.NEW_IMPORT_MODAL_CALLBACK
 

@@ -5,7 +5,6 @@ as it is now is posted, the old Merge button is outdated; the newest review's Me
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -13,8 +12,7 @@ from bot.slack.messages import actions as ids
 from dolt import open_server
 from dolt.models import WriteMode
 from tests.conftest import REQUESTER
-from tests.e2e.slack_world import CHANNEL, SECRET, SlackWorld, has_action
-from tests.fakes import slack_requests as slack
+from tests.e2e.slack_world import CHANNEL, SlackWorld, has_action
 from tests.workers.conftest import wait_for_status
 from workers.states import Status
 
@@ -37,16 +35,7 @@ def _on_main(database, row, message):
 
 def _merge_from_the_app_home(world, job_id):
     """Grace opens the App Home and clicks Merge on the job (it carries the newest version)."""
-
-    def graces() -> list:
-        return [c for c in world.emulator.calls("views.publish") if c.args["user_id"] == "U_GRACE"]
-
-    before = len(graces())  # the Home is also republished as jobs move: take the newest
-    assert world.post_event(slack.app_home_opened(user="U_GRACE")) == 200
-    deadline = time.monotonic() + 30
-    while len(graces()) <= before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    blocks = graces()[-1].args["view"]["blocks"]
+    blocks = world.open_home("U_GRACE")
     value = next(
         e["value"]
         for b in blocks
@@ -54,17 +43,7 @@ def _merge_from_the_app_home(world, job_id):
         for e in b["elements"]
         if e.get("action_id") == ids.MERGE and json.loads(e["value"])["job"] == job_id
     )
-    payload = slack.block_actions(
-        user="U_GRACE", channel="unused", message_ts="0", action_id=ids.MERGE, value=value
-    )
-    for key in ("message", "channel"):
-        payload.pop(key)
-    payload["container"] = {"type": "view", "view_id": "V1"}
-    payload["view"] = {"type": "home", "id": "V1", "blocks": blocks}
-    status, _, _ = slack.post_signed(
-        world.url, slack.interactive_body(payload), secret=SECRET, content_type=slack.FORM
-    )
-    assert status == 200
+    assert world.click_on_home("U_GRACE", blocks, ids.MERGE, value) == 200
 
 
 def test_main_moved_under_a_review_refuses_the_merge_and_posts_the_review_again(world, tmp_path):
