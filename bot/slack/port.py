@@ -116,8 +116,9 @@ class SlackPort:
             or_importers=not self.mergers,
             can_change=not job.reverts,
         )
-        review_ts = self._post_version(job, Stage.REVIEW, version, review_message)
-        self.post(job, render_review_details(review, ref=ref))
+        review_ts = self._post_version(
+            job, Stage.REVIEW, version, review_message, render_review_details(review, ref=ref)
+        )
         if self.notify_mergers == "dm" and self.mergers:
             message_mergers(
                 self.client,
@@ -173,10 +174,14 @@ class SlackPort:
         self._refresh_homes(job)
 
     # -- posting -----------------------------------------------------------------------------
-    def _post_version(self, job: Job, stage: Stage, version: int, message: Message) -> str:
-        """An artifact's message (its ts); the versions it replaces fold to one line."""
+    def _post_version(
+        self, job: Job, stage: Stage, version: int, message: Message, reply: Message | None = None
+    ) -> str:
+        """An artifact's message (its ts), and the `reply` that goes with it; the versions it
+        replaces fold to one line, their replies too."""
         ts = self.post(job, message)
-        self.versions.posted(job, stage, version, message, ts)
+        replies = (self.post(job, reply),) if reply is not None else ()
+        self.versions.posted(job, stage, version, message, ts, replies=replies)
         self._refresh_homes(job)
         return ts
 

@@ -1,6 +1,7 @@
 """A job's load as one checklist message in its thread, edited in place.
 
-Every batch the executor reports updates the checklist's state in Redis; the message is edited
+Every batch the executor reports updates the checklist's state in Redis (a load after one
+that ended, a new revision of the branch, gets a checklist of its own); the message is edited
 at most every `every` seconds (a table finishing does not force an edit), and once more when
 the load ends: done, with what each table got and rejected (from the review), or stopped.
 Progress never slows the load: its edits go through a client that does not wait out a 429,
@@ -51,6 +52,8 @@ class ProgressBoard:
     def report(self, job: Job, table: str, done: int, expected: int) -> None:
         now = time.time()
         state = self._state(job)
+        if state.tables and all(row.finished or row.stopped for row in state.tables):
+            state = _Board(ts="", at=0, blocked_until=0, tables=_planned(job))  # a new load
         tables = state.tables
         for index, row in enumerate(tables):
             if row.table == table:

@@ -33,8 +33,18 @@ class ArtifactMessages:
         self.client = client
         self.redis = redis
 
-    def posted(self, job: Job, stage: Stage, version: int, message: Message, ts: str) -> None:
-        """`message` (version `version` of `stage`) was posted as `ts`: fold the older ones."""
+    def posted(
+        self,
+        job: Job,
+        stage: Stage,
+        version: int,
+        message: Message,
+        ts: str,
+        *,
+        replies: tuple[str, ...] = (),
+    ) -> None:
+        """`message` (version `version` of `stage`) was posted as `ts`, with `replies` that go
+        with it (the review's details): fold the older ones."""
         key = self._key(job, stage)
         records = self._shown(key)
         for older, shown in records.items():
@@ -43,10 +53,12 @@ class ArtifactMessages:
                 folded = render_replaced(stage_row(stage).words, older, version, change)
                 if self._update(job, shown["ts"], folded):
                     self.redis.hset(key, str(older), json.dumps({**shown, "folded": True}))
+                for reply in shown.get("replies", ()):
+                    self._update(job, reply, folded)
         again = records.get(version)
         if again and again["ts"] != ts and not again.get("folded"):  # the same version reposted
             self._update(job, again["ts"], render_shown_again(stage_row(stage).words, version))
-        record = {"ts": ts, "text": message.text, "blocks": message.blocks}
+        record = {"ts": ts, "text": message.text, "blocks": message.blocks, "replies": replies}
         self.redis.hset(key, str(version), json.dumps(record))
         self.redis.expire(key, KEPT_SECONDS)
 
@@ -104,6 +116,6 @@ class ArtifactMessages:
 def _feedback(job: Job, stage: Stage, version: int) -> str:
     """The words the new version answers (a change asked for), when there are any."""
     for artifact in job.artifacts.get(stage, []):
-        if artifact.version == version:
-            return artifact.feedback or ""
+        if artifact.version == version:  # a revision of what was loaded: the review's change
+            return artifact.feedback or str(artifact.artifact.get("change") or "")
     return ""

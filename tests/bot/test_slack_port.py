@@ -199,3 +199,23 @@ def test_a_version_posted_again_folds_its_earlier_message(slack_and_port):
     earlier, again = slack.messages("C1")
     assert earlier.text == "This understanding (version 1) is shown again below."
     assert any(b["type"] == "actions" for b in again.blocks)
+
+
+def test_a_revision_gets_its_own_checklist_and_folds_the_older_review_with_its_reply(
+    slack_and_port,
+):
+    slack, port = slack_and_port
+    job = _planned_job(1)
+    first = _review_of(job, {})
+    job.add_artifact(Stage.REVIEW, first)
+    port.progress(job, "t00", 100, 100)
+    port.review(job, first, version=1)
+    second = first.model_copy(update={"revision": 2, "change": "only rows where age >= 30"})
+    job.add_artifact(Stage.REVIEW, second)
+    port.progress(job, "t00", 60, 100)  # the revision's load: a checklist of its own
+    port.review(job, second, version=2)
+    checklists = [m for m in slack.messages("C1") if m.text.startswith("Loaded")]
+    assert len(checklists) == 2
+    folded = [m for m in slack.messages("C1") if "was replaced by version 2" in m.text]
+    assert len(folded) == 2  # the review and its details reply
+    assert "(what changed: “only rows where age &gt;= 30”)" in folded[0].text  # escaped
